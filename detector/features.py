@@ -1,0 +1,255 @@
+"""Rolling per-entity state, updated one CDR at a time in event time.
+
+:class:`NumberState` is everything the detector remembers about one telephone number, both as a caller
+(outbound calls and SMS) and as a callee (inbound calls, callbacks).  :class:`HandsetState` is what it
+remembers about one IMEI.  Both are fixed-size: a few dozen floats and two 512-bit Bloom generations, so
+memory per tracked number is bounded whatever the number does.
+
+Ratios are exponentially weighted over the number's own recent calls (``A_FAST``: about the last 16, so a
+change of behaviour shows within a handful of calls) and over its habit (``A_SLOW``: about the last 128).
+Volumes are counts decayed in event time.  Both are bias-corrected, so a SIM first seen a minute ago reads
+its true rate instead of zero.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .sketches import BLOOM_ROTATE, bloom_bits
+
+TAU_M = 600.0  # 10-minute volume: reacts within minutes
+TAU_H = 3_600.0  # hourly volume: what "busy" means
+A_FAST = 1.0 / 16  # recent behaviour: ~16 calls
+A_SLOW = 1.0 / 128  # habit: ~128 calls, to compare recent behaviour against
+A_IN = 1.0 / 32  # inbound share of all events
+SHORT_S = 10.0  # an answered call under 10 s is a hang-up, not a conversation
+RING_S = 10.0  # an unanswered call that rang under 10 s is a "one-ring" (wangiri lure)
+CALLBACK_WINDOW_S = 7_200.0  # a call to whoever rang you within 2 h is a callback
+SEQ_SPAN = 100  # callees within 100 of a recent callee: scanning a number range
+NIGHT_END_H = 6  # 00:00-06:00 local time is night
+
+
+class NumberState:
+    """Rolling features of one number.  Plain floats in slots: the hot loop reads and writes them directly."""
+
+    __slots__ = (
+        "t_first", "t_last", "k", "kv",
+        "rate_m", "rate_h",
+        "f_unans", "f_short", "f_ring", "f_new", "f_seq", "f_intl", "f_risky", "f_night", "f_cell", "f_sms",
+        "h_new", "h_intl", "h_night",
+        "g_mean", "g_sq", "d_mean", "d_sq", "nd",
+        "risky_rate", "risky_s",
+        "in_t", "in_rate", "in_share", "cb_rate", "rung_t", "rung_by",
+        "bloom_cur", "bloom_prev", "bloom_n", "c1", "c2", "c3",
+        "imei", "imei_t", "cell", "area", "area_t",
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        self.t_first = -1.0  # first outbound event; -1 = never called out
+        self.t_last = 0.0
+        self.k = 0  # outbound events (voice + sms)
+        self.kv = 0  # outbound voice calls
+        self.rate_m = self.rate_h = 0.0
+        self.f_unans = self.f_short = self.f_ring = self.f_new = self.f_seq = 0.0
+        self.f_intl = self.f_risky = self.f_night = self.f_cell = self.f_sms = 0.0
+        self.h_new = self.h_intl = self.h_night = 0.0
+        self.g_mean = self.g_sq = self.d_mean = self.d_sq = 0.0
+        self.nd = 0
+        self.risky_rate = self.risky_s = 0.0
+        self.in_t = 0.0
+        self.in_rate = self.in_share = self.cb_rate = 0.0
+        self.rung_t = -1.0
+        self.rung_by = 0
+        self.bloom_cur = self.bloom_prev = 0
+        self.bloom_n = 0
+        self.c1 = self.c2 = self.c3 = 0
+        self.imei: str | None = None
+        self.imei_t = -1.0  # when the handset last changed (-1: never)
+        self.cell: str | None = None
+        self.area: str | None = None
+        self.area_t = -1.0  # when the location area last changed
+
+    # -- outbound -------------------------------------------------------------------------------------
+    def on_outbound(
+        self, t: float, offset_min: int, callee_key: int, duration: float, answered: bool, voice: bool,
+        intl: bool, risky: bool, imei: str | None, cell: str | None,
+    ) -> bool:
+        """Update from a call or SMS this number made.  Returns True when it is a callback after a ring."""
+        k = self.k
+        first = k == 0
+        if first:
+            self.t_first = t
+        dt = t - self.t_last if not first else 0.0
+        if dt < 0.0:
+            dt = 0.0  # out-of-order within tolerance: treat as simultaneous
+        self.k = k + 1
+
+        # Callee memory: new callee?  Two Bloom generations = memory of the last 64..128 distinct callees.
+        bits = bloom_bits(callee_key)
+        new = (self.bloom_cur & bits) != bits and (self.bloom_prev & bits) != bits
+        if new:
+            self.bloom_cur |= bits
+            n = self.bloom_n + 1
+            if n >= BLOOM_ROTATE:
+                self.bloom_prev = self.bloom_cur
+                self.bloom_cur = 0
+                n = 0
+            self.bloom_n = n
+        callback = self.rung_t >= 0.0 and t - self.rung_t <= CALLBACK_WINDOW_S and (
+            callee_key == self.rung_by or new
+        )
+        self.in_share -= A_IN * self.in_share
+
+        # Handset and place.
+        if imei is not None:
+            if self.imei is not None and imei != self.imei:
+                self.imei_t = t
+            self.imei = imei
+        cellchg = 0.0
+        if cell is not None:
+            if cell != self.cell:
+                if self.cell is not None:
+                    cellchg = 1.0
+                area = cell.rsplit("-", 1)[0]
+                if area != self.area:
+                    if self.area is not None:
+                        self.area_t = t
+                    self.area = area
+                self.cell = cell
+
+        a = 1.0 / (k + 1)
+        if a < A_FAST:
+            a = A_FAST
+        self.f_sms += a * ((0.0 if voice else 1.0) - self.f_sms)
+        x_new = 1.0 if new else 0.0
+        self.f_new += a * (x_new - self.f_new)
+        h = 1.0 / (k + 1)
+        if h < A_SLOW:
+            h = A_SLOW
+        self.h_new += h * (x_new - self.h_new)
+        self.f_cell += a * (cellchg - self.f_cell)
+        if not voice:
+            self.t_last = t
+            return callback
+
+        # Voice call features.
+        kv = self.kv
+        self.kv = kv + 1
+        a = 1.0 / (kv + 1)
+        if a < A_FAST:
+            a = A_FAST
+        h = 1.0 / (kv + 1)
+        if h < A_SLOW:
+            h = A_SLOW
+        em = math.exp(-dt / TAU_M)
+        eh = math.exp(-dt / TAU_H)
+        self.rate_m = self.rate_m * em + 1.0
+        self.rate_h = self.rate_h * eh + 1.0
+        if kv:
+            ag = 1.0 / kv if kv < 16 else A_FAST
+            self.g_mean += ag * (dt - self.g_mean)
+            self.g_sq += ag * (dt * dt - self.g_sq)
+        self.f_unans += a * ((0.0 if answered else 1.0) - self.f_unans)
+        self.f_short += a * ((1.0 if answered and duration < SHORT_S else 0.0) - self.f_short)
+        self.f_ring += a * ((1.0 if not answered and duration < RING_S else 0.0) - self.f_ring)
+        if answered:
+            nd = self.nd + 1
+            self.nd = nd
+            ad = 1.0 / nd if nd < 16 else A_FAST
+            self.d_mean += ad * (duration - self.d_mean)
+            self.d_sq += ad * (duration * duration - self.d_sq)
+        c1 = self.c1
+        seq = 1.0 if (
+            (c1 and 0 < abs(callee_key - c1) <= SEQ_SPAN)
+            or (self.c2 and 0 < abs(callee_key - self.c2) <= SEQ_SPAN)
+            or (self.c3 and 0 < abs(callee_key - self.c3) <= SEQ_SPAN)
+        ) else 0.0
+        self.c3 = self.c2
+        self.c2 = c1
+        self.c1 = callee_key
+        self.f_seq += a * (seq - self.f_seq)
+        x = 1.0 if intl else 0.0
+        self.f_intl += a * (x - self.f_intl)
+        self.h_intl += h * (x - self.h_intl)
+        self.risky_rate *= eh
+        self.risky_s *= eh
+        if risky:
+            self.f_risky += a * (1.0 - self.f_risky)
+            self.risky_rate += 1.0
+            self.risky_s += duration
+        else:
+            self.f_risky -= a * self.f_risky
+        hour = ((t + offset_min * 60) % 86_400.0) // 3600.0
+        x = 1.0 if hour < NIGHT_END_H else 0.0
+        self.f_night += a * (x - self.f_night)
+        self.h_night += h * (x - self.h_night)
+        self.t_last = t
+        return callback
+
+    # -- inbound --------------------------------------------------------------------------------------
+    def on_inbound(self, t: float, caller_key: int, duration: float, answered: bool, voice: bool,
+                   callback: bool) -> None:
+        """Update from a call this number received.  ``callback``: the caller was recently rung by someone."""
+        self.in_share += A_IN * (1.0 - self.in_share)
+        if not voice:
+            return
+        dt = t - self.in_t
+        if dt < 0.0:
+            dt = 0.0
+        eh = math.exp(-dt / TAU_H)
+        self.in_t = t
+        self.in_rate = self.in_rate * eh + 1.0
+        self.cb_rate = self.cb_rate * eh + (1.0 if callback and answered else 0.0)
+        if not answered and duration < RING_S:
+            self.rung_t = t
+            self.rung_by = caller_key
+
+    # -- reading --------------------------------------------------------------------------------------
+    def age(self, t: float) -> float:
+        return t - self.t_first if self.t_first >= 0.0 else 0.0
+
+    def decayed(self, value: float, since: float, t: float, tau: float) -> float:
+        """``value`` recorded at ``since`` as seen at ``t``."""
+        dt = t - since
+        return value * math.exp(-dt / tau) if dt > 0.0 else value
+
+
+class HandsetState:
+    """Which SIMs use one handset (IMEI) and how much they call: SIM-boxes and call farms show here.
+
+    Keeps at most ``MAX_SIMS`` SIMs (the most recent); a SIM unseen for ``SIM_TTL_S`` no longer counts, so
+    a second-hand phone with a new owner does not read as a SIM-box.
+    """
+
+    MAX_SIMS = 16
+    SIM_TTL_S = 86_400.0
+
+    __slots__ = ("sims", "rate_h", "t_last", "f_unans")
+
+    def __init__(self) -> None:
+        self.sims: dict[int, float] = {}
+        self.rate_h = 0.0
+        self.t_last = 0.0
+        self.f_unans = 0.0  # unanswered share: a farm's handset rings out, a SIM-box's gets answered
+
+    def on_call(self, t: float, caller_key: int, voice: bool, answered: bool) -> int:
+        """Update from an outbound event; return how many SIMs were active on this handset in the last day."""
+        sims = self.sims
+        if caller_key in sims:
+            del sims[caller_key]  # re-insert to keep insertion order = recency order
+        sims[caller_key] = t
+        if len(sims) > self.MAX_SIMS:
+            del sims[next(iter(sims))]
+        if voice:
+            dt = t - self.t_last
+            if dt < 0.0:
+                dt = 0.0
+            self.rate_h = self.rate_h * math.exp(-dt / TAU_H) + 1.0
+            self.t_last = t
+            self.f_unans += A_FAST * ((0.0 if answered else 1.0) - self.f_unans)
+        horizon = t - self.SIM_TTL_S
+        active = 0
+        for seen in sims.values():
+            if seen >= horizon:
+                active += 1
+        return active

@@ -1,0 +1,176 @@
+"""The composition root: which stages exist, how records flow between them, and their state.
+
+``Detector`` is the whole core in one process (used by ``replay``, tests and benchmarks).  The worker builds
+the same stages through :func:`build_stages` and runs them behind faust agents with repartitioned topics;
+the flow is the same: caller stage -> (callback flag) -> callee stage, handset stage, then the policy for
+every candidate.  Everything here is pure: no clock, no I/O except the explicit ``save``/``load``.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, TypeVar
+
+from .features import HandsetState, NumberState
+from .model import AnomalyModel, ModelConfig
+from .numbering import DestinationRarity
+from .policy import AlertPolicy, Episode, PolicyConfig
+from .records import Alert, Candidate, Cdr
+from .stages import CalleeStage, CallerStage, HandsetStage
+from .typologies import HandsetRules, NumberRules, RuleConfig
+
+STATE_FORMAT = 1
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorConfig:
+    """Everything that shapes decisions.  Saved with the state, so a resumed replay decides the same way."""
+
+    rules: RuleConfig = field(default_factory=RuleConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    idle_ttl_s: float = 2 * 86_400.0  # forget a number or handset idle this long (event time)
+    expire_every_s: float = 3_600.0  # how often (event time) to sweep for idle state
+
+
+@dataclass(slots=True)
+class Stages:
+    """The stage objects, built once from a config and shared by replay and worker."""
+
+    caller: CallerStage
+    callee: CalleeStage
+    handset: HandsetStage
+    policy: AlertPolicy
+
+
+def build_stages(cfg: DetectorConfig) -> Stages:
+    rules = NumberRules(cfg.rules)
+    model = AnomalyModel(cfg.model)
+    return Stages(
+        caller=CallerStage(rules, model, DestinationRarity()),
+        callee=CalleeStage(rules),
+        handset=HandsetStage(HandsetRules(cfg.rules)),
+        policy=AlertPolicy(model.version, cfg.policy),
+    )
+
+
+class Detector:
+    """All stages and all state in one process: feed CDRs in event-time order, get alerts."""
+
+    def __init__(self, cfg: DetectorConfig | None = None) -> None:
+        self.cfg = cfg or DetectorConfig()
+        self.stages = build_stages(self.cfg)
+        self.numbers: dict[str, NumberState] = {}
+        self.handsets: dict[str, HandsetState] = {}
+        self.episodes: dict[str, Episode] = {}
+        self.next_expiry = -1.0
+        self.candidates = 0
+        self.expired = 0
+
+    @property
+    def model_version(self) -> str:
+        return self.stages.policy.model_version
+
+    def process(self, cdr: Cdr) -> list[Alert]:
+        """One CDR through every stage; the alerts it caused (usually none)."""
+        st = self.stages
+        found: list[Candidate] = []
+        cand, callback = st.caller.process(self.numbers, cdr)
+        if cand is not None:
+            found.append(cand)
+        cand = st.callee.process(self.numbers, cdr, callback)
+        if cand is not None:
+            found.append(cand)
+        cand = st.handset.process(self.handsets, cdr)
+        if cand is not None:
+            found.append(cand)
+        if cdr.start >= self.next_expiry:
+            self.expire(cdr.start)
+        if not found:
+            return []
+        self.candidates += len(found)
+        alerts = []
+        for cand in found:
+            alert = st.policy.decide(self.episodes, cand)
+            if alert is not None:
+                alerts.append(alert)
+        return alerts
+
+    def process_batch(self, cdrs: Iterable[Cdr]) -> list[Alert]:
+        alerts: list[Alert] = []
+        process = self.process
+        for cdr in cdrs:
+            found = process(cdr)
+            if found:
+                alerts.extend(found)
+        return alerts
+
+    # -- state ----------------------------------------------------------------------------------------
+    def expire(self, now: float) -> int:
+        """Forget numbers and handsets idle for ``idle_ttl_s`` of event time; return how many."""
+        if self.next_expiry < 0.0:
+            self.next_expiry = now + self.cfg.expire_every_s
+            return 0
+        self.next_expiry = now + self.cfg.expire_every_s
+        horizon = now - self.cfg.idle_ttl_s
+        dead = [k for k, s in self.numbers.items() if max(s.t_last, s.in_t) < horizon]
+        for k in dead:
+            del self.numbers[k]
+        dead_h = [k for k, h in self.handsets.items() if h.t_last < horizon]
+        for k in dead_h:
+            del self.handsets[k]
+        dead_e = [k for k, e in self.episodes.items() if e.last_t < horizon]
+        for k in dead_e:
+            del self.episodes[k]
+        n = len(dead) + len(dead_h) + len(dead_e)
+        self.expired += n
+        return n
+
+    def tracked(self) -> int:
+        return len(self.numbers)
+
+    def state_bytes(self, sample: int = 2_000) -> tuple[float, float]:
+        """(in-memory bytes, serialized bytes) per tracked number, estimated on a sample."""
+        items = list(self.numbers.values())[:sample]
+        if not items:
+            return 0.0, 0.0
+        mem = 0
+        for s in items:
+            mem += sys.getsizeof(s)
+            for name in NumberState.__slots__:
+                v = getattr(s, name)
+                if v is not None and not isinstance(v, bool) and not (isinstance(v, int) and -5 <= v <= 256):
+                    mem += sys.getsizeof(v)
+        ser = len(pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL))
+        return mem / len(items), ser / len(items)
+
+
+def save_state(obj: object, path: Path) -> None:
+    """Write ``obj`` (an Engine or Detector, with every store and the model) atomically, for a resume."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump({"format": STATE_FORMAT, "kind": type(obj).__name__, "state": obj}, fh,
+                    protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+
+
+def load_state(path: Path, kind: type[T]) -> T:
+    """Read what :func:`save_state` wrote; ValueError if the file is not a state of ``kind``.
+
+    Only load state files you wrote: they are pickles, and unpickling runs code.
+    """
+    try:
+        with open(path, "rb") as fh:
+            blob = pickle.load(fh)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+        raise ValueError(f"{path}: not a detector state file ({exc})") from None
+    if not isinstance(blob, dict) or blob.get("format") != STATE_FORMAT:
+        raise ValueError(f"{path}: not a detector state file of format {STATE_FORMAT}")
+    obj = blob.get("state")
+    if not isinstance(obj, kind):
+        raise ValueError(f"{path}: state file holds {type(obj).__name__}, not {kind.__name__}")
+    return obj

@@ -1,0 +1,55 @@
+"""Small fixed-size statistics the per-number state is built from.
+
+Each is a pure function over a few floats so the hot loop in :mod:`detector.features` can inline the state
+into ``__slots__`` without an object per statistic (an object per feature per number would triple memory).
+"""
+
+from __future__ import annotations
+
+import math
+
+_MASK64 = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15  # 2^64 / golden ratio: Fibonacci hashing spreads consecutive numbers evenly
+
+BLOOM_BITS = 512  # two generations of 512 bits each: ~5% false "seen" at the rotation point
+BLOOM_ROTATE = 64  # distinct items per generation; memory of the last 64..128 distinct callees
+
+
+def number_key(number: str) -> int:
+    """A stable integer for an E.164 string (digits as an int: stable across processes, unlike hash())."""
+    return int(number[1:])
+
+
+def bloom_bits(key: int) -> int:
+    """The two bit positions of ``key`` as a mask (k=2 hashes from one multiplicative hash)."""
+    h = (key * _GOLDEN) & _MASK64
+    return (1 << (h >> 55)) | (1 << ((h >> 46) & 511))
+
+
+def ramp(x: float, lo: float, hi: float) -> float:
+    """0 below ``lo``, 1 above ``hi``, linear between: soft evidence instead of a hard threshold."""
+    if x <= lo:
+        return 0.0
+    if x >= hi:
+        return 1.0
+    return (x - lo) / (hi - lo)
+
+
+def cv(mean: float, mean_sq: float) -> float:
+    """Coefficient of variation from running first and second moments (0 = perfectly regular)."""
+    if mean <= 0.0:
+        return 0.0
+    var = mean_sq - mean * mean
+    return math.sqrt(var) / mean if var > 0.0 else 0.0
+
+
+def rate_per_hour(decayed: float, tau: float, age: float) -> float:
+    """Calls per hour from a count decayed with time constant ``tau``, corrected for short histories.
+
+    A count decayed as ``c <- c*exp(-dt/tau) + 1`` converges to ``rate*tau``; for a number seen only
+    ``age`` seconds the expected value is ``rate*tau*(1-exp(-age/tau))``, so dividing by that factor gives an
+    unbiased rate from the first minutes on.  ``age`` is floored at a minute so two calls in a second do not
+    read as thousands per hour.
+    """
+    age = max(age, 60.0)
+    return decayed * 3600.0 / (tau * (1.0 - math.exp(-age / tau)))

@@ -1,0 +1,120 @@
+"""Entity stages: each owns the state of one kind of key and turns CDRs into candidates.
+
+A stage takes its state store as an argument (a plain ``dict`` in replay, a per-batch view over a faust table
+in the worker) so the same code runs in both.  Stages never read each other's stores: what one needs from
+another travels with the record (the caller stage's ``callback`` flag, handed to the callee stage), which is
+what lets the worker repartition between them.
+"""
+
+from __future__ import annotations
+
+from typing import MutableMapping
+
+from .features import HandsetState, NumberState
+from .model import AnomalyModel
+from .numbering import DestinationRarity, country_code
+from .records import Candidate, Cdr, Reason
+from .typologies import HandsetRules, NumberRules
+
+MODEL_WEIGHT = 0.5  # at most half of the distance to 1 is the model's to add
+
+
+class CallerStage:
+    """Keyed by the calling number: outbound features, typology rules, the online model."""
+
+    name = "caller"
+
+    def __init__(self, rules: NumberRules, model: AnomalyModel, rarity: DestinationRarity | None = None) -> None:
+        self.rules = rules
+        self.model = model
+        self.rarity = rarity or DestinationRarity()
+
+    def process(self, store: MutableMapping[str, NumberState], cdr: Cdr) -> tuple[Candidate | None, bool]:
+        """Update the caller's state; return (candidate or None, whether this call is a callback after a ring)."""
+        number = cdr.caller
+        s = store.get(number)
+        if s is None:
+            s = NumberState()
+            store[number] = s
+        callee = cdr.callee
+        voice = cdr.record_type == "voice"
+        cc_to = country_code(callee)
+        intl = cc_to != country_code(number)
+        risky = False
+        if voice:
+            rarity = self.rarity
+            rarity.observe(cc_to)
+            risky = intl and rarity.is_risky(cc_to)
+        t = cdr.start
+        callback = s.on_outbound(
+            t, cdr.utc_offset_min, int(callee[1:]), cdr.duration, cdr.disposition == "answered", voice,
+            intl, risky, cdr.imei, cdr.cell_id,
+        )
+        if not voice:
+            return None, callback
+        self.model.observe(s, t)
+        rules = self.rules
+        if not rules.gate(s, t):
+            return None, callback
+        typology, score, reasons = rules.score(s, t)
+        if score < rules.cfg.candidate_floor:
+            return None, callback
+        evidence = self.model.evidence(s, t)
+        if evidence > 0.0:
+            score += (1.0 - score) * MODEL_WEIGHT * evidence
+            reasons.append(Reason("model_anomaly", evidence, 0.0,
+                                  f"online model places this number beyond {100 * (0.5 + evidence / 2):.0f}% "
+                                  "of the population's recent behaviour"))
+        return Candidate(number, typology, score, t, cdr.utc_offset_min, cdr.cdr_id, s.k, reasons, self.name), callback
+
+
+class CalleeStage:
+    """Keyed by the called number: inbound share, one-ring lures received, callbacks to premium numbers."""
+
+    name = "callee"
+
+    def __init__(self, rules: NumberRules) -> None:
+        self.rules = rules
+
+    def process(self, store: MutableMapping[str, NumberState], cdr: Cdr, callback: bool) -> Candidate | None:
+        number = cdr.callee
+        s = store.get(number)
+        if s is None:
+            s = NumberState()
+            store[number] = s
+        answered = cdr.disposition == "answered"
+        s.on_inbound(cdr.start, int(cdr.caller[1:]), cdr.duration, answered, cdr.record_type == "voice", callback)
+        if not (callback and answered and s.cb_rate >= 3.0):
+            return None
+        typology, score, reasons = self.rules.score_inbound(s)
+        if score < self.rules.cfg.candidate_floor:
+            return None
+        return Candidate(number, typology, score, cdr.start, cdr.utc_offset_min, cdr.cdr_id, s.k, reasons, self.name)
+
+
+class HandsetStage:
+    """Keyed by IMEI: many SIMs in one handset at volume (SIM-box gateways, farm phones)."""
+
+    name = "handset"
+
+    def __init__(self, rules: HandsetRules) -> None:
+        self.rules = rules
+
+    def process(self, store: MutableMapping[str, HandsetState], cdr: Cdr) -> Candidate | None:
+        imei = cdr.imei
+        if imei is None:
+            return None
+        h = store.get(imei)
+        if h is None:
+            h = HandsetState()
+            store[imei] = h
+        voice = cdr.record_type == "voice"
+        sims = h.on_call(cdr.start, int(cdr.caller[1:]), voice, cdr.disposition == "answered")
+        if sims < 2 or not voice:
+            return None
+        score, reasons = self.rules.score(sims, h.rate_h)
+        if score < self.rules.cfg.candidate_floor:
+            return None
+        typology = "scam_farm" if h.f_unans > 0.5 else "simbox"
+        return Candidate(cdr.caller, typology, score, cdr.start, cdr.utc_offset_min, cdr.cdr_id, 0, reasons,
+                         self.name)
