@@ -24,11 +24,17 @@ class Counts:
     processed: int = 0
     duplicates: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
-    alerts: Counter[str] = field(default_factory=Counter)
+    alerts: Counter[tuple[str, str]] = field(default_factory=Counter)  # (typology, severity)
 
     @property
     def rejected_total(self) -> int:
         return sum(self.rejected.values())
+
+    def by_typology(self) -> Counter[str]:
+        out: Counter[str] = Counter()
+        for (typology, _), n in self.alerts.items():
+            out[typology] += n
+        return out
 
     def balanced(self) -> bool:
         return self.consumed == self.processed + self.rejected_total + self.duplicates
@@ -41,7 +47,7 @@ class Counts:
             "rejected": self.rejected_total,
             "rejected_by_reason": dict(sorted(self.rejected.items())),
             "alerts": sum(self.alerts.values()),
-            "alerts_by_typology": dict(sorted(self.alerts.items())),
+            "alerts_by_typology": dict(sorted(self.by_typology().items())),
         }
 
 
@@ -81,5 +87,5 @@ class Engine:
         counts.processed += 1
         alerts = self.detector.process(cdr)
         for alert in alerts:
-            counts.alerts[alert.typology] += 1
+            counts.alerts[(alert.typology, alert.severity)] += 1
         return alerts

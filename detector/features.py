@@ -26,7 +26,10 @@ SHORT_S = 10.0  # an answered call under 10 s is a hang-up, not a conversation
 RING_S = 10.0  # an unanswered call that rang under 10 s is a "one-ring" (wangiri lure)
 CALLBACK_WINDOW_S = 7_200.0  # a call to whoever rang you within 2 h is a callback
 SEQ_SPAN = 100  # callees within 100 of a recent callee: scanning a number range
-NIGHT_END_H = 6  # 00:00-06:00 local time is night
+WORK_START_H = 8  # 08:00-20:00 local time is when honest businesses call
+WORK_END_H = 20
+SWAP_WINDOW_S = 10_800.0  # a new handset and a new location area within 3 h of each other is a "swap"
+SWAP_MIN_HISTORY_S = 21_600.0  # ... on a number seen for at least 6 h before (else it's just a new number)
 
 
 class NumberState:
@@ -35,13 +38,14 @@ class NumberState:
     __slots__ = (
         "t_first", "t_last", "k", "kv",
         "rate_m", "rate_h",
-        "f_unans", "f_short", "f_ring", "f_new", "f_seq", "f_intl", "f_risky", "f_night", "f_cell", "f_sms",
-        "h_new", "h_intl", "h_night",
+        "f_unans", "f_short", "f_ring", "f_fail", "f_new", "f_seq", "f_intl", "f_risky", "f_off", "f_cell",
+        "f_sms", "f_imei", "h_new", "h_intl", "h_off",
         "g_mean", "g_sq", "d_mean", "d_sq", "nd",
         "risky_rate", "risky_s",
         "in_t", "in_rate", "in_share", "cb_rate", "rung_t", "rung_by",
         "bloom_cur", "bloom_prev", "bloom_n", "c1", "c2", "c3",
-        "imei", "imei_t", "cell", "area", "area_t",
+        "imei", "imei_t", "cell", "area", "area_t", "swap_t", "post_n", "post_new", "post_intl",
+        "hs_sims", "hs_t",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -50,9 +54,9 @@ class NumberState:
         self.k = 0  # outbound events (voice + sms)
         self.kv = 0  # outbound voice calls
         self.rate_m = self.rate_h = 0.0
-        self.f_unans = self.f_short = self.f_ring = self.f_new = self.f_seq = 0.0
-        self.f_intl = self.f_risky = self.f_night = self.f_cell = self.f_sms = 0.0
-        self.h_new = self.h_intl = self.h_night = 0.0
+        self.f_unans = self.f_short = self.f_ring = self.f_fail = self.f_new = self.f_seq = 0.0
+        self.f_intl = self.f_risky = self.f_off = self.f_cell = self.f_sms = self.f_imei = 0.0
+        self.h_new = self.h_intl = self.h_off = 0.0
         self.g_mean = self.g_sq = self.d_mean = self.d_sq = 0.0
         self.nd = 0
         self.risky_rate = self.risky_s = 0.0
@@ -68,11 +72,17 @@ class NumberState:
         self.cell: str | None = None
         self.area: str | None = None
         self.area_t = -1.0  # when the location area last changed
+        self.swap_t = -1.0  # when handset and area changed together (possible SIM swap); -1: never
+        self.post_n = 0  # outbound events since that swap, and how many went to new callees / abroad
+        self.post_new = 0
+        self.post_intl = 0
+        self.hs_sims = 0  # SIMs active on this number's handset, as last reported by the handset stage
+        self.hs_t = -1.0
 
     # -- outbound -------------------------------------------------------------------------------------
     def on_outbound(
-        self, t: float, offset_min: int, callee_key: int, duration: float, answered: bool, voice: bool,
-        intl: bool, risky: bool, imei: str | None, cell: str | None,
+        self, t: float, offset_min: int, callee_key: int, duration: float, answered: bool, failed: bool,
+        voice: bool, intl: bool, risky: bool, imei: str | None, cell: str | None,
     ) -> bool:
         """Update from a call or SMS this number made.  Returns True when it is a callback after a ring."""
         k = self.k
@@ -101,9 +111,11 @@ class NumberState:
         self.in_share -= A_IN * self.in_share
 
         # Handset and place.
+        imeichg = 0.0
         if imei is not None:
             if self.imei is not None and imei != self.imei:
                 self.imei_t = t
+                imeichg = 1.0
             self.imei = imei
         cellchg = 0.0
         if cell is not None:
@@ -116,6 +128,17 @@ class NumberState:
                         self.area_t = t
                     self.area = area
                 self.cell = cell
+        if (imeichg or cellchg) and self.imei_t >= 0.0 and self.area_t >= 0.0 and (
+            abs(self.imei_t - self.area_t) <= SWAP_WINDOW_S and self.imei_t - self.t_first >= SWAP_MIN_HISTORY_S
+        ) and self.swap_t < max(self.imei_t, self.area_t) - SWAP_WINDOW_S:
+            self.swap_t = t
+            self.post_n = self.post_new = self.post_intl = 0
+        if self.swap_t >= 0.0:
+            self.post_n += 1
+            if new:
+                self.post_new += 1
+            if intl:
+                self.post_intl += 1
 
         a = 1.0 / (k + 1)
         if a < A_FAST:
@@ -128,6 +151,7 @@ class NumberState:
             h = A_SLOW
         self.h_new += h * (x_new - self.h_new)
         self.f_cell += a * (cellchg - self.f_cell)
+        self.f_imei += a * (imeichg - self.f_imei)
         if not voice:
             self.t_last = t
             return callback
@@ -152,6 +176,7 @@ class NumberState:
         self.f_unans += a * ((0.0 if answered else 1.0) - self.f_unans)
         self.f_short += a * ((1.0 if answered and duration < SHORT_S else 0.0) - self.f_short)
         self.f_ring += a * ((1.0 if not answered and duration < RING_S else 0.0) - self.f_ring)
+        self.f_fail += a * ((1.0 if failed else 0.0) - self.f_fail)
         if answered:
             nd = self.nd + 1
             self.nd = nd
@@ -180,9 +205,9 @@ class NumberState:
         else:
             self.f_risky -= a * self.f_risky
         hour = ((t + offset_min * 60) % 86_400.0) // 3600.0
-        x = 1.0 if hour < NIGHT_END_H else 0.0
-        self.f_night += a * (x - self.f_night)
-        self.h_night += h * (x - self.h_night)
+        x = 1.0 if hour < WORK_START_H or hour >= WORK_END_H else 0.0
+        self.f_off += a * (x - self.f_off)
+        self.h_off += h * (x - self.h_off)
         self.t_last = t
         return callback
 
@@ -203,6 +228,15 @@ class NumberState:
         if not answered and duration < RING_S:
             self.rung_t = t
             self.rung_by = caller_key
+
+    def on_handset(self, t: float, sims: int) -> None:
+        """Evidence from the handset stage: the handset this number uses carries ``sims`` active SIMs."""
+        self.hs_sims = sims
+        self.hs_t = t
+
+    def shared_handset(self, t: float) -> int:
+        """Active SIMs on this number's handset if reported within the last day, else 0."""
+        return self.hs_sims if self.hs_t >= 0.0 and t - self.hs_t < 86_400.0 else 0
 
     # -- reading --------------------------------------------------------------------------------------
     def age(self, t: float) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timezone
+from typing import Any
 
 import orjson
 
@@ -22,7 +23,7 @@ _MAX_ID_LEN = 256
 _MAX_FIELD_LEN = 64
 _DISPOSITIONS = frozenset(DISPOSITIONS)
 _RECORD_TYPES = frozenset(RECORD_TYPES)
-_DIGITS = frozenset("0123456789")
+_REQUIRED = ("cdr_id", "caller", "callee", "start_time", "duration_s", "disposition")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -76,10 +77,9 @@ class TimeParser:
         return (dt - _EPOCH).total_seconds(), int(off.total_seconds() // 60)
 
 
-def _is_e164(v: object) -> bool:
+def _is_e164(v: str) -> bool:
     return (
-        type(v) is str
-        and 4 <= len(v) <= 16
+        4 <= len(v) <= 16
         and v[0] == "+"
         and v[1:].isdigit()
         and v[1:].isascii()
@@ -108,7 +108,7 @@ class CdrParser:
             return _reject("not_an_object", f"expected a JSON object, got {type(obj).__name__}", raw, line)
         return self.from_dict(obj, raw, line)
 
-    def from_dict(self, obj: dict, raw: bytes | str = b"", line: int | None = None) -> Cdr | Reject:
+    def from_dict(self, obj: dict[str, Any], raw: bytes | str = b"", line: int | None = None) -> Cdr | Reject:
         """Validate an already-decoded object (used by generators and tests, and by :meth:`parse`)."""
         get = obj.get
         cdr_id = get("cdr_id")
@@ -117,21 +117,16 @@ class CdrParser:
         start_time = get("start_time")
         duration = get("duration_s")
         disposition = get("disposition")
-        for name, value in (
-            ("cdr_id", cdr_id),
-            ("caller", caller),
-            ("callee", callee),
-            ("start_time", start_time),
-            ("duration_s", duration),
-            ("disposition", disposition),
+        if cdr_id is None or caller is None or callee is None or start_time is None or duration is None or (
+            disposition is None
         ):
-            if value is None:
-                return _reject("missing_field", f"required field {name!r} is missing or null", raw, line)
+            name = next(n for n in _REQUIRED if obj.get(n) is None)
+            return _reject("missing_field", f"required field {name!r} is missing or null", raw, line)
         if type(cdr_id) is not str or not cdr_id or len(cdr_id) > _MAX_ID_LEN or not cdr_id.isprintable():
             return _reject("wrong_type", "cdr_id must be a non-empty printable string of <= 256 chars", raw, line)
-        if not _is_e164(caller):
+        if type(caller) is not str or not _is_e164(caller):
             return _reject("bad_number", f"caller {_show(caller)} is not E.164 ('+' and 3-15 digits)", raw, line)
-        if not _is_e164(callee):
+        if type(callee) is not str or not _is_e164(callee):
             return _reject("bad_number", f"callee {_show(callee)} is not E.164 ('+' and 3-15 digits)", raw, line)
         if type(start_time) is not str:
             return _reject("wrong_type", f"start_time must be a string, got {type(start_time).__name__}", raw, line)
@@ -141,10 +136,11 @@ class CdrParser:
         start, offset = parsed
         if start < MIN_EPOCH:
             return _reject("time_out_of_range", f"start_time {_show(start_time)} is before 2000", raw, line)
-        dtype = type(duration)
-        if dtype is not float and dtype is not int:
-            return _reject("wrong_type", f"duration_s must be a number, got {dtype.__name__}", raw, line)
-        if not (0.0 <= duration <= MAX_DURATION_S) or (dtype is float and math.isnan(duration)):
+        if type(duration) is int:
+            duration = float(duration)
+        elif type(duration) is not float:
+            return _reject("wrong_type", f"duration_s must be a number, got {type(duration).__name__}", raw, line)
+        if not (0.0 <= duration <= MAX_DURATION_S) or math.isnan(duration):
             return _reject("bad_duration", f"duration_s {duration!r} outside [0, {MAX_DURATION_S:g}]", raw, line)
         if type(disposition) is not str or disposition not in _DISPOSITIONS:
             return _reject("bad_enum", f"disposition {_show(disposition)} not one of {list(DISPOSITIONS)}", raw, line)
@@ -169,7 +165,7 @@ class CdrParser:
             callee,
             start,
             offset,
-            float(duration),
+            duration,
             disposition,
             record_type,
             cell_id or None,

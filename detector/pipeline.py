@@ -2,8 +2,8 @@
 
 ``Detector`` is the whole core in one process (used by ``replay``, tests and benchmarks).  The worker builds
 the same stages through :func:`build_stages` and runs them behind faust agents with repartitioned topics;
-the flow is the same: caller stage -> (callback flag) -> callee stage, handset stage, then the policy for
-every candidate.  Everything here is pure: no clock, no I/O except the explicit ``save``/``load``.
+the flow is the same: caller stage -> (callback flag) -> callee stage; handset stage -> (SIM count, keyed
+by number) -> caller stage; the policy for every candidate.  Everything here is pure: no clock, no I/O except the explicit ``save``/``load``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .numbering import DestinationRarity
 from .policy import AlertPolicy, Episode, PolicyConfig
 from .records import Alert, Candidate, Cdr
 from .stages import CalleeStage, CallerStage, HandsetStage
-from .typologies import HandsetRules, NumberRules, RuleConfig
+from .typologies import NumberRules, RuleConfig
 
 STATE_FORMAT = 1
 T = TypeVar("T")
@@ -53,7 +53,7 @@ def build_stages(cfg: DetectorConfig) -> Stages:
     return Stages(
         caller=CallerStage(rules, model, DestinationRarity()),
         callee=CalleeStage(rules),
-        handset=HandsetStage(HandsetRules(cfg.rules)),
+        handset=HandsetStage(),
         policy=AlertPolicy(model.version, cfg.policy),
     )
 
@@ -85,9 +85,9 @@ class Detector:
         cand = st.callee.process(self.numbers, cdr, callback)
         if cand is not None:
             found.append(cand)
-        cand = st.handset.process(self.handsets, cdr)
-        if cand is not None:
-            found.append(cand)
+        sims = st.handset.process(self.handsets, cdr)
+        if sims:
+            st.caller.on_handset(self.numbers, cdr.caller, cdr.start, sims)
         if cdr.start >= self.next_expiry:
             self.expire(cdr.start)
         if not found:

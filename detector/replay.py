@@ -18,7 +18,7 @@ import orjson
 
 from .admission import AdmissionConfig
 from .codec import alert_to_dict, reject_to_dict
-from .engine import Engine
+from .engine import Counts, Engine
 from .pipeline import Detector, load_state, save_state
 from .records import Reject
 
@@ -45,6 +45,7 @@ def open_lines(path: str) -> Iterator[bytes]:
 @dataclass
 class ReplayResult:
     counts: dict[str, object]
+    raw_counts: Counts
     elapsed_s: float
     rate: float
     tracked_numbers: int
@@ -132,6 +133,7 @@ def replay(
     mem, ser = det.state_bytes()
     return ReplayResult(
         counts=counts.to_dict(),
+        raw_counts=counts,
         elapsed_s=elapsed,
         rate=counts.consumed / elapsed if elapsed > 0 else 0.0,
         tracked_numbers=det.tracked(),

@@ -14,7 +14,7 @@ from .features import HandsetState, NumberState
 from .model import AnomalyModel
 from .numbering import DestinationRarity, country_code
 from .records import Candidate, Cdr, Reason
-from .typologies import HandsetRules, NumberRules
+from .typologies import NumberRules
 
 MODEL_WEIGHT = 0.5  # at most half of the distance to 1 is the model's to add
 
@@ -28,6 +28,12 @@ class CallerStage:
         self.rules = rules
         self.model = model
         self.rarity = rarity or DestinationRarity()
+
+    def on_handset(self, store: MutableMapping[str, NumberState], number: str, t: float, sims: int) -> None:
+        """Handset evidence routed back to the number (see :class:`HandsetStage`)."""
+        s = store.get(number)
+        if s is not None:
+            s.on_handset(t, sims)
 
     def process(self, store: MutableMapping[str, NumberState], cdr: Cdr) -> tuple[Candidate | None, bool]:
         """Update the caller's state; return (candidate or None, whether this call is a callback after a ring)."""
@@ -47,8 +53,8 @@ class CallerStage:
             risky = intl and rarity.is_risky(cc_to)
         t = cdr.start
         callback = s.on_outbound(
-            t, cdr.utc_offset_min, int(callee[1:]), cdr.duration, cdr.disposition == "answered", voice,
-            intl, risky, cdr.imei, cdr.cell_id,
+            t, cdr.utc_offset_min, int(callee[1:]), cdr.duration, cdr.disposition == "answered",
+            cdr.disposition == "failed", voice, intl, risky, cdr.imei, cdr.cell_id,
         )
         if not voice:
             return None, callback
@@ -93,28 +99,20 @@ class CalleeStage:
 
 
 class HandsetStage:
-    """Keyed by IMEI: many SIMs in one handset at volume (SIM-box gateways, farm phones)."""
+    """Keyed by IMEI: how many SIMs use one handset.  A SIM bank (SIM-box, farm) shows here, but so does an
+    honest dual-SIM phone or a call centre's GSM gateway, so the stage does not accuse: it reports the count
+    back to the number (keyed by number, like a candidate) as evidence for the caller stage to weigh."""
 
     name = "handset"
 
-    def __init__(self, rules: HandsetRules) -> None:
-        self.rules = rules
-
-    def process(self, store: MutableMapping[str, HandsetState], cdr: Cdr) -> Candidate | None:
+    def process(self, store: MutableMapping[str, HandsetState], cdr: Cdr) -> int:
+        """Update the handset; return its active SIM count when >= 2 (evidence for ``cdr.caller``), else 0."""
         imei = cdr.imei
         if imei is None:
-            return None
+            return 0
         h = store.get(imei)
         if h is None:
             h = HandsetState()
             store[imei] = h
-        voice = cdr.record_type == "voice"
-        sims = h.on_call(cdr.start, int(cdr.caller[1:]), voice, cdr.disposition == "answered")
-        if sims < 2 or not voice:
-            return None
-        score, reasons = self.rules.score(sims, h.rate_h)
-        if score < self.rules.cfg.candidate_floor:
-            return None
-        typology = "scam_farm" if h.f_unans > 0.5 else "simbox"
-        return Candidate(cdr.caller, typology, score, cdr.start, cdr.utc_offset_min, cdr.cdr_id, 0, reasons,
-                         self.name)
+        sims = h.on_call(cdr.start, int(cdr.caller[1:]), cdr.record_type == "voice", cdr.disposition == "answered")
+        return sims if sims >= 2 else 0

@@ -15,7 +15,22 @@ from .features import TAU_H, NumberState
 from .records import Reason
 from .sketches import cv, ramp, rate_per_hour
 
-MIN_CALLS = 6  # fewer calls than this say nothing about shape
+MIN_CALLS = 8  # fewer calls than this say nothing about shape (regularity needs 8 gaps)
+
+
+def _mean(*xs: float) -> float:
+    return sum(xs) / len(xs)
+
+
+def _support(*xs: float) -> float:
+    """Noisy-OR of supporting evidence, each worth at most half: two strong signs make 0.75, one 0.5.
+
+    An honest busy caller may show one fraud-like trait; it takes several independent ones to convict.
+    """
+    keep = 1.0
+    for x in xs:
+        keep *= 1.0 - 0.5 * x
+    return 1.0 - keep
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,63 +56,71 @@ class NumberRules:
 
     def gate(self, s: NumberState, t: float) -> bool:
         """Cheap test: is there anything worth scoring?  Most ordinary calls stop here."""
+        if s.risky_rate > 1.0 or (s.swap_t >= 0.0 and t - s.swap_t < 43_200.0):
+            return True
         if s.kv < MIN_CALLS:
             return False
-        if s.risky_rate > 1.0 or (s.imei_t >= 0.0 and t - s.imei_t < 43_200.0):
-            return True
         return rate_per_hour(s.rate_h, TAU_H, s.age(t)) >= self.cfg.busy_lo
 
     def score(self, s: NumberState, t: float) -> tuple[str, float, list[Reason]]:
-        """(typology, score, reasons) of the best-matching typology for an outbound-active number."""
+        """(typology, score, reasons) of the best-matching typology for an outbound-active number.
+
+        Each typology is ``required x (floor + (1 - floor) x mean(supporting))``: the required evidence is
+        what defines the typology (one ring for wangiri, a machine's rhythm for robocalls); the supporting
+        evidence is what a variant may lack, so no single missing trait hides a fraud, and no single
+        present trait convicts an honest busy caller.
+        """
         cfg = self.cfg
         rate = rate_per_hour(s.rate_h, TAU_H, s.age(t))
         busy = ramp(rate, cfg.busy_lo, cfg.busy_hi)
-        new = s.f_new
+        new = ramp(s.f_new, 0.5, 0.8)
+        base = busy * new
         unans = s.f_unans
-        static = 1.0 - ramp(s.f_cell, 0.15, 0.35)
-        scores: dict[str, float] = {}
-
-        # Wangiri: one-ring lures to many new numbers; callbacks make it certain.
-        ring_share = s.f_ring / unans if unans > 0 else 0.0
-        w = ramp(unans, 0.6, 0.85) * ramp(new, 0.5, 0.8)
-        wangiri = busy * w * (0.7 + 0.3 * ramp(ring_share, 0.5, 0.9))
-        wangiri += (1.0 - wangiri) * w * ramp(s.cb_rate, 2.0, 6.0)
-        scores["wangiri"] = wangiri
-
-        # Robocall: a machine's rhythm (regular gaps or a recorded message's fixed length), new callees.
+        answered = 1.0 - unans
+        short_ans = s.f_short / answered if answered > 0.05 else 0.0  # answered, then hung up within 10 s
+        ring_share = s.f_ring / unans if unans > 0.05 else 0.0  # unanswered calls that rang under 10 s
+        low_in = 1.0 - ramp(s.in_share, 0.05, 0.2)
+        failed = ramp(s.f_fail, 0.1, 0.25)  # dialling unallocated numbers: random or range dialling
+        off = ramp(s.f_off, 0.1, 0.3)
+        static = 1.0 - ramp(s.f_cell, 0.1, 0.3)
         gap_cv = cv(s.g_mean, s.g_sq) if s.kv >= 8 else 1.0
         dur_cv = cv(s.d_mean, s.d_sq) if s.nd >= 8 else 1.0
-        regular = max(1.0 - ramp(gap_cv, 0.2, 0.45), (1.0 - ramp(dur_cv, 0.1, 0.3)) * ramp(1.0 - unans, 0.3, 0.6))
-        scanning = ramp(s.f_seq, 0.3, 0.6)
-        scores["robocall"] = busy * ramp(new, 0.5, 0.8) * max(regular, 0.7 * scanning)
+        shared = ramp(s.shared_handset(t), 2.0, 4.0)  # a SIM bank's handset (or an honest GSM gateway)
+        scores: dict[str, float] = {}
 
-        # Scam farm: many new people, mostly unanswered or hung up, from one place, nobody calls back.
-        low_in = 1.0 - ramp(s.in_share, 0.15, 0.3)
-        scores["scam_farm"] = (
-            busy * ramp(new, 0.6, 0.85) * static * low_in * ramp(unans + s.f_short, 0.4, 0.7)
-        )
+        # Wangiri: one-ring lures to many new numbers.  Callbacks from the rung make it certain.
+        scores["wangiri"] = base * ramp(unans, 0.6, 0.85) * ramp(ring_share, 0.7, 0.95) * (
+            0.6 + 0.4 * _support(low_in, failed, ramp(s.f_seq, 0.2, 0.5), ramp(s.cb_rate, 1.0, 4.0)))
 
-        # SIM-box: answered local calls at volume, never an SMS, never an inbound call, never moving.
-        scores["simbox"] = (
-            busy * ramp(new, 0.5, 0.8) * static
-            * (1.0 - ramp(s.in_share, 0.03, 0.1))
-            * (1.0 - ramp(s.f_sms, 0.03, 0.1))
-            * (1.0 - ramp(unans, 0.5, 0.75))
-        )
+        # Robocall: a machine's rhythm (regular gaps, or a recorded message's fixed length).
+        regular = max(1.0 - ramp(gap_cv, 0.15, 0.35), (1.0 - ramp(dur_cv, 0.1, 0.25)) * ramp(answered, 0.3, 0.5))
+        scores["robocall"] = base * regular * (
+            0.6 + 0.4 * _support(ramp(s.f_seq, 0.2, 0.5), failed, low_in, ramp(short_ans, 0.2, 0.5)))
 
-        # IRSF: repeated, long calls to high-cost destinations, unlike this number's habit.
+        # Scam farm: calls that rarely become conversations, to new people.  What separates it from an
+        # outbound call centre is the rest: hang-ups, hours, nobody calling back, dead numbers dialled.
+        scores["scam_farm"] = base * ramp(unans + s.f_short, 0.5, 0.75) * _support(
+            ramp(short_ans, 0.15, 0.4), off, low_in, failed, shared)
+
+        # SIM-box: answered local calls at volume that nobody ever returns; no SMS, no movement; around the
+        # clock or rotating through a SIM bank's handsets.
+        no_in = 1.0 - ramp(s.in_share, 0.01, 0.05)
+        scores["simbox"] = base * no_in * (1.0 - ramp(unans, 0.5, 0.7)) * (1.0 - ramp(s.f_sms, 0.02, 0.1)) * (
+            0.5 + 0.5 * static) * _support(off, ramp(s.f_imei, 0.02, 0.1), shared)
+
+        # IRSF: repeated, long calls to high-cost destinations; a new habit, not an old one.
         risky_min = s.risky_s / 60.0
-        novelty = max(ramp(new, 0.3, 0.6), 1.0 - ramp(s.h_intl, 0.3, 0.6), ramp(s.f_night - s.h_night, 0.2, 0.4))
+        novelty = max(ramp(s.f_new, 0.3, 0.6), 1.0 - ramp(s.h_intl, 0.3, 0.6), 1.0 - ramp(s.kv, 30.0, 100.0))
         scores["irsf"] = (
-            ramp(s.risky_rate, 1.5, 4.0) * max(ramp(risky_min, 10.0, 40.0), ramp(s.risky_rate, 4.0, 10.0)) * novelty
+            ramp(s.risky_rate, 1.5, 4.0) * max(ramp(risky_min, 10.0, 40.0), ramp(s.risky_rate, 4.0, 10.0))
+            * (0.5 + 0.5 * _mean(novelty, ramp(s.f_off - s.h_off, 0.0, 0.3), ramp(answered, 0.5, 0.8)))
         )
 
-        # Takeover: a new handset in a new place on a number with history, then new behaviour.
+        # Takeover: a new handset in a new place on a number with history, then only strangers called.
         takeover = 0.0
-        if s.imei_t >= 0.0 and t - s.imei_t < 43_200.0 and s.imei_t - s.t_first > 21_600.0:
-            moved = 1.0 if s.area_t >= 0.0 and abs(s.area_t - s.imei_t) < 10_800.0 else 0.5
-            change = max(ramp(new - s.h_new, 0.25, 0.5), ramp(s.f_intl - s.h_intl, 0.3, 0.6))
-            takeover = moved * change
+        if s.swap_t >= 0.0 and t - s.swap_t < 43_200.0 and s.post_n >= 3:
+            post_new = s.post_new / s.post_n
+            takeover = ramp(post_new, 0.5, 0.85) * (0.7 + 0.3 * _mean(ramp(s.post_intl / s.post_n, 0.1, 0.3), off))
         scores["takeover"] = takeover
 
         typology = max(scores, key=scores.__getitem__)
@@ -126,6 +149,7 @@ class NumberRules:
                      f"{rate:.0f} calls/hour against {cfg.busy_lo:.0f}/hour for a busy person")
         new = Reason("new_callee_share", s.f_new, s.h_new,
                      f"{_pct(s.f_new)} of recent callees never called before (habit {_pct(s.h_new)})")
+        sims = Reason("sims_on_handset", float(s.hs_sims), 1.0, f"its handset carried {s.hs_sims} active SIMs today")
         if typology == "wangiri":
             return [vol, new,
                     Reason("unanswered_share", s.f_unans, 0.6, f"{_pct(s.f_unans)} of calls unanswered"),
@@ -138,12 +162,14 @@ class NumberRules:
                     Reason("sequential_share", s.f_seq, 0.3, f"{_pct(s.f_seq)} of callees next to a recent one")]
         if typology == "scam_farm":
             return [vol, new,
-                    Reason("unanswered_or_short", s.f_unans + s.f_short, 0.4,
+                    Reason("unanswered_or_short", s.f_unans + s.f_short, 0.5,
                            f"{_pct(s.f_unans + s.f_short)} of calls unanswered or hung up within 10 s"),
-                    Reason("cell_change_share", s.f_cell, 0.15, f"changes cell on {_pct(s.f_cell)} of calls"),
-                    Reason("inbound_share", s.in_share, 0.15, f"only {_pct(s.in_share)} of its traffic is inbound")]
+                    Reason("failed_share", s.f_fail, 0.02, f"{_pct(s.f_fail)} of calls to unallocated numbers"),
+                    Reason("inbound_share", s.in_share, 0.05, f"only {_pct(s.in_share)} of its traffic is inbound"),
+                    Reason("off_hours_share", s.f_off, 0.1, f"{_pct(s.f_off)} of calls outside 08-20 local"),
+                    sims]
         if typology == "simbox":
-            return [vol, new,
+            return [vol, new, sims,
                     Reason("inbound_share", s.in_share, 0.03, f"{_pct(s.in_share)} inbound traffic"),
                     Reason("sms_share", s.f_sms, 0.03, f"{_pct(s.f_sms)} SMS"),
                     Reason("cell_change_share", s.f_cell, 0.15, f"changes cell on {_pct(s.f_cell)} of calls")]
@@ -156,27 +182,10 @@ class NumberRules:
                            f"{_pct(s.f_intl)} international calls (habit {_pct(s.h_intl)})"),
                     new]
         # takeover
-        return [Reason("handset_changed_h_ago", 0.0, 0.0, "handset (IMEI) changed on a number with history"),
-                Reason("area_changed", 1.0 if s.area_t >= 0 else 0.0, 0.0,
-                       "location area changed around the handset change"),
-                new,
+        post_new = s.post_new / s.post_n if s.post_n else 0.0
+        return [Reason("handset_and_area_changed", 1.0, 0.0,
+                       "handset (IMEI) and location area changed together on a number with history"),
+                Reason("new_callee_share_since_swap", post_new, s.h_new,
+                       f"{_pct(post_new)} of {s.post_n} calls since then went to numbers never called before"),
                 Reason("international_share", s.f_intl, s.h_intl,
                        f"{_pct(s.f_intl)} international calls (habit {_pct(s.h_intl)})")]
-
-
-class HandsetRules:
-    """A handset with many active SIMs at volume is a SIM-box or a farm's phone, whoever the SIMs are."""
-
-    __slots__ = ("cfg",)
-
-    def __init__(self, cfg: RuleConfig | None = None) -> None:
-        self.cfg = cfg or RuleConfig()
-
-    def score(self, sims: int, rate_h: float) -> tuple[float, list[Reason]]:
-        value = ramp(sims, 2.0, 4.0) * ramp(rate_h, self.cfg.busy_lo, self.cfg.busy_hi)
-        if value < self.cfg.candidate_floor:
-            return value, []
-        return value, [
-            Reason("sims_on_handset", float(sims), 2.0, f"{sims} SIMs used this handset in the last day"),
-            Reason("handset_calls_per_hour", rate_h, self.cfg.busy_lo, f"the handset makes {rate_h:.0f} calls/hour"),
-        ]
