@@ -26,8 +26,8 @@ SHORT_S = 10.0  # an answered call under 10 s is a hang-up, not a conversation
 RING_S = 10.0  # an unanswered call that rang under 10 s is a "one-ring" (wangiri lure)
 CALLBACK_WINDOW_S = 7_200.0  # a call to whoever rang you within 2 h is a callback
 SEQ_SPAN = 100  # callees within 100 of a recent callee: scanning a number range
-WORK_START_H = 8  # 08:00-20:00 local time is when honest businesses call
-WORK_END_H = 20
+WORK_START_H = 7  # 07:00-21:00 local time is when honest businesses call
+WORK_END_H = 21
 SWAP_WINDOW_S = 10_800.0  # a new handset and a new location area within 3 h of each other is a "swap"
 SWAP_MIN_HISTORY_S = 21_600.0  # ... on a number seen for at least 6 h before (else it's just a new number)
 
@@ -45,7 +45,7 @@ class NumberState:
         "in_t", "in_rate", "in_share", "cb_rate", "rung_t", "rung_by",
         "bloom_cur", "bloom_prev", "bloom_n", "c1", "c2", "c3",
         "imei", "imei_t", "cell", "area", "area_t", "swap_t", "post_n", "post_new", "post_intl",
-        "hs_sims", "hs_t",
+        "hs_sims", "hs_t", "hs_rate",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -78,6 +78,7 @@ class NumberState:
         self.post_intl = 0
         self.hs_sims = 0  # SIMs active on this number's handset, as last reported by the handset stage
         self.hs_t = -1.0
+        self.hs_rate = 0.0  # ... and how many calls/hour that handset makes with all its SIMs
 
     # -- outbound -------------------------------------------------------------------------------------
     def on_outbound(
@@ -229,10 +230,12 @@ class NumberState:
             self.rung_t = t
             self.rung_by = caller_key
 
-    def on_handset(self, t: float, sims: int) -> None:
-        """Evidence from the handset stage: the handset this number uses carries ``sims`` active SIMs."""
+    def on_handset(self, t: float, sims: int, rate: float) -> None:
+        """Evidence from the handset stage: this number's handset carries ``sims`` active SIMs making
+        ``rate`` calls/hour together."""
         self.hs_sims = sims
         self.hs_t = t
+        self.hs_rate = rate
 
     def shared_handset(self, t: float) -> int:
         """Active SIMs on this number's handset if reported within the last day, else 0."""
@@ -265,6 +268,9 @@ class HandsetState:
         self.rate_h = 0.0
         self.t_last = 0.0
         self.f_unans = 0.0  # unanswered share: a farm's handset rings out, a SIM-box's gets answered
+
+    def calls_per_hour(self) -> float:
+        return self.rate_h  # a decayed count with tau = 1 h reads as calls in the last hour
 
     def on_call(self, t: float, caller_key: int, voice: bool, answered: bool) -> int:
         """Update from an outbound event; return how many SIMs were active on this handset in the last day."""

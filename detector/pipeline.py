@@ -85,9 +85,9 @@ class Detector:
         cand = st.callee.process(self.numbers, cdr, callback)
         if cand is not None:
             found.append(cand)
-        sims = st.handset.process(self.handsets, cdr)
+        sims, rate = st.handset.process(self.handsets, cdr)
         if sims:
-            st.caller.on_handset(self.numbers, cdr.caller, cdr.start, sims)
+            st.caller.on_handset(self.numbers, cdr.caller, cdr.start, sims, rate)
         if cdr.start >= self.next_expiry:
             self.expire(cdr.start)
         if not found:

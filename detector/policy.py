@@ -19,7 +19,8 @@ from .records import SEVERITIES, Alert, Candidate
 class PolicyConfig:
     """Thresholds of the alert decision."""
 
-    alert_threshold: float = 0.6  # combined evidence needed to alert
+    alert_threshold: float = 0.65  # rule evidence needed to alert: two independent strong signs
+    model_weight: float = 0.5  # share of the remaining distance to 1 the model's evidence may add to the score
     severity_edges: tuple[float, float, float] = (0.7, 0.85, 0.95)  # medium, high, critical from here
     quiet_s: float = 6 * 3_600.0  # an episode ends after 6 h of event time with no qualifying candidate
 
@@ -72,7 +73,8 @@ class AlertPolicy:
             ep.level = -1
         if c.t > ep.last_t:
             ep.last_t = c.t
-        level = self.severity(c.score)
+        score = c.score + (1.0 - c.score) * cfg.model_weight * c.model_evidence
+        level = self.severity(score)
         if level <= ep.level:
             return None
         escalation = ep.level >= 0
@@ -83,7 +85,7 @@ class AlertPolicy:
             number=c.number,
             detected_at=c.t,
             offset_min=c.offset_min,
-            score=round(min(1.0, c.score), 4),
+            score=round(min(1.0, score), 4),
             severity=SEVERITIES[level],
             typology=c.typology,
             reasons=c.reasons,

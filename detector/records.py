@@ -100,6 +100,7 @@ class Candidate:
     calls_seen: int
     reasons: list[Reason]
     stage: str
+    model_evidence: float = 0.0  # the online model's anomaly evidence in [0, 1]: raises severity only
 
 
 @dataclass(slots=True)

@@ -16,7 +16,6 @@ from .numbering import DestinationRarity, country_code
 from .records import Candidate, Cdr, Reason
 from .typologies import NumberRules
 
-MODEL_WEIGHT = 0.5  # at most half of the distance to 1 is the model's to add
 
 
 class CallerStage:
@@ -29,11 +28,12 @@ class CallerStage:
         self.model = model
         self.rarity = rarity or DestinationRarity()
 
-    def on_handset(self, store: MutableMapping[str, NumberState], number: str, t: float, sims: int) -> None:
+    def on_handset(self, store: MutableMapping[str, NumberState], number: str, t: float, sims: int,
+                   rate: float) -> None:
         """Handset evidence routed back to the number (see :class:`HandsetStage`)."""
         s = store.get(number)
         if s is not None:
-            s.on_handset(t, sims)
+            s.on_handset(t, sims, rate)
 
     def process(self, store: MutableMapping[str, NumberState], cdr: Cdr) -> tuple[Candidate | None, bool]:
         """Update the caller's state; return (candidate or None, whether this call is a callback after a ring)."""
@@ -65,13 +65,15 @@ class CallerStage:
         typology, score, reasons = rules.score(s, t)
         if score < rules.cfg.candidate_floor:
             return None, callback
+        # The rules decide; the online model ranks.  Its evidence raises the severity of a candidate the rules
+        # already made, never creates one: a model per worker must not make workers disagree on decisions.
         evidence = self.model.evidence(s, t)
         if evidence > 0.0:
-            score += (1.0 - score) * MODEL_WEIGHT * evidence
             reasons.append(Reason("model_anomaly", evidence, 0.0,
                                   f"online model places this number beyond {100 * (0.5 + evidence / 2):.0f}% "
                                   "of the population's recent behaviour"))
-        return Candidate(number, typology, score, t, cdr.utc_offset_min, cdr.cdr_id, s.k, reasons, self.name), callback
+        return Candidate(number, typology, score, t, cdr.utc_offset_min, cdr.cdr_id, s.k, reasons, self.name,
+                         evidence), callback
 
 
 class CalleeStage:
@@ -105,14 +107,15 @@ class HandsetStage:
 
     name = "handset"
 
-    def process(self, store: MutableMapping[str, HandsetState], cdr: Cdr) -> int:
-        """Update the handset; return its active SIM count when >= 2 (evidence for ``cdr.caller``), else 0."""
+    def process(self, store: MutableMapping[str, HandsetState], cdr: Cdr) -> tuple[int, float]:
+        """Update the handset; return (active SIMs, calls/hour) when >= 2 SIMs (evidence for ``cdr.caller``),
+        else (0, 0)."""
         imei = cdr.imei
         if imei is None:
-            return 0
+            return 0, 0.0
         h = store.get(imei)
         if h is None:
             h = HandsetState()
             store[imei] = h
         sims = h.on_call(cdr.start, int(cdr.caller[1:]), cdr.record_type == "voice", cdr.disposition == "answered")
-        return sims if sims >= 2 else 0
+        return (sims, h.calls_per_hour()) if sims >= 2 else (0, 0.0)

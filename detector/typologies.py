@@ -37,8 +37,8 @@ def _support(*xs: float) -> float:
 class RuleConfig:
     """Ramp ends shared by the rules.  Documented, overridable, and deliberately round numbers."""
 
-    busy_lo: float = 10.0  # calls/hour where "busy" starts to count
-    busy_hi: float = 30.0  # calls/hour that no person sustains by hand
+    busy_lo: float = 5.0  # calls/hour where "busy" starts to count
+    busy_hi: float = 20.0  # calls/hour that few people sustain by hand
     candidate_floor: float = 0.5  # below this a stage does not bother the policy
 
 
@@ -72,20 +72,21 @@ class NumberRules:
         """
         cfg = self.cfg
         rate = rate_per_hour(s.rate_h, TAU_H, s.age(t))
-        busy = ramp(rate, cfg.busy_lo, cfg.busy_hi)
+        shared = ramp(s.shared_handset(t), 2.0, 4.0)  # a SIM bank's handset (or an honest GSM gateway)
+        # A SIM in a bank is as busy as the bank: judge volume by the handset when it is shared.
+        busy = max(ramp(rate, cfg.busy_lo, cfg.busy_hi), shared * ramp(s.hs_rate, cfg.busy_lo, cfg.busy_hi))
         new = ramp(s.f_new, 0.5, 0.8)
         base = busy * new
         unans = s.f_unans
         answered = 1.0 - unans
         short_ans = s.f_short / answered if answered > 0.05 else 0.0  # answered, then hung up within 10 s
         ring_share = s.f_ring / unans if unans > 0.05 else 0.0  # unanswered calls that rang under 10 s
-        low_in = 1.0 - ramp(s.in_share, 0.05, 0.2)
+        low_in = 1.0 - ramp(s.in_share, 0.02, 0.08)
         failed = ramp(s.f_fail, 0.1, 0.25)  # dialling unallocated numbers: random or range dialling
         off = ramp(s.f_off, 0.1, 0.3)
         static = 1.0 - ramp(s.f_cell, 0.1, 0.3)
         gap_cv = cv(s.g_mean, s.g_sq) if s.kv >= 8 else 1.0
         dur_cv = cv(s.d_mean, s.d_sq) if s.nd >= 8 else 1.0
-        shared = ramp(s.shared_handset(t), 2.0, 4.0)  # a SIM bank's handset (or an honest GSM gateway)
         scores: dict[str, float] = {}
 
         # Wangiri: one-ring lures to many new numbers.  Callbacks from the rung make it certain.
@@ -99,14 +100,17 @@ class NumberRules:
 
         # Scam farm: calls that rarely become conversations, to new people.  What separates it from an
         # outbound call centre is the rest: hang-ups, hours, nobody calling back, dead numbers dialled.
-        scores["scam_farm"] = base * ramp(unans + s.f_short, 0.5, 0.75) * _support(
-            ramp(short_ans, 0.15, 0.4), off, low_in, failed, shared)
+        # Shares over a handful of calls are noise (the first calls of a day are all "off hours", none
+        # inbound yet); typologies that convict on shares need a dozen calls behind them.
+        sure = ramp(s.kv, MIN_CALLS - 2.0, 2.0 * MIN_CALLS)
+        scores["scam_farm"] = sure * base * ramp(unans + s.f_short, 0.5, 0.75) * _support(
+            ramp(short_ans, 0.15, 0.4), off, low_in, 0.5 * failed, 0.5 * shared)
 
         # SIM-box: answered local calls at volume that nobody ever returns; no SMS, no movement; around the
         # clock or rotating through a SIM bank's handsets.
         no_in = 1.0 - ramp(s.in_share, 0.01, 0.05)
-        scores["simbox"] = base * no_in * (1.0 - ramp(unans, 0.5, 0.7)) * (1.0 - ramp(s.f_sms, 0.02, 0.1)) * (
-            0.5 + 0.5 * static) * _support(off, ramp(s.f_imei, 0.02, 0.1), shared)
+        scores["simbox"] = sure * base * no_in * (1.0 - ramp(unans, 0.5, 0.7)) * (1.0 - ramp(s.f_sms, 0.02, 0.1)) * (
+            0.6 + 0.4 * static) * (0.4 + 0.6 * _support(off, ramp(s.f_imei, 0.02, 0.1), shared))
 
         # IRSF: repeated, long calls to high-cost destinations; a new habit, not an old one.
         risky_min = s.risky_s / 60.0
@@ -166,7 +170,7 @@ class NumberRules:
                            f"{_pct(s.f_unans + s.f_short)} of calls unanswered or hung up within 10 s"),
                     Reason("failed_share", s.f_fail, 0.02, f"{_pct(s.f_fail)} of calls to unallocated numbers"),
                     Reason("inbound_share", s.in_share, 0.05, f"only {_pct(s.in_share)} of its traffic is inbound"),
-                    Reason("off_hours_share", s.f_off, 0.1, f"{_pct(s.f_off)} of calls outside 08-20 local"),
+                    Reason("off_hours_share", s.f_off, 0.1, f"{_pct(s.f_off)} of calls outside 07-21 local"),
                     sims]
         if typology == "simbox":
             return [vol, new, sims,

@@ -34,7 +34,7 @@ class GeneratorConfig:
     seed: int = 1
     subscribers: int = 20_000
     days: float = 2.0
-    start: str = "2026-03-02T00:00:00"
+    start: str = "2026-03-06T00:00:00"  # a Friday: a working day and a weekend day by default
     country_code: str = "44"
     utc_offset_min: int | None = None
     home_mnc: int = 15

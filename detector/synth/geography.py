@@ -42,13 +42,17 @@ class CellPlan:
         return len(self.lac_start) - 1
 
     def random_home(self, rng: Rng, n: int) -> np.ndarray:
-        return rng.integers(0, self.n_home, n).astype(np.int32)
+        return self.home_at(rng.random(n))
 
-    def neighbour(self, rng: Rng, cells: np.ndarray) -> np.ndarray:
-        """A random cell in the same location area as each given home cell."""
+    def home_at(self, u: np.ndarray) -> np.ndarray:
+        """The home cell at uniform position ``u`` in [0, 1) (lets callers choose where randomness comes from)."""
+        return (np.asarray(u) * self.n_home).astype(np.int32)
+
+    def neighbour(self, u: np.ndarray, cells: np.ndarray) -> np.ndarray:
+        """A cell in the same location area as each given home cell, chosen by uniform ``u``."""
         lac = self.lac_of[cells]
         size = self.lac_start[lac + 1] - self.lac_start[lac]
-        return (self.lac_start[lac] + (rng.random(len(cells)) * size).astype(np.int32)).astype(np.int32)
+        return (self.lac_start[lac] + (np.asarray(u) * size).astype(np.int32)).astype(np.int32)
 
     def in_other_lac(self, rng: Rng, cells: np.ndarray) -> np.ndarray:
         """A random home cell in a different location area (another town) for each given cell."""
@@ -64,7 +68,7 @@ class CellPlan:
         lac = free[int(rng.integers(0, len(free)))]
         return np.array([rng.integers(self.lac_start[lac], self.lac_start[lac + 1])], dtype=np.int32)
 
-    def foreign(self, rng: Rng, plan_idx: np.ndarray) -> np.ndarray:
-        """A random cell of a network in country ``PLANS[plan_idx]`` (for travellers abroad)."""
-        pick = rng.integers(0, FOREIGN_CELLS_PER_COUNTRY, len(plan_idx))
+    def foreign(self, u: np.ndarray, plan_idx: np.ndarray) -> np.ndarray:
+        """A cell of a network in country ``PLANS[plan_idx]`` (for travellers abroad), chosen by uniform ``u``."""
+        pick = (np.asarray(u) * FOREIGN_CELLS_PER_COUNTRY).astype(np.int32)
         return (self.foreign_start + np.asarray(plan_idx, dtype=np.int32) * FOREIGN_CELLS_PER_COUNTRY + pick).astype(np.int32)

@@ -292,6 +292,26 @@ def make_tacs(rng: Rng, n: int) -> np.ndarray:
     return heads * 10**6 + rng.integers(0, 10**6, n)
 
 
+class TacPool:
+    """Handset models: consumer phones with skewed popularity, and a few GSM modem models.
+
+    Modems sit in SIM boxes and dialers but also in honest call-centre gateways, so a modem TAC is a hint,
+    not a verdict.
+    """
+
+    def __init__(self, rng: Rng, consumer: int = 400, modems: int = 8) -> None:
+        self.consumer_tacs = make_tacs(rng, consumer)
+        self.modem_tacs = make_tacs(rng, modems)
+
+    def consumer(self, rng: Rng, n: int) -> np.ndarray:
+        """``n`` phone models, popular ones far more often (Zipf)."""
+        return self.consumer_tacs[np.minimum(rng.zipf(1.3, n) - 1, len(self.consumer_tacs) - 1)]
+
+    def modem(self, rng: Rng) -> int:
+        """One modem model (for all modules of one device)."""
+        return int(self.modem_tacs[int(rng.integers(0, len(self.modem_tacs)))])
+
+
 def make_imeis(rng: Rng, tacs: np.ndarray) -> np.ndarray:
     """One random 15-digit IMEI (TAC + serial + Luhn) per TAC given."""
     return imeis_from_serials(tacs, rng.integers(0, 10**6, len(tacs)))

@@ -19,6 +19,7 @@ from .numbering import (
     PLAN_OFFSETS,
     CountryPlan,
     HomeNumbering,
+    TacPool,
     imeis_from_serials,
     make_imeis,
     numbers_in_countries,
@@ -139,6 +140,19 @@ class WeightedRows:
         return np.where(end > self.off[rows], pos, -1)
 
 
+def hash_uniform(a: np.ndarray, b: np.ndarray, salt: int) -> np.ndarray:
+    """Deterministic uniforms in [0, 1) from integer keys (splitmix64 finaliser), vectorised."""
+    with np.errstate(over="ignore"):
+        x = np.asarray(a, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        x ^= np.asarray(b, dtype=np.uint64) + np.uint64(0x632BE59BD9B4E019 + salt)
+        x ^= x >> np.uint64(30)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(27)
+        x *= np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+    return (x >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
 def _draw(rng: Rng, bounds: Range, n: int, *, log: bool = False) -> np.ndarray:
     lo, hi = bounds
     if hi <= lo:
@@ -162,7 +176,7 @@ class Population:
         home_offset_min: int,
         numbering: HomeNumbering,
         cells: CellPlan,
-        tacs: np.ndarray,
+        tacs: TacPool,
         start: int,
         end: int,
         mix_rng: Rng,
@@ -173,6 +187,7 @@ class Population:
         self.cells = cells
         self.start, self.end = start, end
         self.profile = self._assign_profiles(rng, mix_rng, n)
+        self.salt = int(rng.integers(0, 2**31))  # keys the where-am-I hash to this world
         self._draw_parameters(rng)
         self.is_roamer = self.profile == PROFILE_ID["inbound_roamer"]
         self.home_idx = np.flatnonzero(~self.is_roamer)
@@ -280,12 +295,17 @@ class Population:
         arrive = rng.uniform(self.start - 5 * DAY, self.end - 2 * HOUR, len(roamers)).astype(np.int64)
         self.present_start[roamers] = arrive
         self.present_end[roamers] = arrive + log_uniform(rng, DAY, 14 * DAY, len(roamers)).astype(np.int64)
+        # honest SIMs activated during the window (no history, like fraud SIMs) and a little churn
+        new = homes[fresh][rng.random(int(fresh.sum())) < 0.4]
+        self.present_start[new] = rng.uniform(self.start, self.end, len(new)).astype(np.int64)
+        gone = homes[rng.random(len(homes)) < 0.003]
+        self.present_end[gone] = rng.uniform(self.start, self.end, len(gone)).astype(np.int64)
 
     def _place(self, rng: Rng, cells: CellPlan) -> None:
         n = self.n
         self.home_cell = cells.random_home(rng, n)
         commute = rng.random(n) < 0.7
-        self.work_cell = np.where(commute, cells.in_other_lac(rng, self.home_cell), cells.neighbour(rng, self.home_cell))
+        self.work_cell = np.where(commute, cells.in_other_lac(rng, self.home_cell), cells.neighbour(rng.random(n), self.home_cell))
         # call centres: agents of one site share the site's cell (or its 2-3 sectors)
         self.site = np.full(n, -1, dtype=np.int32)
         agents = rng.permutation(np.flatnonzero(self.profile == PROFILE_ID["call_centre"]))
@@ -313,16 +333,15 @@ class Population:
         self.route_off[1:] = np.cumsum(self.route_len)
         anchor = np.repeat(self.work_cell[mobile], lengths)
         hop = rng.random(len(anchor)) < 0.3
-        route = cells.neighbour(rng, anchor)
+        route = cells.neighbour(rng.random(len(anchor)), anchor)
         route[hop] = cells.in_other_lac(rng, anchor[hop])
         self.route_cells = route
         self.dwell_s = rng.integers(3 * 60, 25 * 60, n)
         self.route_phase = rng.integers(0, 1_000, n)
 
-    def _equip(self, rng: Rng, tacs: np.ndarray) -> None:
+    def _equip(self, rng: Rng, tacs: TacPool) -> None:
         n = self.n
-        popular = np.minimum(rng.zipf(1.3, n) - 1, len(tacs) - 1)
-        self.imei = make_imeis(rng, tacs[popular])
+        self.imei = make_imeis(rng, tacs.consumer(rng, n))
         # dual-SIM phones and family handsets: two subscribers, one IMEI (an honest shared IMEI)
         pairs = rng.choice(self.home_idx, size=2 * int(0.006 * len(self.home_idx)), replace=False).reshape(-1, 2)
         self.imei[pairs[:, 1]] = self.imei[pairs[:, 0]]
@@ -330,7 +349,7 @@ class Population:
         for members in self.sites:
             if rng.random() < 0.2:
                 modules = int(rng.integers(1, max(2, len(members) // 4) + 1))
-                tac = tacs[int(rng.integers(0, len(tacs)))]
+                tac = tacs.modem(rng)
                 serial0 = int(rng.integers(0, 10**6 - modules))
                 gateway = imeis_from_serials(np.full(modules, tac), serial0 + np.arange(modules))
                 self.imei[members] = gateway[np.arange(len(members)) % modules]
@@ -338,7 +357,7 @@ class Population:
         rate = np.array([p.handset_change_per_day for p in PROFILES])[self.profile]
         days = (self.end - self.start) / DAY
         change = rng.random(n) < 1 - np.exp(-rate * days)
-        self.imei2 = make_imeis(rng, tacs[np.minimum(rng.zipf(1.3, n) - 1, len(tacs) - 1)])
+        self.imei2 = make_imeis(rng, tacs.consumer(rng, n))
         self.imei2[pairs[:, 1]] = self.imei2[pairs[:, 0]]
         self.imei_change_t = np.where(
             change, rng.uniform(self.start, self.end, n).astype(np.int64), np.iinfo(np.int64).max
@@ -448,8 +467,12 @@ class Population:
         return np.where(away, PLAN_OFFSETS[self.travel_plan[idx]], self.home_offset_min).astype(np.int16)
 
     def caller_attrs(self, rng: Rng, idx: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(cell, imei, offset) of home subscribers ``idx`` originating at times ``t``."""
-        n = len(idx)
+        """(cell, imei, offset) of home subscribers ``idx`` originating at times ``t``.
+
+        Where someone is away from home/work is drawn per person and half hour (a hash, not ``rng``), so
+        calls made close together come from the same place, as they do in life.
+        """
+        del rng  # positions are a function of (subscriber, time): repeatable across chunks and call sites
         off = self.offset_at(idx, t)
         hour = local_hour(t, off)
         weekday = local_weekday(t, off)
@@ -457,12 +480,13 @@ class Population:
             (weekday < 5) | self.works_weekend[idx]
         )
         base = np.where(at_work, self.work_cell[idx], self.home_cell[idx])
-        u = rng.random(n)
+        slot = t // 1_800
+        u = hash_uniform(idx, slot, self.salt + 1)
         cell = base.copy()
         moved = u >= self.cell_stay[idx]
-        cell[moved] = self.cells.neighbour(rng, base[moved])
+        cell[moved] = self.cells.neighbour(hash_uniform(idx[moved], slot[moved], self.salt + 2), base[moved])
         far = u >= 1.0 - (1.0 - self.cell_stay[idx]) * 0.15
-        cell[far] = self.cells.random_home(rng, int(far.sum()))
+        cell[far] = self.cells.home_at(hash_uniform(idx[far], slot[far], self.salt + 3))
         rounds = self.mobile[idx] & at_work
         if rounds.any():
             ri = idx[rounds]
@@ -470,7 +494,7 @@ class Population:
             cell[rounds] = self.route_cells[self.route_off[ri] + step]
         away = (t >= self.travel_start[idx]) & (t < self.travel_end[idx])
         if away.any():
-            cell[away] = self.cells.foreign(rng, self.travel_plan[idx[away]])
+            cell[away] = self.cells.foreign(hash_uniform(idx[away], t[away] // 10_800, self.salt + 4), self.travel_plan[idx[away]])
         imei = np.where(t >= self.imei_change_t[idx], self.imei2[idx], self.imei[idx])
         return cell.astype(np.int32), imei, off
 

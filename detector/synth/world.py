@@ -13,7 +13,7 @@ import numpy as np
 
 from .config import GeneratorConfig
 from .geography import CellPlan
-from .numbering import CountryPlan, HomeNumbering, NumberRange, home_plan, make_tacs, premium_ranges
+from .numbering import CountryPlan, HomeNumbering, NumberRange, TacPool, home_plan, premium_ranges
 from .population import PROFILE_ID, Population
 from .timing import DAY, Rng, parse_start
 from .traffic import DomesticPool, LegitTraffic, ServiceDirectory
@@ -39,7 +39,7 @@ class World:
     end: int
     numbering: HomeNumbering
     cells: CellPlan
-    tacs: np.ndarray
+    tacs: TacPool
     pop: Population
     services: ServiceDirectory
     domestic: DomesticPool
@@ -52,6 +52,7 @@ class World:
         """Pick ``k`` honest subscribers of the given profiles to be compromised (each at most once)."""
         pop = self.pop
         ok = np.isin(pop.profile, [PROFILE_ID[p] for p in profiles]) & ~self.claimed & ~pop.is_roamer
+        ok &= (pop.present_start <= self.start) & (pop.present_end >= self.end)  # with history, still here
         if stay_home:
             ok &= (pop.travel_end < self.start) | (pop.travel_start > self.end)
         candidates = np.flatnonzero(ok)
@@ -72,7 +73,7 @@ def build_world(config: GeneratorConfig) -> World:
     rng = np.random.default_rng([seed, 0])
     numbering = HomeNumbering(rng, home, config.subscribers, reserve=2 * config.fraud_budget + 50)
     cells = CellPlan(rng, home, config.home_mnc, config.subscribers)
-    tacs = make_tacs(rng, 400)
+    tacs = TacPool(rng)
     pop = Population(rng, n=config.subscribers, home=home, home_offset_min=offset, numbering=numbering, cells=cells,
                      tacs=tacs, start=start, end=end, mix_rng=np.random.default_rng([seed, 5]))  # fmt: skip
     services = ServiceDirectory(rng, home, numbering, config.subscribers)

@@ -111,11 +111,17 @@ class Activity:
         return [(max(a, t0), min(b, t1)) for a, b in self.windows if a < t1 and b > t0]
 
     def arrivals(self, rng: Rng, rate_per_hour: np.ndarray, t0: int, t1: int) -> tuple[np.ndarray, np.ndarray]:
-        """(entity, time) of Poisson arrivals of entities with the given mean hourly rates, inside windows."""
+        """(entity, time) of Poisson arrivals of entities with the given mean hourly rates, inside windows.
+
+        Sorted by time, so that targets handed out in order (a sweep through a number range) are dialled in
+        that order.
+        """
         parts = [poisson_times(rng, rate_per_hour * self.factor((a + b) // 2) / HOUR, a, b) for a, b in self.spans(t0, t1)]
         if not parts:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        who, t = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        order = np.argsort(t, kind="stable")
+        return who[order], t[order]
 
     @property
     def first(self) -> int:
@@ -132,7 +138,7 @@ class SimBank:
 
     def __init__(
         self, world: World, rng: Rng, sims: int, *, bulk: bool, modules: int | None, rotate_s: int | None,
-        cells: np.ndarray, own_tacs: bool = False,
+        cells: np.ndarray, mixed_models: bool = False,
     ) -> None:  # fmt: skip
         numbering = world.numbering
         if bulk:
@@ -140,12 +146,13 @@ class SimBank:
         else:
             self.numbers = numbering.allocate(rng, sims, fresh=bool(rng.random() < 0.6))
         tacs = world.tacs
-        if modules is None:  # one phone per SIM, often the same cheap model
-            model = tacs[rng.integers(0, len(tacs), sims)] if own_tacs else np.full(sims, tacs[rng.integers(0, len(tacs))])
+        if modules is None:  # one phone per SIM: one cheap model bought in bulk, or whatever phones were at hand
+            model = tacs.consumer(rng, sims) if mixed_models else np.repeat(tacs.consumer(rng, 1), sims)
             self.imeis = make_imeis(rng, model)
-        else:
+        else:  # a multi-module device (modem TAC, consecutive serials) or a few shared phones
+            tac = tacs.modem(rng) if rng.random() < 0.8 else int(tacs.consumer(rng, 1)[0])
             serial0 = int(rng.integers(0, 10**6 - modules))
-            self.imeis = imeis_from_serials(np.full(modules, tacs[rng.integers(0, len(tacs))]), serial0 + np.arange(modules))
+            self.imeis = imeis_from_serials(np.full(modules, tac), serial0 + np.arange(modules))
         self.rotate_s = rotate_s
         self.cells = np.asarray(cells, dtype=np.int32)
         self.offset_min = world.home_offset_min

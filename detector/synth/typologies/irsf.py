@@ -27,6 +27,7 @@ class Irsf(Scheme):
     typology = "irsf"
     rows: np.ndarray | None = None  # population rows when compromised subscribers are used
     new_imei: np.ndarray | None = None  # handset the fraudster uses, when not the owner's
+    attacker_cells: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int32))
     bank: SimBank | None = None
     dests: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     activity: Activity = field(default=None)  # type: ignore[assignment]
@@ -41,15 +42,16 @@ class Irsf(Scheme):
         long_calls = bool(rng.random() < 0.6)
         parallel = bool(rng.random() < 0.3)
         rows = new_imei = bank = None
+        attacker_cells = world.cells.random_home(rng, int(rng.integers(1, 3)))
         if compromised:
             rows = world.claim(rng, ("ordinary", "small_business", "night_shift", "international_caller"), k)
             numbers = world.pop.number[rows]
             if rng.random() < 0.4:
-                new_imei = make_imeis(rng, world.tacs[rng.integers(0, len(world.tacs), k)])
+                new_imei = make_imeis(rng, world.tacs.consumer(rng, k))
         else:
             modules = 1 if rng.random() < 0.3 else None
             bank = SimBank(world, rng, k, bulk=bool(rng.random() < 0.5), modules=modules, rotate_s=None,
-                           cells=world.cells.random_home(rng, int(rng.integers(1, 3))), own_tacs=True)  # fmt: skip
+                           cells=world.cells.random_home(rng, int(rng.integers(1, 3))), mixed_models=True)  # fmt: skip
             numbers = bank.numbers
         ranges = rng.choice(len(world.premium), size=int(min(rng.integers(1, 4), len(world.premium))), replace=False)
         dests = np.concatenate([world.premium[int(r)].draw(rng, int(rng.integers(1, 5)), sequential=bool(rng.random() < 0.5))
@@ -73,7 +75,7 @@ class Irsf(Scheme):
             "+parallel" if parallel else "")  # fmt: skip
         return cls(
             world=world, variant=variant, labeled=numbers, fraud_start=activity.first, params=params, rows=rows,
-            new_imei=new_imei, bank=bank, dests=dests, activity=activity, chain_owner=owner,
+            new_imei=new_imei, attacker_cells=attacker_cells, bank=bank, dests=dests, activity=activity, chain_owner=owner,
             next_t=np.full(len(owner), activity.first, dtype=np.int64) + rng.integers(0, 300, len(owner)),
             favourite=rng.integers(0, len(dests), len(owner)),
         )  # fmt: skip
@@ -127,8 +129,9 @@ class Irsf(Scheme):
         else:
             assert self.rows is not None
             cell, imei, off = self.world.pop.caller_attrs(rng, self.rows[who], t_arr)
-            if self.new_imei is not None:
+            if self.new_imei is not None:  # the SIM (or a clone) is in the fraudster's phone, elsewhere
                 imei = self.new_imei[who]
+                cell = self.attacker_cells[rng.integers(0, len(self.attacker_cells), len(who))]
         return EventBatch.build(t=t_arr, caller=self.labeled[who], callee=np.array(dests, dtype=np.int64), kind=KIND_VOICE,
                                 disp=np.where(answered, ANSWERED, NO_ANSWER), dur=np.array(durs), cell=cell, imei=imei,
                                 off=off)  # fmt: skip

@@ -85,6 +85,8 @@ class Robocall(Scheme):
             whos.append(np.full(len(ticks), d))
             times.append(ticks.astype(np.int64))
         who, t_all = np.concatenate(whos), np.concatenate(times)
+        order = np.argsort(t_all, kind="stable")
+        who, t_all = who[order], t_all[order]
         active = self.activity.active(t_all)
         return who[active], t_all[active]
 

@@ -51,10 +51,11 @@ class ScamFarm(Scheme):
         shared = bool(rng.random() < 0.65)
         moving = bool(rng.random() < 0.2)
         site = world.cells.random_home(rng, 1)
-        cells = world.cells.random_home(rng, int(rng.integers(3, 7))) if moving else world.cells.neighbour(rng, np.repeat(site, int(rng.integers(1, 3))))
+        cells = world.cells.random_home(rng, int(rng.integers(3, 7))) if moving else world.cells.neighbour(rng.random(2), np.repeat(site, 2))[: int(rng.integers(1, 3))]
         modules = int(rng.integers(1, max(2, sims // 3) + 1)) if shared else None
         rotate = int(rng.integers(20 * 60, 6 * HOUR)) if shared and rng.random() < 0.6 else None
-        bank = SimBank(world, rng, sims, bulk=bool(rng.random() < 0.5), modules=modules, rotate_s=rotate, cells=cells)
+        bank = SimBank(world, rng, sims, bulk=bool(rng.random() < 0.5), modules=modules, rotate_s=rotate, cells=cells,
+                       mixed_models=bool(rng.random() < 0.5))
         start = fraud_start_time(world, rng)
         activity = Activity.draw(rng, world, start, shapes=("business", "extended", "personal", "flat"), flat_mix=(0.0, 0.4))
         mode = str(rng.choice(["random", "sweep", "list"], p=[0.55, 0.2, 0.25]))

@@ -41,9 +41,9 @@ class Takeover(Scheme):
         start = fraud_start_time(world, rng)
         pop.active_end[row] = start
         variant = str(rng.choice(["quiet", "loud", "contacts_scam"], p=[0.4, 0.35, 0.25]))
-        imei = int(make_imeis(rng, world.tacs[rng.integers(0, len(world.tacs), 1)])[0])
+        imei = int(make_imeis(rng, world.tacs.consumer(rng, 1))[0])
         away = world.cells.away_from(rng, pop.home_cell[row], pop.work_cell[row])
-        cells = np.concatenate([away, world.cells.neighbour(rng, np.repeat(away, int(rng.integers(0, 3))))])
+        cells = np.concatenate([away, world.cells.neighbour(rng.random(2), np.repeat(away, 2))[: int(rng.integers(0, 3))]])
         tau = float(rng.uniform(1, 8)) * HOUR
         params = {
             "otp_sms": int(rng.integers(2, 13)),
