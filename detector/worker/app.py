@@ -1,0 +1,743 @@
+"""The faust-streaming application: topics, tables, the batch path, producing, health and shutdown.
+
+What faust does here: consumer-group membership and the co-partitioned assignment of every topic and
+changelog (its ``PartitionAssignor``), table storage and recovery from changelog topics, offset commits,
+the web server, signal handling and graceful stop.
+
+What is ours, and why: faust delivers messages to agents one at a time, with two asyncio tasks and
+several event-loop iterations per message (``Consumer._drain_messages`` -> ``wait_first`` -> conductor ->
+stream).  Measured here: about 12,000 messages/s for an agent that does nothing, a quarter of the target.
+So :class:`BatchConsumer` takes the messages of the worker's four topics straight from ``getmany`` and
+hands each fetched batch to :class:`Runtime.on_batch`; every other topic (the tables' changelogs during
+recovery) still goes faust's way.  Output (alerts, rejects, internal events, changelog records) is
+produced with librdkafka (confluent-kafka), whose ``produce`` costs microseconds; offsets of a batch are
+acked to faust's commit machinery only when everything that batch produced has been delivered
+(at-least-once).  Table writes therefore bypass ``Table.__setitem__``: :class:`TableStore` writes the
+value into the table's store and the changelog record itself, in the exact key/value format faust's
+recovery reads back (``key`` UTF-8, value via the table's registered codec).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import pickle
+import ssl
+import time
+from collections import deque
+from typing import Any, Callable, Iterable
+
+import faust
+from faust.serializers import codecs
+from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP
+
+from ..admission import AdmissionConfig
+from ..metrics import Metrics
+from ..pipeline import DetectorConfig
+from ..settings import Settings
+from .codec import CODECS, StateLayoutError
+from .processor import BatchProcessor, InRecord
+
+log = logging.getLogger("detector.worker")
+
+#: Group session timeout.  Short, so that a worker killed with SIGKILL is replaced within seconds
+#: (faust's default is 60 s); heartbeats every second keep a live worker well inside it.
+SESSION_TIMEOUT_S = 10.0
+HEARTBEAT_S = 1.0
+#: How often (wall time) the per-process learners (online model, destination rarity) are snapshotted.
+LEARNER_SNAPSHOT_S = 5.0
+#: Most batches whose output may be in flight at once before the worker waits for deliveries.
+MAX_PENDING_BATCHES = 8
+DELIVERY_TIMEOUT_S = 60.0
+
+
+class WorkerError(RuntimeError):
+    """The worker cannot run with these settings or this cluster (the message says why)."""
+
+
+# -- table value codecs ------------------------------------------------------------------------------
+
+
+class _StateCodec(codecs.Codec):
+    """faust codec for one state class: what faust's recovery uses to read our changelog records."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self._codec = CODECS[name]
+
+    def _dumps(self, obj: Any) -> bytes:
+        return self._codec.dumps(obj)
+
+    def _loads(self, s: bytes) -> Any:
+        try:
+            return self._codec.loads(s)
+        except StateLayoutError as exc:
+            log.warning("changelog record dropped at recovery: %s", exc)
+            return None
+
+
+for _name in CODECS:
+    codecs.register(f"cdr-{_name}", _StateCodec(_name))
+
+
+# -- the batch path through faust's consumer -----------------------------------------------------------
+
+
+class BatchConsumer(faust_aiokafka.Consumer):
+    """faust's aiokafka consumer, with the worker's topics taken from ``getmany`` a batch at a time."""
+
+    batch_topics: frozenset[str] = frozenset()
+    batch_handler: Callable[[list[Any]], Any] | None = None
+    batch_timeout_s: float = 0.2
+
+    async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - runs against a broker
+        # Mirrors faust.transport.consumer.Consumer._drain_messages for other topics.
+        callback = self.callback
+        getmany = self.getmany
+        consumer_should_stop = self._stopped.is_set
+        fetcher_should_stop = fetcher._stopped.is_set
+        get_read_offset = self._read_offset.__getitem__
+        set_read_offset = self._read_offset.__setitem__
+        acks_enabled_for = self.app.topics.acks_enabled_for
+        batch_topics = self.batch_topics
+        handler = self.batch_handler
+        try:
+            while not (consumer_should_stop() or fetcher_should_stop()):
+                batch: list[Any] = []
+                generation = self.app.consumer_generation_id
+                await self.sleep(0)
+                if self.should_stop:
+                    break
+                async for tp, message in getmany(timeout=self.batch_timeout_s):
+                    offset = message.offset
+                    r_offset = get_read_offset(tp)
+                    if r_offset is not None and offset < r_offset:
+                        continue  # already read (a seek back): faust drops these too
+                    gap = offset - (r_offset or 0)
+                    if gap > 1 and r_offset and acks_enabled_for(message.topic):
+                        await self._add_gap(tp, r_offset + 1, offset)
+                    set_read_offset(tp, offset)
+                    if tp.topic in batch_topics:
+                        batch.append(message)
+                    else:
+                        await self.wait_first(callback(message), self.suspend_flow.wait())
+                if handler is not None and (batch or self.flow_active):
+                    if batch and generation != self.app.consumer_generation_id:
+                        continue  # fetched before a rebalance: its partitions are read again
+                    await handler(batch)
+        except self.consumer_stopped_errors:
+            if self.transport.app.should_stop:
+                return
+            raise
+        except asyncio.CancelledError:
+            if self.transport.app.should_stop:
+                return
+            raise
+
+
+class BatchTransport(faust_aiokafka.Transport):
+    Consumer = BatchConsumer
+
+
+class DetectorApp(faust.App):
+    """faust.App with the batch consumer, and a stop that finishes the batch before faust commits."""
+
+    runtime: "Runtime | None" = None
+
+    def _new_transport(self) -> Any:
+        return BatchTransport(self.conf.broker_consumer, self)
+
+    async def on_stop(self) -> None:
+        if self.runtime is not None:
+            await self.runtime.drain("stop")
+        await super().on_stop()
+
+
+# -- state stores over faust tables ---------------------------------------------------------------------
+
+
+class TableStore:
+    """A :class:`~detector.worker.processor.StateStore` over a faust table's store, writing the changelog
+    itself (see the module docstring).  Values live decoded in the in-memory store."""
+
+    def __init__(self, table: Any, name: str, produce: Callable[[str, int, bytes, bytes | None], None]) -> None:
+        self.table = table
+        self.name = name
+        self.codec = CODECS[name]
+        self._produce = produce
+        self._topic: str | None = None
+
+    @property
+    def topic(self) -> str:
+        if self._topic is None:
+            self._topic = self.table.changelog_topic.get_topic_name()
+        return self._topic
+
+    @property
+    def _data(self) -> dict[str, Any]:
+        return self.table.data.data  # the memory store's dict
+
+    def get(self, key: str) -> Any | None:
+        return self._data.get(key)
+
+    def put(self, key: str, partition: int, value: Any) -> None:
+        store = self.table.data
+        store.data[key] = value
+        store._key_partition[key] = partition  # so faust drops it when the partition moves away
+        self._produce(self.topic, partition, key.encode(), self.codec.dumps(value))
+
+    def delete(self, key: str, partition: int) -> None:
+        store = self.table.data
+        store.data.pop(key, None)
+        store._key_partition.pop(key, None)
+        self._produce(self.topic, partition, key.encode(), None)
+
+    def items(self) -> Iterable[tuple[str, Any]]:
+        return list(self._data.items())
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+# -- delivery tracking ------------------------------------------------------------------------------------
+
+
+class _Delivery:
+    """Outstanding deliveries of one batch, and the input messages to ack when they are all done."""
+
+    __slots__ = ("outstanding", "error", "messages", "t0")
+
+    def __init__(self, messages: list[Any]) -> None:
+        self.outstanding = 0
+        self.error: str | None = None
+        self.messages = messages
+        self.t0 = time.monotonic()
+
+    def callback(self, err: Any, msg: Any) -> None:
+        self.outstanding -= 1
+        if err is not None and self.error is None:
+            self.error = str(err)
+
+
+def librdkafka_config(s: Settings) -> dict[str, Any]:
+    """confluent-kafka client settings from :class:`Settings` (the secret is revealed only here)."""
+    conf: dict[str, Any] = {"bootstrap.servers": s.bootstrap_servers, "security.protocol": s.security_protocol}
+    if s.security_protocol.startswith("SASL"):
+        conf.update({"sasl.mechanism": s.sasl_mechanism, "sasl.username": s.sasl_username,
+                     "sasl.password": s.sasl_password.reveal()})
+    if s.security_protocol in ("SSL", "SASL_SSL"):
+        if s.ssl_cafile:
+            conf["ssl.ca.location"] = s.ssl_cafile
+        if s.ssl_certfile:
+            conf["ssl.certificate.location"] = s.ssl_certfile
+        if s.ssl_keyfile:
+            conf["ssl.key.location"] = s.ssl_keyfile
+    return conf
+
+
+def faust_credentials(s: Settings) -> Any:
+    """faust's credentials object for the security settings (None for PLAINTEXT)."""
+    context = None
+    if s.security_protocol in ("SSL", "SASL_SSL"):
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=s.ssl_cafile or None)
+        if s.ssl_certfile:
+            context.load_cert_chain(s.ssl_certfile, s.ssl_keyfile or None)
+    if s.security_protocol == "SSL":
+        return faust.SSLCredentials(context)
+    if s.security_protocol.startswith("SASL"):
+        return faust.SASLCredentials(username=s.sasl_username, password=s.sasl_password.reveal(),
+                                     mechanism=s.sasl_mechanism, ssl_context=context)
+    return None
+
+
+def topic_names(s: Settings) -> dict[str, str]:
+    """Kind -> topic name.  Internal topics are prefixed with the group id (= the faust app id)."""
+    return {"cdrs": s.cdr_topic, "inbound": f"{s.group_id}-inbound", "handset": f"{s.group_id}-handset",
+            "evidence": f"{s.group_id}-evidence"}
+
+
+TABLES = ("numbers", "handsets", "episodes", "learners")
+
+
+def ensure_topics(s: Settings, timeout: float = 30.0) -> dict[str, int]:
+    """Create every topic the worker uses, if missing, and wait until the cluster metadata shows them.
+
+    faust would create its internal topics itself, but right before subscribing; a topic created that late
+    can be missing from the metadata the group leader assigns from, and is then left unassigned until the
+    next rebalance.  All of them get ``partitions`` partitions (co-partitioning); the changelogs are
+    compacted.  An existing topic with another partition count is refused: the worker cannot be correct
+    on it.  Returns topic -> partitions.
+    """
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    n = s.partitions
+    wanted: dict[str, dict[str, str]] = {s.cdr_topic: {}, s.alert_topic: {}, s.dlq_topic: {}}
+    for kind, name in topic_names(s).items():
+        if kind != "cdrs":
+            wanted[name] = {"cleanup.policy": "delete", "retention.ms": str(7 * 86_400_000)}
+    for table in TABLES:
+        wanted[f"{s.group_id}-{table}-changelog"] = {"cleanup.policy": "compact"}
+    admin = AdminClient({**librdkafka_config(s), "log_level": 3})
+    md = admin.list_topics(timeout=timeout)
+    co_partitioned = set(wanted) - {s.alert_topic, s.dlq_topic}
+    missing = []
+    for name, config in wanted.items():
+        t = md.topics.get(name)
+        if t is not None and t.error is None:
+            if name in co_partitioned and len(t.partitions) != n:
+                raise WorkerError(
+                    f"topic {name} has {len(t.partitions)} partitions but partitions={n}: the CDR topic, the "
+                    "internal topics and the changelogs must all have the same count (co-partitioning)")
+            continue
+        missing.append(NewTopic(name, num_partitions=n, replication_factor=-1, config=config))
+    if missing:
+        futures = admin.create_topics(missing, request_timeout=timeout)
+        for name, fut in futures.items():
+            try:
+                fut.result(timeout=timeout)
+            except Exception as exc:  # noqa: BLE001 - another worker may have created it first
+                if "TOPIC_ALREADY_EXISTS" not in str(exc):
+                    raise WorkerError(f"cannot create topic {name}: {exc}") from None
+    deadline = time.monotonic() + timeout
+    for _ in range(1_000):
+        md = admin.list_topics(timeout=timeout)
+        ready = {name: len(t.partitions) for name in wanted if (t := md.topics.get(name)) is not None
+                 and t.error is None and t.partitions and all(p.leader >= 0 for p in t.partitions.values())}
+        if len(ready) == len(wanted):
+            return ready
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    raise WorkerError(f"topics not ready after {timeout:.0f}s: {sorted(set(wanted) - set(ready))}")
+
+
+# -- the runtime ------------------------------------------------------------------------------------------
+
+
+class Runtime:
+    """Glue between faust's consumer, the batch processor, the producer, metrics and health."""
+
+    def __init__(self, app: DetectorApp, settings: Settings, tables: dict[str, Any], metrics: Metrics,
+                 name: str, cfg: DetectorConfig | None = None) -> None:
+        from confluent_kafka import Producer
+
+        self.app = app
+        self.s = settings
+        self.name = name
+        self.topics = topic_names(settings)
+        self.kind_of = {v: k for k, v in self.topics.items()}
+        self.metrics = metrics
+        self.producer = Producer({
+            **librdkafka_config(settings),
+            "enable.idempotence": True,  # no duplicates or reordering on retries
+            "linger.ms": 5,
+            "batch.num.messages": 10_000,
+            "queue.buffering.max.messages": 1_000_000,
+            "compression.type": "none",  # aiokafka here decodes gzip only; loopback needs none
+            "partitioner": "murmur2_random",
+            "log_level": 4,
+        })
+        self.tables = tables
+        self.stores = {name_: TableStore(tables[name_], name_, self._produce_raw) for name_ in CODECS}
+        admission = AdmissionConfig(late_tolerance_s=settings.late_tolerance_s, max_ahead_s=settings.max_ahead_s)
+        self.processor = BatchProcessor(settings.partitions, self.stores, cfg, admission, source=name)
+        self.pending: deque[_Delivery] = deque()
+        self.current: _Delivery | None = None
+        self.inflight: asyncio.Task[None] | None = None
+        self.last_batch_at = time.monotonic()
+        self.last_records_at = 0.0
+        self.started_at = time.monotonic()
+        self.batches = 0
+        self.read_offsets: dict[int, int] = {}
+        self.coverage: dict[str, dict[int, list[list[int]]]] = {}
+        self.learners_restored = False
+        self.last_snapshot = time.monotonic()
+        self.stopping = False
+        self.fatal: str | None = None
+
+    # -- producing --------------------------------------------------------------------------------------
+    def _produce_raw(self, topic: str, partition: int, key: bytes | None, value: bytes | None) -> None:
+        d = self.current
+        cb = d.callback if d is not None else None
+        for _ in range(10_000):
+            try:
+                self.producer.produce(topic, value, key, partition=partition, on_delivery=cb)
+                break
+            except BufferError:
+                self.producer.poll(0.01)
+        else:
+            raise WorkerError("producer queue full for 100 s")
+        if d is not None:
+            d.outstanding += 1
+
+    def _produce_keyed(self, topic: str, key: bytes | None, value: bytes) -> None:
+        self._produce_raw(topic, -1, key, value)  # -1: librdkafka's partitioner (murmur2 of the key)
+
+    # -- the batch --------------------------------------------------------------------------------------
+    async def on_batch(self, messages: list[Any]) -> None:
+        """Called by :class:`BatchConsumer` for each fetched batch (possibly empty)."""
+        if self.fatal:
+            raise WorkerError(self.fatal)
+        task = asyncio.ensure_future(self._batch(messages))
+        self.inflight = task
+        # Shielded: a stop or rebalance cancelling the fetcher lets the batch finish and be acked.
+        await asyncio.shield(task)
+
+    async def _batch(self, messages: list[Any]) -> None:
+        t0 = time.perf_counter()
+        consumer = self.app.consumer
+        records: list[InRecord] = []
+        kind_of = self.kind_of
+        for m in messages:
+            kind = kind_of[m.topic]
+            records.append(InRecord(kind, m.partition, m.offset, m.value, m.key, m.timestamp, m, m.topic))
+            if kind == "cdrs":
+                self.read_offsets[m.partition] = m.offset
+            consumer._unacked_messages.add(m)  # faust waits for these before a rebalance commits
+        if messages:
+            self.last_records_at = time.monotonic()
+        cdr_topic = self.topics["cdrs"]
+        assigned = [tp.partition for tp in consumer.assignment() if tp.topic == cdr_topic]
+
+        def lag(p: int) -> int | None:
+            try:
+                hw = consumer.highwater(TP(cdr_topic, p))
+            except Exception:  # noqa: BLE001 - not fetched yet
+                hw = None
+            if hw is None:
+                return 1
+            return max(0, hw - self.read_offsets.get(p, -1) - 1)
+
+        delivery = self.current = _Delivery([])
+        try:
+            try:
+                res = self.processor.process(records, lag, assigned)
+            except Exception as exc:
+                # A bug, not bad input (bad input becomes a reject).  Nothing of this batch is acked, so it
+                # is read again after a restart; stop rather than skip it silently.
+                for m in messages:
+                    consumer._unacked_messages.discard(m)
+                self.fatal = f"batch processing failed: {exc!r}"
+                log.exception("batch processing failed; stopping the worker (the batch is not committed)")
+                await self.app.crash(exc)
+                raise
+            alert_topic, dlq_topic, topics = self.s.alert_topic, self.s.dlq_topic, self.topics
+            for key, value in res.alerts:
+                self._produce_keyed(alert_topic, key, value)
+            for key, value in res.dlq:
+                self._produce_keyed(dlq_topic, key, value)
+            for kind, partition, value in res.internal:
+                self._produce_raw(topics[kind], partition, None, value)
+        finally:
+            self.current = None
+        delivery.messages = res.done
+        done = {id(t) for t in res.done}
+        unacked = consumer._unacked_messages
+        for m in messages:
+            if id(m) not in done:
+                unacked.discard(m)  # held back for ordering: not in flight, must not block a rebalance
+        self.pending.append(delivery)
+        self.producer.poll(0)
+        self._observe(res, t0)
+        await self._settle(max_pending=MAX_PENDING_BATCHES)
+        self._maybe_snapshot_learners(assigned)
+
+    def _observe(self, res: Any, t0: float) -> None:
+        m = self.metrics
+        if res.consumed:
+            m.consumed(res.consumed)
+        if res.processed:
+            m.processed(res.processed)
+            m.last_event_time(res.max_event_time)
+            m.event_lag(max(0.0, time.time() - res.max_event_time))
+        if res.duplicates:
+            m.duplicate(res.duplicates)
+        if res.rejects:
+            m.rejects(res.rejects)
+        for typology, severity in res.alert_labels:
+            m.alert(typology, severity)
+        for latency in res.latencies:
+            m.alert_latency(latency)
+        self.batches += 1
+        self.last_batch_at = time.monotonic()
+        m.batch_seconds(time.perf_counter() - t0)
+        if not self.batches % 50:
+            numbers = self.stores["numbers"]
+            m.state(len(numbers), 0)
+
+    def ack_delivered(self) -> None:
+        """Ack, in order, the batches whose output is delivered (faust commits acked offsets)."""
+        if not self.pending:
+            return
+        self.producer.poll(0)
+        consumer = self.app.consumer
+        while self.pending and self.pending[0].outstanding <= 0:
+            d = self.pending.popleft()
+            if d.error is not None:
+                self.fatal = f"producing a batch's output failed: {d.error}"
+                log.error("%s; its offsets are not committed, the batch will be read again", self.fatal)
+                raise WorkerError(self.fatal)
+            for msg in d.messages:
+                if msg is not None:
+                    consumer.ack(msg)
+                    self._cover(msg)
+
+    async def _settle(self, max_pending: int, timeout: float = DELIVERY_TIMEOUT_S) -> None:
+        """Ack delivered batches; wait while more than ``max_pending`` batches are still in flight."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.ack_delivered()
+            if len(self.pending) <= max_pending:
+                return
+            if time.monotonic() > deadline:
+                self.fatal = f"output not delivered within {timeout:.0f}s"
+                raise WorkerError(self.fatal)
+            await asyncio.sleep(0.002)
+
+    def _cover(self, msg: Any) -> None:
+        """Offsets processed, as intervals per topic partition (reported; the tests check coverage)."""
+        per = self.coverage.setdefault(msg.topic, {})
+        spans = per.setdefault(msg.partition, [])
+        o = msg.offset
+        if spans and spans[-1][1] + 1 == o:
+            spans[-1][1] = o
+        else:
+            spans.append([o, o])
+
+    async def drain(self, why: str) -> None:
+        """Finish the batch in flight, deliver everything, ack it (faust commits next)."""
+        if self.stopping and why == "stop":
+            return
+        self.stopping = why == "stop"
+        task = self.inflight
+        if task is not None and not task.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(task), timeout=DELIVERY_TIMEOUT_S)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("batch in flight at %s did not finish: %r", why, exc)
+        self._snapshot_learners(self._assigned_cdr_partitions())
+        await asyncio.get_running_loop().run_in_executor(None, self.producer.flush, DELIVERY_TIMEOUT_S)
+        try:
+            await self._settle(max_pending=0)
+        except WorkerError as exc:
+            log.error("at %s: %s", why, exc)
+            self.pending.clear()
+        if why == "stop":
+            # Whatever is still tracked was not processed (held back for ordering, or a failed batch): it is
+            # not acked, so not committed, and the next owner reads it again.  faust must not wait for it.
+            self.app.consumer._unacked_messages.clear()
+        log.info("%s: drained (held back for ordering, not acked: %d)", why, self.processor.held)
+
+    def _assigned_cdr_partitions(self) -> list[int]:
+        try:
+            return [tp.partition for tp in self.app.consumer.assignment() if tp.topic == self.topics["cdrs"]]
+        except Exception:  # noqa: BLE001
+            return []
+
+    # -- rebalancing ------------------------------------------------------------------------------------
+    async def on_revoked(self, revoked: set[TP]) -> None:
+        await self.drain("rebalance")
+        parts = [tp.partition for tp in revoked if tp.topic == self.topics["cdrs"]]
+        dropped = self.processor.revoke(parts)
+        for p in parts:
+            self.read_offsets.pop(p, None)
+            self.metrics.partitions_revoked([p])
+        if dropped:
+            log.info("rebalance: %d held-back CDRs of revoked partitions left to their next owner", dropped)
+        self.metrics.assigned_partitions(0)
+
+    async def on_assigned(self, assigned: set[TP]) -> None:
+        parts = sorted(tp.partition for tp in assigned if tp.topic == self.topics["cdrs"])
+        self.metrics.assigned_partitions(len(parts))
+        for p in list(self.processor.admissions):
+            if p not in parts:
+                del self.processor.admissions[p]
+        log.info("assigned CDR partitions %s", parts)
+
+    async def on_recovered(self) -> None:
+        if not self.learners_restored:
+            self._restore_learners(self._assigned_cdr_partitions())
+
+    # -- the per-process learners -------------------------------------------------------------------------
+    def _maybe_snapshot_learners(self, assigned: list[int]) -> None:
+        if time.monotonic() - self.last_snapshot >= LEARNER_SNAPSHOT_S:
+            self._snapshot_learners(assigned)
+
+    def _snapshot_learners(self, assigned: list[int]) -> None:
+        """The online model and destination-rarity learner, into every assigned partition's slot.
+
+        pickle, because they are river objects; the table is written and read only by this application's
+        workers (its changelog is an internal topic), never from outside.
+        """
+        self.last_snapshot = time.monotonic()
+        caller = self.processor.stages.caller
+        if not assigned or caller.model.seen == 0:
+            return
+        blob = pickle.dumps({"seen": caller.model.seen, "model": caller.model, "rarity": caller.rarity},
+                            protocol=pickle.HIGHEST_PROTOCOL)
+        table = self.tables["learners"]
+        topic = table.changelog_topic.get_topic_name()
+        for p in assigned:
+            key = f"p{p}"
+            table.data.data[key] = blob
+            table.data._key_partition[key] = p
+            self._produce_raw(topic, p, key.encode(), blob)
+
+    def _restore_learners(self, assigned: list[int]) -> None:
+        """A fresh process takes over the most experienced learners among its partitions' snapshots."""
+        self.learners_restored = True
+        caller = self.processor.stages.caller
+        if caller.model.seen:
+            return
+        data = self.tables["learners"].data.data
+        best = None
+        for p in assigned:
+            blob = data.get(f"p{p}")
+            if blob is None:
+                continue
+            try:
+                snap = pickle.loads(blob)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("learner snapshot p%d unreadable: %r", p, exc)
+                continue
+            if best is None or snap["seen"] > best["seen"]:
+                best = snap
+        if best is not None and best["model"].version == caller.model.version:
+            caller.model = best["model"]
+            caller.rarity = best["rarity"]
+            log.info("learners restored from a snapshot (%d calls seen)", best["seen"])
+
+    # -- health -----------------------------------------------------------------------------------------
+    def health(self) -> dict[str, Any]:
+        consumer = self.app.consumer
+        try:
+            assignment = consumer.assignment()
+        except Exception:  # noqa: BLE001
+            assignment = set()
+        by_topic: dict[str, list[int]] = {}
+        for tp in assignment:
+            by_topic.setdefault(tp.topic, []).append(tp.partition)
+        for v in by_topic.values():
+            v.sort()
+        cdr_topic = self.topics["cdrs"]
+        lags: dict[str, int] = {}
+        total = 0
+        for p in by_topic.get(cdr_topic, []):
+            try:
+                hw = consumer.highwater(TP(cdr_topic, p))
+            except Exception:  # noqa: BLE001
+                hw = None
+            if hw is not None:
+                lag = max(0, hw - self.read_offsets.get(p, -1) - 1)
+                lags[str(p)] = lag
+                total += lag
+                self.metrics.consumer_lag(p, lag)
+        age = time.monotonic() - self.last_batch_at
+        assigned = len(by_topic.get(cdr_topic, []))
+        keeping_up = age < max(10.0, 20 * self.s.batch_timeout_s)
+        stats = self.processor.stats.to_dict()
+        return {
+            "status": "ok" if assigned and keeping_up and not self.fatal else "degraded",
+            "worker": self.name,
+            "assigned_partitions": assigned,
+            "assignment": by_topic,
+            "tables_recovered": bool(getattr(self.app.tables, "actives_ready", False)),
+            "last_batch_age_s": round(age, 3),
+            "keeping_up": keeping_up,
+            "lag": total,
+            "lag_by_partition": lags,
+            "held_for_ordering": self.processor.held,
+            "pending_batches": len(self.pending),
+            "batches": self.batches,
+            "counts": stats,
+            "coverage": {t: {str(p): spans for p, spans in per.items()} for t, per in self.coverage.items()},
+            "fatal": self.fatal,
+        }
+
+
+def build_app(settings: Settings, name: str, cfg: DetectorConfig | None = None,
+              metrics: Metrics | None = None) -> DetectorApp:
+    """The faust app for ``settings``: topics, tables, the batch path and the health page."""
+    from prometheus_client import CollectorRegistry
+
+    if settings.store == "rocksdb":
+        try:
+            import rocksdict  # noqa: F401
+        except ImportError:
+            raise WorkerError(
+                "store=rocksdb needs the 'rocksdict' package, which is not installed here; use store=memory "
+                "(state is rebuilt from the changelog topics on start)") from None
+        raise WorkerError(
+            "store=rocksdb is not supported by this worker yet: it writes table values directly into faust's "
+            "in-memory store (see detector/worker/app.py); use store=memory")
+    n = settings.partitions
+    app = DetectorApp(
+        settings.group_id,
+        broker=[f"kafka://{b.strip()}" for b in settings.bootstrap_servers.split(",") if b.strip()],
+        broker_credentials=faust_credentials(settings),
+        store="memory://",
+        datadir=str(settings.state_dir),
+        topic_partitions=n,
+        topic_allow_declare=True,
+        table_standby_replicas=0,
+        broker_session_timeout=SESSION_TIMEOUT_S,
+        broker_heartbeat_interval=HEARTBEAT_S,
+        broker_rebalance_timeout=60.0,
+        broker_max_poll_records=settings.batch_size,
+        broker_commit_interval=1.0,
+        consumer_auto_offset_reset="earliest",
+        stream_wait_empty=True,
+        web_enabled=settings.web_port > 0,
+        web_bind=settings.web_host,
+        web_port=settings.web_port or 6066,
+        web_host=settings.web_host,
+        key_serializer="raw",
+        value_serializer="raw",
+        producer_linger_ms=5,
+    )
+    names = topic_names(settings)
+    for kind, topic_name in names.items():
+        topic = app.topic(topic_name, partitions=n, internal=kind != "cdrs", key_type=bytes, value_type=bytes,
+                          key_serializer="raw", value_serializer="raw")
+        app.topics.add(topic)
+    tables = {
+        name_: app.Table(name_, schema=faust.Schema(key_type=str, value_type=None, key_serializer="raw",
+                                                    value_serializer=f"cdr-{name_}"), partitions=n, default=None)
+        for name_ in CODECS
+    }
+    tables["learners"] = app.Table("learners", schema=faust.Schema(key_type=str, value_type=bytes,
+                                                                   key_serializer="raw", value_serializer="raw"),
+                                   partitions=n, default=None)
+    metrics = metrics or Metrics(CollectorRegistry())
+    runtime = Runtime(app, settings, tables, metrics, name, cfg)
+    app.runtime = runtime
+    transport_consumer = BatchConsumer
+    transport_consumer.batch_topics = frozenset(names.values())
+    transport_consumer.batch_handler = runtime.on_batch
+    transport_consumer.batch_timeout_s = settings.batch_timeout_s
+
+    @app.on_partitions_revoked.connect
+    async def _revoked(sender: Any, revoked: set[TP], **kwargs: Any) -> None:
+        await runtime.on_revoked(revoked)
+
+    @app.on_partitions_assigned.connect
+    async def _assigned(sender: Any, assigned: set[TP], **kwargs: Any) -> None:
+        await runtime.on_assigned(assigned)
+
+    @app.on_rebalance_complete.connect
+    async def _recovered(sender: Any, **kwargs: Any) -> None:
+        await runtime.on_recovered()
+
+    @app.timer(0.02)
+    async def _acks() -> None:
+        # Deliveries complete in the background; ack them even when no batch comes (during a rebalance
+        # faust waits for in-flight messages to be acked before it commits).
+        runtime.ack_delivered()
+
+    @app.page("/health")
+    async def health(web: Any, request: Any) -> Any:
+        body = runtime.health()
+        return web.json(body, status=200 if body["status"] == "ok" else 503)
+
+    return app
