@@ -109,11 +109,9 @@ class SyntheticStream:
             operations_by_typology[scheme.typology] = operations_by_typology.get(scheme.typology, 0) + 1
         profiles = world.pop.profile_counts()
         for scheme in world.schemes:  # compromised subscribers are labeled fraud, not legit
-            if scheme.typology in ("takeover", "irsf"):
-                for number in scheme.labeled.tolist():
-                    row = int(world.pop.index_of([number])[0])
-                    if row >= 0:
-                        profiles[PROFILE_NAMES[world.pop.profile[row]]] -= 1
+            for pop_row in world.pop.index_of(scheme.labeled).tolist():
+                if pop_row >= 0:
+                    profiles[PROFILE_NAMES[world.pop.profile[pop_row]]] -= 1
         return {
             "generator": "detector.synth",
             "seed": config.seed,

@@ -37,7 +37,7 @@ class Irsf(Scheme):
 
     @classmethod
     def plan(cls, world: World, rng: Rng, budget: int) -> Irsf:
-        k = int(min(rng.integers(1, 5), max(budget, 1)))
+        k = min(int(rng.integers(1, 5)), max(budget, 1))
         compromised = bool(rng.random() < 0.5)
         long_calls = bool(rng.random() < 0.6)
         parallel = bool(rng.random() < 0.3)
@@ -53,9 +53,9 @@ class Irsf(Scheme):
             bank = SimBank(world, rng, k, bulk=bool(rng.random() < 0.5), modules=modules, rotate_s=None,
                            cells=world.cells.random_home(rng, int(rng.integers(1, 3))), mixed_models=True)  # fmt: skip
             numbers = bank.numbers
-        ranges = rng.choice(len(world.premium), size=int(min(rng.integers(1, 4), len(world.premium))), replace=False)
+        ranges = rng.choice(len(world.premium), size=min(int(rng.integers(1, 4)), len(world.premium)), replace=False)
         dests = np.concatenate([world.premium[int(r)].draw(rng, int(rng.integers(1, 5)), sequential=bool(rng.random() < 0.5))
-                                for r in ranges])  # fmt: skip
+                                for r in np.atleast_1d(ranges)])  # fmt: skip
         start = cls._maybe_at_night(world, rng, fraud_start_time(world, rng))
         activity = Activity.bursts(rng, world, start, per_day=(0, 2), minutes=(120, 900), night_share=0.6)
         chains_per = rng.integers(2, 4, k) if parallel else np.ones(k, dtype=np.int64)
@@ -124,6 +124,9 @@ class Irsf(Scheme):
             return EventBatch.empty()
         who = np.array(owners, dtype=np.int64)
         t_arr = np.array(times, dtype=np.int64)
+        cell: np.ndarray
+        imei: np.ndarray
+        off: np.ndarray | int
         if self.bank is not None:
             cell, imei, off = self.bank.attrs(rng, who, t_arr)
         else:

@@ -32,7 +32,7 @@ class Robocall(Scheme):
 
     @classmethod
     def plan(cls, world: World, rng: Rng, budget: int) -> Robocall:
-        k = int(min(rng.integers(1, 5), max(budget, 1)))
+        k = min(int(rng.integers(1, 5)), max(budget, 1))
         gateway = bool(rng.random() < 0.5)
         bank = SimBank(world, rng, k, bulk=bool(rng.random() < 0.6), modules=1 if gateway else None, rotate_s=None,
                        cells=world.cells.random_home(rng, 1))  # fmt: skip

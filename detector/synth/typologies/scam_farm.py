@@ -47,7 +47,7 @@ class ScamFarm(Scheme):
 
     @classmethod
     def plan(cls, world: World, rng: Rng, budget: int) -> ScamFarm:
-        sims = int(min(rng.integers(3, 16), max(budget, 2)))
+        sims = min(int(rng.integers(3, 16)), max(budget, 2))
         shared = bool(rng.random() < 0.65)
         moving = bool(rng.random() < 0.2)
         site = world.cells.random_home(rng, 1)

@@ -43,7 +43,7 @@ class SimBox(Scheme):
 
     @classmethod
     def plan(cls, world: World, rng: Rng, budget: int) -> SimBox:
-        sims = int(min(rng.integers(4, 33), max(budget, 2)))
+        sims = min(int(rng.integers(4, 33)), max(budget, 2))
         modules = int(rng.integers(1, max(1, sims // 2) + 1))  # fewer modules than SIMs: they share
         rotating = bool(rng.random() < 0.6)
         rotate = int(rng.integers(30 * 60, 8 * HOUR)) if rotating else None

@@ -63,7 +63,7 @@ class Takeover(Scheme):
 
     def _attacker(self, rng: Rng, t: np.ndarray, callee: np.ndarray, is_sms: np.ndarray, **voice: float) -> EventBatch:
         """CDRs originated by the attacker's handset from the victim's number."""
-        disp, dur = mixed_outcomes(rng, is_sms, **voice)  # type: ignore[arg-type]
+        disp, dur = mixed_outcomes(rng, is_sms, **voice)
         return EventBatch.build(t=t, caller=self.labeled[0], callee=callee, kind=np.where(is_sms, KIND_SMS, KIND_VOICE),
                                 disp=disp, dur=dur, cell=self.cells[rng.integers(0, len(self.cells), len(t))],
                                 imei=self.imei, off=self.world.home_offset_min)  # fmt: skip

@@ -45,7 +45,7 @@ class Wangiri(Scheme):
     @classmethod
     def plan(cls, world: World, rng: Rng, budget: int) -> Wangiri:
         variant = str(rng.choice(["foreign_ringer", "home_sim_ringer", "premium_callback"], p=[0.5, 0.25, 0.25]))
-        k = int(min(rng.integers(1, 4), max(budget, 1)))
+        k = min(int(rng.integers(1, 4)), max(budget, 1))
         premium_range = world.premium[int(rng.integers(0, len(world.premium)))]
         bank = None
         if variant == "home_sim_ringer":
@@ -92,10 +92,11 @@ class Wangiri(Scheme):
         mark_unallocated(disp, dur, allocated)
         if self.bank is not None:
             cell, imei, off = self.bank.attrs(rng, which, t)
-        else:
-            cell, imei, off = NO_CELL, NO_IMEI, self.ringer_offset
-        rings = EventBatch.build(t=t, caller=self.ringers[which], callee=callee, kind=KIND_VOICE, disp=disp, dur=dur,
-                                 cell=cell, imei=imei, off=off)  # fmt: skip
+            rings = EventBatch.build(t=t, caller=self.ringers[which], callee=callee, kind=KIND_VOICE, disp=disp,
+                                     dur=dur, cell=cell, imei=imei, off=off)  # fmt: skip
+        else:  # a foreign ringer: we see neither its cell nor its handset
+            rings = EventBatch.build(t=t, caller=self.ringers[which], callee=callee, kind=KIND_VOICE, disp=disp,
+                                     dur=dur, cell=NO_CELL, imei=NO_IMEI, off=self.ringer_offset)  # fmt: skip
         # callbacks go to the ringer, or in the premium variant to one of the premium numbers
         target = self.premium[which % len(self.premium)]
         back = callbacks(self.world, rng, np.where(allocated, rung, -1), t, target, p=p["p_callback"],
