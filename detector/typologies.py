@@ -109,15 +109,16 @@ class NumberRules:
         # SIM-box: answered local calls at volume that nobody ever returns; no SMS, no movement; around the
         # clock or rotating through a SIM bank's handsets.
         no_in = 1.0 - ramp(s.in_share, 0.01, 0.05)
+        never_in = 1.0 - ramp(s.in_share, 0.0, 0.01)  # dozens of calls out, not one call back: nobody knows it
         scores["simbox"] = sure * base * no_in * (1.0 - ramp(unans, 0.5, 0.7)) * (1.0 - ramp(s.f_sms, 0.02, 0.1)) * (
-            0.6 + 0.4 * static) * (0.4 + 0.6 * _support(off, ramp(s.f_imei, 0.02, 0.1), shared))
+            0.6 + 0.4 * static) * (0.4 + 0.6 * _support(off, ramp(s.f_imei, 0.02, 0.1), shared, never_in))
 
         # IRSF: repeated, long calls to high-cost destinations; a new habit, not an old one.
         risky_min = s.risky_s / 60.0
         novelty = max(ramp(s.f_new, 0.3, 0.6), 1.0 - ramp(s.h_intl, 0.3, 0.6), 1.0 - ramp(s.kv, 30.0, 100.0))
         scores["irsf"] = (
             ramp(s.risky_rate, 1.5, 4.0) * max(ramp(risky_min, 10.0, 40.0), ramp(s.risky_rate, 4.0, 10.0))
-            * (0.5 + 0.5 * _mean(novelty, ramp(s.f_off - s.h_off, 0.0, 0.3), ramp(answered, 0.5, 0.8)))
+            * (0.6 + 0.4 * _mean(novelty, ramp(s.f_off - s.h_off, 0.0, 0.3), ramp(answered, 0.5, 0.8)))
         )
 
         # Takeover: a new handset in a new place on a number with history, then only strangers called.
