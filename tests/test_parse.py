@@ -1,0 +1,731 @@
+"""Tests of the edge parser: CdrParser.parse / from_dict, TimeParser and format_time.
+
+Every reject reason the parser can produce is reached by a concrete bad input; the cached fast time path is
+checked against :func:`datetime.fromisoformat`; hypothesis feeds arbitrary bytes, text and JSON objects; and
+the parser is compared with ``schemas/cdr.schema.json`` in both directions.  Known disagreements between the
+parser and the schema are listed explicitly (strict xfail) so that resolving one shows up as an XPASS.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import string
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+
+from detector.parse import MAX_DURATION_S, MAX_MESSAGE_BYTES, MIN_EPOCH, CdrParser, TimeParser, format_time
+from detector.records import DISPOSITIONS, RECORD_TYPES, REJECT_REASONS, Cdr, Reject
+from detector.schemas import load_schema
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+GOOD: dict[str, Any] = {
+    "cdr_id": "c-000001",
+    "record_type": "voice",
+    "caller": "+8613800138000",
+    "callee": "+441632960123",
+    "start_time": "2024-05-01T21:15:03.250+08:00",
+    "duration_s": 42.5,
+    "disposition": "answered",
+    "cell_id": "460-00-1234-56789",
+    "imei": "490154203237518",
+}
+GOOD_START = datetime(2024, 5, 1, 13, 15, 3, 250_000, tzinfo=timezone.utc).timestamp()
+REQUIRED = ("cdr_id", "caller", "callee", "start_time", "duration_s", "disposition")
+DROP = object()  # marks a key to delete in record()
+# Reasons only the stream-level admission gives (or nobody): the parser must never produce them.
+NOT_FROM_PARSER = {"late", "duplicate", "other"}
+
+CDR_VALIDATOR = Draft202012Validator(load_schema("cdr"), format_checker=Draft202012Validator.FORMAT_CHECKER)
+RFC3339 = re.compile(load_schema("cdr")["$defs"]["rfc3339"]["pattern"])
+
+
+def record(**changes: Any) -> dict[str, Any]:
+    out = copy.deepcopy(GOOD)
+    for key, value in changes.items():
+        if value is DROP:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
+
+
+def raw(**changes: Any) -> bytes:
+    return orjson.dumps(record(**changes))
+
+
+def parse(data: bytes | str) -> Cdr | Reject:
+    return CdrParser().parse(data)
+
+
+def reference_time(s: str) -> tuple[float, int]:
+    """What the parser should return for an RFC 3339 string, computed the slow, obvious way."""
+    dt = datetime.fromisoformat(s)
+    off = dt.utcoffset()
+    assert off is not None
+    return (dt - EPOCH).total_seconds(), int(off.total_seconds() // 60)
+
+
+def rfc3339(dt: datetime, offset_min: int, zulu: bool = False, frac: str = "") -> str:
+    """Format the wall time ``dt`` (naive) with an offset, the way a producer would."""
+    if zulu:
+        assert offset_min == 0
+        tail = "Z"
+    else:
+        sign = "-" if offset_min < 0 else "+"
+        tail = f"{sign}{abs(offset_min) // 60:02d}:{abs(offset_min) % 60:02d}"
+    return f"{dt:%Y-%m-%dT%H:%M:%S}{frac}{tail}"
+
+
+# ------------------------------------------------------------------------------------ good input
+
+
+def test_good_record_parses_to_exact_fields() -> None:
+    cdr = parse(raw())
+    assert isinstance(cdr, Cdr)
+    assert cdr.cdr_id == "c-000001"
+    assert cdr.caller == "+8613800138000" and cdr.callee == "+441632960123"
+    assert cdr.start == GOOD_START
+    assert cdr.utc_offset_min == 480
+    assert cdr.duration == 42.5 and type(cdr.duration) is float
+    assert cdr.disposition == "answered" and cdr.answered
+    assert cdr.record_type == "voice"
+    assert cdr.cell_id == "460-00-1234-56789" and cdr.imei == "490154203237518"
+
+
+def test_optional_fields_missing_or_null_take_defaults() -> None:
+    for value in (DROP, None):
+        cdr = parse(raw(record_type=value, cell_id=value, imei=value))
+        assert isinstance(cdr, Cdr)
+        assert (cdr.record_type, cdr.cell_id, cdr.imei) == ("voice", None, None)
+
+
+def test_integer_duration_becomes_float_and_sms_is_kept() -> None:
+    cdr = parse(raw(duration_s=0, record_type="sms", disposition="failed"))
+    assert isinstance(cdr, Cdr)
+    assert cdr.duration == 0.0 and type(cdr.duration) is float
+    assert cdr.record_type == "sms" and not cdr.answered
+
+
+def test_unknown_extra_fields_are_accepted_and_ignored() -> None:
+    extra = {"switch_id": "MSC-7", "charge": {"amount": 1.2, "currency": "EUR"}, "tags": [1, None, "x"], "": 0}
+    cdr = parse(raw(**extra))
+    assert isinstance(cdr, Cdr)
+    assert cdr == parse(raw())
+
+
+@pytest.mark.parametrize(
+    "start_time, expected_offset",
+    [
+        ("2024-05-01T13:15:03.250Z", 0),  # Z
+        ("2024-05-01T13:15:03.25Z", 0),  # fewer fraction digits
+        ("2024-05-01T13:15:03.250000Z", 0),  # microseconds
+        ("2024-05-01T21:15:03.250+08:00", 480),
+        ("2024-05-01T07:45:03.250-05:30", -330),
+        ("2024-05-01T13:15:03.250+00:00", 0),
+        ("2024-05-01t13:15:03.250Z", 0),  # lower-case t is RFC 3339
+    ],
+)
+def test_fractional_seconds_and_offsets_accepted(start_time: str, expected_offset: int) -> None:
+    cdr = parse(raw(start_time=start_time))
+    assert isinstance(cdr, Cdr), cdr
+    assert cdr.start == pytest.approx(GOOD_START, abs=1e-6)
+    assert cdr.utc_offset_min == expected_offset
+
+
+def test_time_range_boundary_is_2000_utc() -> None:
+    ok = parse(raw(start_time="2000-01-01T00:00:00Z"))
+    assert isinstance(ok, Cdr) and ok.start == MIN_EPOCH
+    # 01:00 local at +01:00 is still 1999 in UTC.
+    bad = parse(raw(start_time="2000-01-01T00:59:59+01:00"))
+    assert isinstance(bad, Reject) and bad.reason == "time_out_of_range"
+    ok = parse(raw(start_time="1999-12-31T23:00:00-01:00"))
+    assert isinstance(ok, Cdr) and ok.start == MIN_EPOCH
+
+
+def test_duration_limits_are_inclusive() -> None:
+    assert isinstance(parse(raw(duration_s=MAX_DURATION_S)), Cdr)
+    assert isinstance(parse(raw(duration_s=int(MAX_DURATION_S))), Cdr)
+    assert isinstance(parse(raw(duration_s=-0.0)), Cdr)
+
+
+def test_message_exactly_at_size_limit_is_accepted() -> None:
+    base = len(raw(pad=""))
+    at_limit = raw(pad="x" * (MAX_MESSAGE_BYTES - base))
+    assert len(at_limit) == MAX_MESSAGE_BYTES
+    assert isinstance(parse(at_limit), Cdr)
+    over = raw(pad="x" * (MAX_MESSAGE_BYTES - base + 1))
+    rej = parse(over)
+    assert isinstance(rej, Reject) and rej.reason == "too_large"
+
+
+# ------------------------------------------------------------------------------------ every reject reason
+
+DEEP_ARRAYS = b"[" * 5000 + b"]" * 5000
+DEEP_IN_FIELD = orjson.dumps(record(extra=None)).replace(b"null", b'{"x":' * 2000 + b"1" + b"}" * 2000)
+NAN_LITERAL = raw(duration_s=123456).replace(b"123456", b"NaN")
+INF_LITERAL = raw(duration_s=123456).replace(b"123456", b"Infinity")
+NEG_INF_LITERAL = raw(duration_s=123456).replace(b"123456", b"-Infinity")
+HUGE_EXPONENT = raw(duration_s=123456).replace(b"123456", b"1e400")
+BAD_UTF8_IN_VALUE = raw(cdr_id="c-AAA").replace(b"AAA", b"\xff\xfe\xfd")
+TRUNCATED_UTF8 = raw(cdr_id="c-AAA").replace(b"AAA", b"\xc3")
+OVERLONG_UTF8 = raw(cdr_id="c-AAA").replace(b"AAA", b"\xc0\xaf")
+ENCODED_SURROGATE = raw(cdr_id="c-AAA").replace(b"AAA", b"\xed\xa0\x80")
+LATIN1 = raw(cdr_id="c-AAA").replace(b"AAA", "café".encode("latin-1"))
+
+REJECT_CASES: list[tuple[str, bytes, str]] = [
+    # malformed_json
+    ("not json", b"this is not json", "malformed_json"),
+    ("empty", b"", "malformed_json"),
+    ("whitespace", b"   \n", "malformed_json"),
+    ("truncated", raw()[:-10], "malformed_json"),
+    ("trailing garbage", raw() + b"{", "malformed_json"),
+    ("two documents", raw() + raw(), "malformed_json"),
+    ("single quotes", raw().replace(b'"', b"'"), "malformed_json"),
+    ("NaN literal", NAN_LITERAL, "malformed_json"),
+    ("Infinity literal", INF_LITERAL, "malformed_json"),
+    ("-Infinity literal", NEG_INF_LITERAL, "malformed_json"),
+    ("number overflowing to inf", HUGE_EXPONENT, "malformed_json"),
+    ("5000 nested arrays", DEEP_ARRAYS, "malformed_json"),
+    ("2000 nested objects in an extra field", DEEP_IN_FIELD, "malformed_json"),
+    # encoding
+    ("invalid UTF-8 bytes", BAD_UTF8_IN_VALUE, "encoding"),
+    ("truncated UTF-8 sequence", TRUNCATED_UTF8, "encoding"),
+    ("overlong UTF-8", OVERLONG_UTF8, "encoding"),
+    ("UTF-8 encoded surrogate", ENCODED_SURROGATE, "encoding"),
+    ("latin-1", LATIN1, "encoding"),
+    ("lone 0xff", b"\xff", "encoding"),
+    # too_large
+    ("huge message", raw(pad="x" * 20_000), "too_large"),
+    ("huge garbage", b"\x00" * (MAX_MESSAGE_BYTES + 1), "too_large"),
+    ("10 MB", b"[" * 10_000_000, "too_large"),
+    # not_an_object
+    ("array", b"[]", "not_an_object"),
+    ("array of record", b"[" + raw() + b"]", "not_an_object"),
+    ("string", b'"cdr"', "not_an_object"),
+    ("number", b"42", "not_an_object"),
+    ("null", b"null", "not_an_object"),
+    ("true", b"true", "not_an_object"),
+    # missing_field
+    *[(f"{k} missing", raw(**{k: DROP}), "missing_field") for k in REQUIRED],
+    *[(f"{k} null", raw(**{k: None}), "missing_field") for k in REQUIRED],
+    ("empty object", b"{}", "missing_field"),
+    # wrong_type
+    ("duration as string", raw(duration_s="42"), "wrong_type"),
+    ("duration true", raw(duration_s=True), "wrong_type"),
+    ("duration false", raw(duration_s=False), "wrong_type"),
+    ("duration list", raw(duration_s=[42]), "wrong_type"),
+    ("duration object", raw(duration_s={"s": 42}), "wrong_type"),
+    ("start_time as epoch number", raw(start_time=1714569303), "wrong_type"),
+    ("start_time as object", raw(start_time={"t": 1}), "wrong_type"),
+    ("cdr_id number", raw(cdr_id=123), "wrong_type"),
+    ("cdr_id bool", raw(cdr_id=True), "wrong_type"),
+    ("cdr_id empty", raw(cdr_id=""), "wrong_type"),
+    # bad_number
+    *[
+        (f"{field} {label}", raw(**{field: value}), "bad_number")
+        for field in ("caller", "callee")
+        for label, value in [
+            ("no plus", "8613800138000"),
+            ("letters", "+86abc0138000"),
+            ("leading 0", "+0441632960123"),
+            ("too long", "+1234567890123456"),
+            ("too short", "+12"),
+            ("only plus", "+"),
+            ("spaces", "+86 138 0013 8000"),
+            ("dashes", "+44-1632-960123"),
+            ("double plus", "++441632960123"),
+            ("arabic-indic digits", "+٤٤١٦٣٢٩٦٠١٢٣"),
+            ("as integer", 8613800138000),
+            ("as bool", True),
+            ("as list", ["+441632960123"]),
+        ]
+    ],
+    # bad_time
+    *[
+        (f"start_time {value!r}", raw(start_time=value), "bad_time")
+        for value in [
+            "2024-05-01T21:15:03",  # no offset
+            "2024-05-01T21:15:03.250",  # no offset, fraction
+            "2024-05-01",
+            "21:15:03+08:00",
+            "yesterday",
+            "",
+            "2024-13-01T00:00:00Z",
+            "2024-02-30T00:00:00Z",
+            "2024-05-01T25:00:00Z",
+            "2024-05-01T21:61:00Z",
+            "2024-05-01T21:15:61Z",
+            "2024-05-01T21:15:99+08:00",
+            "2024-05-01T21:15:0x+08:00",
+            "2024-05-01T21:15:٠٣+08:00",  # non-ASCII digits in the seconds
+            "2024-05-01T21:15:03+24:00",
+            "2024-05-01X21:15:03+08:00",
+            "Wed, 01 May 2024 21:15:03 +0800",
+            "1714569303",
+            "2024-05-01T21:15:03+08:00" + " " * 30,
+        ]
+    ],
+    # time_out_of_range
+    ("year 1970", raw(start_time="1970-01-01T00:00:00Z"), "time_out_of_range"),
+    ("year 1999", raw(start_time="1999-12-31T23:59:59Z"), "time_out_of_range"),
+    ("year 0001", raw(start_time="0001-01-01T00:00:00Z"), "time_out_of_range"),
+    # bad_duration
+    ("negative duration", raw(duration_s=-1), "bad_duration"),
+    ("slightly negative duration", raw(duration_s=-0.001), "bad_duration"),
+    ("duration over two days", raw(duration_s=MAX_DURATION_S + 0.001), "bad_duration"),
+    ("absurd duration", raw(duration_s=1e300), "bad_duration"),
+    ("huge integer duration", raw(duration_s=2**63 - 1), "bad_duration"),
+    # bad_enum
+    ("unknown disposition", raw(disposition="dropped"), "bad_enum"),
+    ("upper-case disposition", raw(disposition="ANSWERED"), "bad_enum"),
+    ("empty disposition", raw(disposition=""), "bad_enum"),
+    ("numeric disposition", raw(disposition=1), "bad_enum"),
+    ("bool disposition", raw(disposition=True), "bad_enum"),
+    ("unknown record_type", raw(record_type="mms"), "bad_enum"),
+    ("numeric record_type", raw(record_type=1), "bad_enum"),
+    # bad_field
+    ("imei too short", raw(imei="4901542032375"), "bad_field"),
+    ("imei too long", raw(imei="49015420323751800"), "bad_field"),
+    ("imei letters", raw(imei="49015420323751X"), "bad_field"),
+    ("imei empty", raw(imei=""), "bad_field"),
+    ("imei integer", raw(imei=490154203237518), "bad_field"),
+    ("imei unicode digits", raw(imei="٤٩٠١٥٤٢٠٣٢٣٧٥١٨"), "bad_field"),
+    ("cell_id integer", raw(cell_id=460), "bad_field"),
+    ("cell_id empty", raw(cell_id=""), "bad_field"),
+    ("cell_id too long", raw(cell_id="c" * 65), "bad_field"),
+    ("cell_id control char", raw(cell_id="460-00\n1234"), "bad_field"),
+    ("cell_id object", raw(cell_id={"lac": 1}), "bad_field"),
+]
+
+
+@pytest.mark.parametrize("data, reason", [(d, r) for _, d, r in REJECT_CASES], ids=[i for i, _, _ in REJECT_CASES])
+def test_bad_input_is_rejected_with_reason(data: bytes, reason: str) -> None:
+    result = CdrParser().parse(data, line=7)
+    assert isinstance(result, Reject), result
+    assert result.reason == reason, result.detail
+    assert result.reason in REJECT_REASONS
+    assert result.detail and len(result.detail) <= 400
+    assert result.line == 7
+    assert result.raw == data
+
+
+def test_every_parser_reason_has_a_concrete_case() -> None:
+    covered = {reason for _, _, reason in REJECT_CASES}
+    assert covered == set(REJECT_REASONS) - NOT_FROM_PARSER
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf"), -1e-9, 1e308])
+def test_non_finite_duration_from_dict(value: float) -> None:
+    result = CdrParser().from_dict(record(duration_s=value))
+    assert isinstance(result, Reject) and result.reason == "bad_duration"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=OverflowError,
+    reason="BUG parse.py:140 (from_dict, 'duration = float(duration)'): an int duration beyond float range (possible "
+    "through from_dict, which generators and tests call with Python ints) raises OverflowError instead of "
+    "returning a bad_duration Reject",
+)
+def test_from_dict_huge_integer_duration_is_rejected_not_raised() -> None:
+    result = CdrParser().from_dict(record(duration_s=10**400))
+    assert isinstance(result, Reject) and result.reason == "bad_duration"
+
+
+def test_from_dict_matches_parse() -> None:
+    p = CdrParser()
+    assert p.from_dict(record()) == p.parse(raw())
+    result = p.from_dict(record(duration_s="1"), b"raw", 3)
+    assert isinstance(result, Reject) and (result.reason, result.raw, result.line) == ("wrong_type", b"raw", 3)
+
+
+def test_reject_detail_does_not_echo_huge_values() -> None:
+    result = parse(raw(caller="+" + "9" * 5000))
+    assert isinstance(result, Reject) and result.reason == "bad_number"
+    assert len(result.detail) < 200
+
+
+def test_str_input_is_accepted_and_reject_raw_is_utf8() -> None:
+    assert isinstance(parse(raw().decode()), Cdr)
+    text = raw(cdr_id="é", duration_s=-5).decode()
+    result = parse(text)
+    assert isinstance(result, Reject) and result.reason == "bad_duration"
+    assert result.raw == text.encode("utf-8")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=UnicodeEncodeError,
+    reason="BUG parse.py:183: _reject encodes str input with 'surrogateescape', which cannot encode a lone "
+    "surrogate such as '\\ud800', so parse() raises UnicodeEncodeError instead of returning a Reject",
+)
+def test_str_with_lone_surrogate_is_rejected_not_raised() -> None:
+    result = parse('{"cdr_id": "\ud800"}')
+    assert isinstance(result, Reject) and result.reason == "encoding"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="BUG parse.py:99: for str input the size limit counts characters, not bytes: a 16,300-character "
+    "message of 4-byte characters (~64 KB of UTF-8) passes the MAX_MESSAGE_BYTES check and is parsed",
+)
+def test_size_limit_counts_bytes_for_str_input() -> None:
+    text = raw(pad="\U0001f600" * 16_000).decode()
+    assert len(text) <= MAX_MESSAGE_BYTES < len(text.encode("utf-8"))
+    result = parse(text)
+    assert isinstance(result, Reject) and result.reason == "too_large"
+
+
+# ------------------------------------------------------------------------------------ TimeParser
+
+OFFSETS = st.integers(-(23 * 60 + 59), 23 * 60 + 59)
+VALID_WALL = st.datetimes(min_value=datetime(2000, 1, 2), max_value=datetime(9998, 12, 30)).map(
+    lambda d: d.replace(microsecond=0)
+)
+
+
+@st.composite
+def rfc3339_strings(draw: st.DrawFn, fraction: bool = False) -> str:
+    wall = draw(VALID_WALL)
+    off = draw(OFFSETS | st.just(0))
+    zulu = off == 0 and draw(st.booleans())
+    frac = ""
+    if fraction:
+        frac = "." + draw(st.text(string.digits, min_size=1, max_size=6))
+    return rfc3339(wall, off, zulu, frac)
+
+
+@FAST
+@given(rfc3339_strings())
+def test_fast_time_path_agrees_with_fromisoformat(s: str) -> None:
+    tp = TimeParser()
+    assert tp.parse(s) == reference_time(s)
+    assert tp.parse(s) == reference_time(s)  # second time from the cache
+
+
+@FAST
+@given(rfc3339_strings(fraction=True))
+def test_fractional_time_path_agrees_with_fromisoformat(s: str) -> None:
+    assert TimeParser().parse(s) == reference_time(s)
+
+
+@FAST
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([datetime(2024, 5, 1, 21, 15), datetime(2024, 5, 1, 21, 16), datetime(2031, 1, 1, 0, 0),
+                             datetime(2024, 2, 29, 23, 59)]),
+            st.integers(0, 59),
+            st.sampled_from([0, 480, -330, 60, 845]),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    st.integers(1, 4),
+)
+def test_time_cache_stays_bounded_and_correct_when_cleared(
+    stamps: list[tuple[datetime, int, int, bool]], max_entries: int
+) -> None:
+    """Few distinct minutes, a tiny cache: hits, misses and clears all give fromisoformat's answer."""
+    tp = TimeParser(max_entries=max_entries)
+    for minute, sec, off, zulu in stamps:
+        s = rfc3339(minute.replace(second=sec), off, zulu and off == 0)
+        assert tp.parse(s) == reference_time(s)
+        assert len(tp._cache) <= max_entries
+
+
+def test_time_cache_is_bounded_over_many_minutes() -> None:
+    tp = TimeParser(max_entries=100)
+    start = datetime(2024, 1, 1)
+    for i in range(1_000):
+        s = rfc3339(start + timedelta(minutes=i, seconds=i % 60), 60)
+        assert tp.parse(s) == reference_time(s)
+        assert len(tp._cache) <= 100
+
+
+ISO_TAILS = ["Z", "z", "+08:00", "-05:30", "+00:00", "+24:00", "+08:60", "", "+0800", "+08", ".5Z", ".25+08:00",
+             ".1234Z", ".12+08", ",5Z", "+08:00:30", "Z ", "+8:00", "-00:00"]
+
+
+@FAST
+@given(
+    st.integers(1990, 2100), st.integers(0, 13), st.integers(0, 32), st.integers(0, 25), st.integers(0, 61),
+    st.integers(0, 99).filter(lambda s: s != 60), st.sampled_from(ISO_TAILS), st.sampled_from("Tt X"),
+)
+def test_fast_and_slow_time_paths_agree_on_iso_like_strings(
+    year: int, month: int, day: int, hour: int, minute: int, second: int, tail: str, sep: str
+) -> None:
+    """The cache is an optimisation: it must never change which strings are accepted or their value.
+
+    Out-of-range fields (month 13, day 32, hour 25, second 99, offset +24:00) exercise cache misses that fail.
+    Second 60 is left to the xfail below.
+    """
+    s = f"{year:04d}-{month:02d}-{day:02d}{sep}{hour:02d}:{minute:02d}:{second:02d}{tail}"
+    tp = TimeParser()
+    expected = TimeParser._slow(s)
+    assert tp.parse(s) == expected
+    assert tp.parse(s) == expected  # and again, from the cache
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="BUG parse.py:50-63: the cached fast path accepts second 60 at any minute (secs > 60 is the only "
+    "check) and returns the next minute, while the slow path (fromisoformat) rejects it; so "
+    "'2024-05-01T21:15:60+08:00' parses but '2024-05-01T21:15:60.0+08:00' is bad_time",
+)
+def test_fast_and_slow_time_paths_agree_on_second_60() -> None:
+    s = "2024-05-01T21:15:60+08:00"
+    assert TimeParser().parse(s) == TimeParser._slow(s)
+
+
+@pytest.mark.parametrize("sec", ["61", "75", "99"])
+def test_seconds_over_60_are_rejected_on_the_fast_path(sec: str) -> None:
+    assert TimeParser().parse(f"2024-05-01T21:15:{sec}+08:00") is None
+    assert TimeParser().parse(f"2024-05-01T21:15:{sec}Z") is None
+
+
+# ------------------------------------------------------------------------------------ format_time
+
+# Event times a stream can carry: 2000..2200.  (Beyond ~2242 a float epoch no longer holds microseconds
+# exactly and format_time's millisecond truncation can lose 1 ms; see the report, not tested.)
+YEAR_2200 = datetime(2200, 1, 1, tzinfo=timezone.utc).timestamp()
+REALISTIC_EPOCH_MS = st.integers(int(MIN_EPOCH) * 1000, int(YEAR_2200) * 1000)
+REALISTIC_WALL = st.datetimes(min_value=datetime(2000, 1, 2), max_value=datetime(2199, 12, 30))
+
+
+@FAST
+@given(REALISTIC_EPOCH_MS, OFFSETS)
+def test_format_time_round_trips_through_the_parser(ms: int, off: int) -> None:
+    epoch = ms / 1000
+    s = format_time(epoch, off)
+    assert RFC3339.fullmatch(s), s
+    assert TimeParser().parse(s) == (epoch, off)
+
+
+@FAST
+@given(REALISTIC_WALL, OFFSETS, st.integers(0, 999_999))
+def test_parse_then_format_preserves_the_instant(wall: datetime, off: int, micros: int) -> None:
+    s = rfc3339(wall.replace(microsecond=0), off, frac=f".{micros:06d}")
+    epoch, parsed_off = TimeParser().parse(s)  # type: ignore[misc]
+    again = TimeParser().parse(format_time(epoch, parsed_off))
+    assert again is not None
+    assert again[1] == parsed_off == off
+    # format_time keeps milliseconds (truncated): the instant comes back at most 1 ms early, never late
+    assert 0.0 <= epoch - again[0] < 1e-3
+    assert again[0] == reference_time(rfc3339(wall.replace(microsecond=0), off, frac=f".{micros // 1000:03d}"))[0]
+
+
+def test_format_time_known_values() -> None:
+    assert format_time(GOOD_START, 480) == "2024-05-01T21:15:03.250+08:00"
+    assert format_time(MIN_EPOCH) == "2000-01-01T00:00:00+00:00"
+    assert format_time(MIN_EPOCH, -330) == "1999-12-31T18:30:00-05:30"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="BUG parse.py:192: the parser accepts '9999-12-31T23:59:59-05:00' (UTC falls in year 10000) but "
+    "format_time cannot represent that instant and raises ValueError('year 10000 is out of range'); an alert "
+    "triggered by such a record would crash codec.alert_to_dict",
+)
+def test_every_accepted_time_can_be_formatted() -> None:
+    parsed = TimeParser().parse("9999-12-31T23:59:59-05:00")
+    assert parsed is not None
+    assert TimeParser().parse(format_time(*parsed)) == parsed
+
+
+# ------------------------------------------------------------------------------------ robustness
+
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30)
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+FIELD_NAMES = st.sampled_from([*GOOD, "extra"]) | st.text(max_size=8)
+
+
+def check_result(result: object, data: bytes | None = None) -> None:
+    assert isinstance(result, (Cdr, Reject))
+    if isinstance(result, Reject):
+        assert result.reason in REJECT_REASONS and result.reason not in NOT_FROM_PARSER
+        assert isinstance(result.detail, str) and result.detail
+        if data is not None:
+            assert result.raw == data
+
+
+@FAST
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_never_raise(data: bytes) -> None:
+    check_result(CdrParser().parse(data), data)
+
+
+@FAST
+@given(st.text(max_size=400))
+def test_arbitrary_text_never_raises(text: str) -> None:
+    check_result(CdrParser().parse(text), text.encode("utf-8"))
+
+
+@FAST
+@given(st.dictionaries(FIELD_NAMES, JSON_VALUES | st.integers(), max_size=12))
+def test_arbitrary_objects_never_raise(obj: dict[str, Any]) -> None:
+    check_result(CdrParser().from_dict(obj))
+    try:
+        data = orjson.dumps(obj)
+    except TypeError:  # integers beyond 64 bits cannot be JSON-encoded by orjson
+        return
+    check_result(CdrParser().parse(data), data)
+
+
+@FAST
+@given(st.lists(st.sampled_from([b"{", b"}", b"[", b"]", b'"', b":", b",", b"1", b"-", b"e", b"\\", b"\xff",
+                                 b"\x00", b"null", b"NaN", b'"cdr_id"', b" "]), max_size=60))
+def test_json_like_garbage_never_raises(parts: list[bytes]) -> None:
+    data = b"".join(parts)
+    check_result(CdrParser().parse(data), data)
+
+
+# ------------------------------------------------------------------------------------ parser vs schema
+
+E164 = st.from_regex(r"\+[1-9][0-9]{2,14}", fullmatch=True)
+PRINTABLE_ID = st.text(st.characters(codec="utf-8", exclude_categories=("C", "Z")) | st.just(" "), min_size=1,
+                       max_size=256).filter(str.isprintable)
+
+
+@st.composite
+def schema_valid_cdrs(draw: st.DrawFn) -> dict[str, Any]:
+    """Records valid under cdr.schema.json, within the subset where parser and schema are meant to agree.
+
+    Left out on purpose (see DISAGREEMENTS below): non-printable or over-long cdr_id/cell_id, empty cell_id,
+    E.164 with a leading 0, lower-case 'z', second 60, years before 2000, impossible calendar dates.
+    """
+    wall = draw(st.datetimes(min_value=datetime(2000, 1, 2), max_value=datetime(9998, 12, 30)))
+    off = draw(OFFSETS)
+    frac = draw(st.sampled_from(["", ".5", ".250", ".123456", ".1234567"]))
+    t_sep = draw(st.sampled_from("Tt"))
+    start = rfc3339(wall.replace(microsecond=0), off, off == 0 and draw(st.booleans()), frac)
+    start = start[:10] + t_sep + start[11:]
+    rec: dict[str, Any] = {
+        "cdr_id": draw(PRINTABLE_ID),
+        "caller": draw(E164),
+        "callee": draw(E164),
+        "start_time": start,
+        "duration_s": draw(st.integers(0, int(MAX_DURATION_S)) | st.floats(0, MAX_DURATION_S)),
+        "disposition": draw(st.sampled_from(DISPOSITIONS)),
+    }
+    optional = {
+        "record_type": st.sampled_from([*RECORD_TYPES, None]),
+        "cell_id": st.none() | st.text(string.ascii_letters + string.digits + "-_ ", min_size=1, max_size=64),
+        "imei": st.none() | st.from_regex(r"[0-9]{14,16}", fullmatch=True),
+    }
+    for key, strategy in optional.items():
+        if draw(st.booleans()):
+            rec[key] = draw(strategy)
+    for key, value in draw(st.dictionaries(st.text(max_size=10).filter(lambda k: k not in GOOD), JSON_VALUES,
+                                           max_size=3)).items():
+        rec[key] = value
+    return rec
+
+
+@FAST
+@given(schema_valid_cdrs())
+def test_schema_valid_records_parse(rec: dict[str, Any]) -> None:
+    assert CDR_VALIDATOR.is_valid(rec), list(CDR_VALIDATOR.iter_errors(rec))
+    data = orjson.dumps(rec)
+    cdr = CdrParser().parse(data)
+    assert isinstance(cdr, Cdr), (cdr.reason, cdr.detail)  # type: ignore[union-attr]
+    assert (cdr.cdr_id, cdr.caller, cdr.callee, cdr.disposition) == (
+        rec["cdr_id"], rec["caller"], rec["callee"], rec["disposition"]
+    )
+    assert cdr.duration == float(rec["duration_s"])
+    assert (cdr.start, cdr.utc_offset_min) == reference_time(rec["start_time"])
+    assert cdr.record_type == (rec.get("record_type") or "voice")
+    assert cdr.cell_id == rec.get("cell_id") and cdr.imei == rec.get("imei")
+
+
+NEAR_MISS = {
+    "cdr_id": st.text(max_size=300),
+    "caller": st.from_regex(r"\+?[0-9]{0,17}", fullmatch=True),
+    "callee": st.from_regex(r"\+?[0-9a]{0,17}", fullmatch=True),
+    "start_time": st.from_regex(RFC3339.pattern, fullmatch=True) | rfc3339_strings(fraction=True),
+    "duration_s": st.floats(-10, 2 * MAX_DURATION_S) | st.integers(-10, 10**6) | st.text(string.digits, max_size=4),
+    "disposition": st.sampled_from([*DISPOSITIONS, "ANSWERED", "", "ok"]),
+    "record_type": st.sampled_from([*RECORD_TYPES, None, "mms", 1]),
+    "cell_id": st.none() | st.text(max_size=70) | st.integers(-1000, 1000),
+    "imei": st.none() | st.from_regex(r"[0-9x]{12,18}", fullmatch=True),
+}
+
+
+@FAST
+@given(schema_valid_cdrs(), st.data())
+def test_accepted_records_validate_against_schema(rec: dict[str, Any], data: st.DataObject) -> None:
+    """Mutate a valid record field by field; whatever the parser accepts, the schema must accept too."""
+    for key in data.draw(st.lists(st.sampled_from(sorted(NEAR_MISS)), max_size=4, unique=True)):
+        choice = data.draw(st.sampled_from(["near", "json", "drop"]))
+        if choice == "drop":
+            rec.pop(key, None)
+        elif choice == "json":
+            rec[key] = data.draw(JSON_VALUES)
+        else:
+            rec[key] = data.draw(NEAR_MISS[key])
+    encoded = orjson.dumps(rec)
+    result = CdrParser().parse(encoded)
+    check_result(result, encoded)
+    if isinstance(result, Cdr):
+        assert CDR_VALIDATOR.is_valid(rec), [e.message for e in CDR_VALIDATOR.iter_errors(rec)]
+
+
+# Concrete records on which parser and schema give different verdicts.  Each is a strict xfail: when the
+# lead aligns one side with the other, the case XPASSes and should move out of this list.
+DISAGREEMENTS: list[tuple[str, dict[str, Any]]] = [
+    # schema accepts, parser rejects
+    ("cdr_id with a tab (parser: printable only)", {"cdr_id": "c\t1"}),
+    ("cdr_id of 257 chars (parser: <= 256)", {"cdr_id": "c" * 257}),
+    ("caller with a 0 after + (parser: no leading 0)", {"caller": "+0441632960123"}),
+    ("lower-case z offset (parser: fromisoformat rejects 'z')", {"start_time": "2024-05-01T21:15:03z"}),
+    ("leap second with fraction", {"start_time": "2016-12-31T23:59:60.5Z"}),
+    ("year 1999 (parser: time_out_of_range before 2000)", {"start_time": "1999-12-31T23:59:59Z"}),
+    ("30 February (schema pattern only; format not enforced)", {"start_time": "2024-02-30T21:15:03Z"}),
+    ("empty cell_id (parser: 1..64 chars)", {"cell_id": ""}),
+    ("cell_id of 65 chars (parser: <= 64)", {"cell_id": "c" * 65}),
+    ("cell_id with a newline (parser: printable only)", {"cell_id": "460-00\n1234"}),
+    # parser accepts, schema rejects (fromisoformat takes ISO 8601 forms RFC 3339 does not allow)
+    ("basic offset +0800", {"start_time": "2024-05-01T21:15:03+0800"}),
+    ("hour-only offset +08", {"start_time": "2024-05-01T21:15:03+08"}),
+    ("offset with seconds", {"start_time": "2024-05-01T21:15:03+08:00:30"}),
+    ("space separator", {"start_time": "2024-05-01 21:15:03+08:00"}),
+    ("no seconds", {"start_time": "2024-05-01T21:15+08:00"}),
+    ("fractional hour", {"start_time": "2024-05-01T21.5+08:00"}),
+    ("hhmm without seconds", {"start_time": "2024-05-01T2115+08:00"}),
+    ("space before the offset", {"start_time": "2024-05-01T21:15:03 +08:00"}),
+    ("ISO week date", {"start_time": "2024-W18-3T21:15:03+08:00"}),
+    ("comma decimal", {"start_time": "2024-05-01T21:15:03,5+08:00"}),
+    ("basic time format", {"start_time": "2024-05-01T211503+08:00"}),
+    ("dot without fraction digits", {"start_time": "2024-05-01T21:15:03.+08:00"}),
+]
+
+
+@pytest.mark.parametrize("changes", [c for _, c in DISAGREEMENTS], ids=[i for i, _ in DISAGREEMENTS])
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="DISAGREEMENT between parser and cdr.schema.json (reported to the lead)")
+def test_parser_and_schema_agree(changes: dict[str, Any]) -> None:
+    rec = record(**changes)
+    accepted = isinstance(CdrParser().parse(orjson.dumps(rec)), Cdr)
+    assert accepted == CDR_VALIDATOR.is_valid(rec)
