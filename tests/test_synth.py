@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,8 @@ class Generated:
 
 
 def read_output(out: Path, name: str = "cdrs.jsonl") -> list[dict[str, Any]]:
-    raw = (gzip.open(out / name) if name.endswith(".gz") else (out / name).open("rb")).read()
+    path = out / name
+    raw = gzip.decompress(path.read_bytes()) if name.endswith(".gz") else path.read_bytes()
     return [orjson.loads(line) for line in raw.splitlines()]
 
 
@@ -139,7 +141,7 @@ def test_records_match_the_cdr_json_schema(small: Generated) -> None:
 
 def test_stream_is_sorted_by_event_time(small: Generated) -> None:
     times = [epoch(r["start_time"]) for r in small.records]
-    assert all(a <= b for a, b in zip(times, times[1:]))
+    assert all(a <= b for a, b in pairwise(times))
     assert small.manifest["first_event"] <= small.manifest["last_event"]
 
 
@@ -148,7 +150,9 @@ def test_offsets_are_home_except_abroad(small: Generated) -> None:
     fraud = set(small.fraud)
     offsets = Counter(r["start_time"][-6:] for r in small.records)
     assert offsets.most_common(1)[0][0] == home
-    travellers = [r for r in small.records if r["cell_id"] and not r["cell_id"].startswith("234-") and r["caller"] not in fraud]
+    travellers = [
+        r for r in small.records if r["cell_id"] and not r["cell_id"].startswith("234-") and r["caller"] not in fraud
+    ]
     assert travellers, "some home subscribers travel and use foreign cells"
     assert any(r["start_time"][-6:] != home for r in travellers)
 
@@ -166,13 +170,14 @@ def test_labels_file(small: Generated) -> None:
             assert datetime.fromisoformat(row["fraud_start"]).utcoffset().total_seconds() == 0  # type: ignore[union-attr]
         else:
             assert row["label"] == "legit" and row["typology"] in PROFILE_NAMES and row["fraud_start"] == ""
-    compromised = sum(op["typology"] in ("takeover", "irsf") and "compromised" in op["variant"] or op["typology"] == "takeover"
-                      for op in small.manifest["fraud_operations"])  # fmt: skip
+    # every honest entity is labeled: legit rows plus compromised subscribers (takeover victims, IRSF)
+    compromised = sum(
+        len(op["numbers"])
+        for op in small.manifest["fraud_operations"]
+        if op["typology"] == "takeover" or op["variant"].startswith("compromised")
+    )
     assert compromised > 0
-    # every honest entity is labeled: legit rows plus compromised subscribers
-    honest_fraud = sum(len(op["numbers"]) for op in small.manifest["fraud_operations"]
-                       if op["typology"] == "takeover" or op["variant"].startswith("compromised"))  # fmt: skip
-    assert len(legit) + honest_fraud == SMALL.subscribers
+    assert len(legit) + compromised == SMALL.subscribers
     assert len(small.fraud) >= 50
 
 
@@ -240,12 +245,35 @@ def test_cli_hook_round_trip(tmp_path: Path) -> None:
     add_arguments(parser)
     defaults = config_from_args(parser.parse_args(["--out", str(tmp_path)]))
     assert defaults == GeneratorConfig()
-    args = parser.parse_args(["--out", str(tmp_path), "--seed", "3", "--subscribers", "900", "--days", "0.5",
-                              "--typologies", "wangiri,irsf", "--gzip", "--target-cdrs", "50000",
-                              "--unanswered-duration", "zero", "--country-code", "+33"])  # fmt: skip
+    args = parser.parse_args(
+        [
+            "--out",
+            str(tmp_path),
+            "--seed",
+            "3",
+            "--subscribers",
+            "900",
+            "--days",
+            "0.5",
+            "--typologies",
+            "wangiri,irsf",
+            "--gzip",
+            "--target-cdrs",
+            "50000",
+            "--unanswered-duration",
+            "zero",
+            "--country-code",
+            "+33",
+        ]
+    )
     config = config_from_args(args)
     assert (config.seed, config.subscribers, config.typologies, config.gzip, config.target_cdrs) == (
-        3, 900, ("wangiri", "irsf"), True, 50_000)  # fmt: skip
+        3,
+        900,
+        ("wangiri", "irsf"),
+        True,
+        50_000,
+    )
     assert config.country_code == "33" and config.unanswered_duration == "zero"
     no_out = argparse.ArgumentParser()
     add_arguments(no_out, include_out=False)
@@ -306,7 +334,7 @@ def test_streaming_memory_does_not_grow_with_length() -> None:
 
 def test_fraud_starts_after_honest_history(small: Generated) -> None:
     start = epoch(small.manifest["start"])
-    for number, row in small.fraud.items():
+    for row in small.fraud.values():
         assert epoch(row["fraud_start"]) >= start + SMALL.min_history_hours * 3600 - 1
 
 
@@ -415,4 +443,10 @@ def test_hard_negatives_look_busy(small: Generated) -> None:
     agents = by_profile["call_centre"]
     assert np.median([len({r["callee"] for r in out[n]}) for n in agents]) > 30
     diaspora = [r for n in by_profile["international_caller"] for r in out[n] if not r["callee"].startswith("+44")]
-    assert diaspora and np.median([r["duration_s"] for r in diaspora if r["disposition"] == "answered" and r["record_type"] == "voice"]) > 200
+    assert (
+        diaspora
+        and np.median(
+            [r["duration_s"] for r in diaspora if r["disposition"] == "answered" and r["record_type"] == "voice"]
+        )
+        > 200
+    )

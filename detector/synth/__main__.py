@@ -10,7 +10,9 @@ from . import add_arguments, config_from_args, generate
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m detector.synth", description="Generate a labeled synthetic CDR stream.")
+    parser = argparse.ArgumentParser(
+        prog="python -m detector.synth", description="Generate a labeled synthetic CDR stream."
+    )
     add_arguments(parser)
     args = parser.parse_args(argv)
     began = time.perf_counter()
@@ -21,8 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     manifest = generate(config_from_args(args), args.out, progress=progress)
     print(file=sys.stderr)
     run = manifest["run"]
-    print(f"{manifest['cdrs']:,} CDRs, {manifest['labels']['fraud']} fraud numbers, "
-          f"{run['seconds']} s ({run['cdrs_per_second']:,} CDRs/s) -> {args.out}")  # fmt: skip
+    print(
+        f"{manifest['cdrs']:,} CDRs, {manifest['labels']['fraud']} fraud numbers, "
+        f"{run['seconds']} s ({run['cdrs_per_second']:,} CDRs/s) -> {args.out}"
+    )
     return 0
 
 

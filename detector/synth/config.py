@@ -74,7 +74,7 @@ class GeneratorConfig:
         """Labeled fraud numbers to aim for."""
         if self.fraud_numbers is not None:
             return self.fraud_numbers
-        return int(round(self.fraud_per_1000 * self.subscribers / 1_000))
+        return round(self.fraud_per_1000 * self.subscribers / 1_000)
 
     def to_dict(self) -> dict[str, object]:
         return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v) for f in fields(self)}
@@ -86,32 +86,71 @@ def add_arguments(parser: argparse.ArgumentParser, *, include_out: bool = True) 
     if include_out:
         parser.add_argument("--out", type=Path, required=True, help="output directory (created if missing)")
     parser.add_argument("--seed", type=int, default=d.seed, help=f"random seed (default {d.seed})")
-    parser.add_argument("--subscribers", type=int, default=d.subscribers,
-                        help=f"honest subscribers in the world (default {d.subscribers})")
+    parser.add_argument(
+        "--subscribers",
+        type=int,
+        default=d.subscribers,
+        help=f"honest subscribers in the world (default {d.subscribers})",
+    )
     parser.add_argument("--days", type=float, default=d.days, help=f"days of traffic (default {d.days})")
-    parser.add_argument("--start", default=d.start,
-                        help=f"start, RFC 3339; without offset it is home local time (default {d.start})")
+    parser.add_argument(
+        "--start", default=d.start, help=f"start, RFC 3339; without offset it is home local time (default {d.start})"
+    )
     parser.add_argument("--country-code", default=d.country_code, help=f"home country code (default {d.country_code})")
-    parser.add_argument("--utc-offset-min", type=int, default=None,
-                        help="home network UTC offset in minutes (default: the country's standard time)")
-    parser.add_argument("--mnc", dest="home_mnc", type=int, default=d.home_mnc, help=f"home network MNC (default {d.home_mnc})")
-    parser.add_argument("--fraud-per-1000", type=float, default=d.fraud_per_1000,
-                        help=f"labeled fraud numbers per 1000 subscribers (default {d.fraud_per_1000})")
-    parser.add_argument("--fraud-numbers", type=int, default=None, help="labeled fraud numbers in total (overrides --fraud-per-1000)")
-    parser.add_argument("--typologies", default=",".join(d.typologies),
-                        help=f"comma-separated fraud typologies to plant (default all: {','.join(d.typologies)})")
-    parser.add_argument("--min-history-hours", type=float, default=d.min_history_hours,
-                        help=f"honest history before any fraud starts (default {d.min_history_hours})")
-    parser.add_argument("--target-cdrs", type=int, default=None,
-                        help="size the world (subscribers) for about this many CDRs over --days, e.g. 10000000")
-    parser.add_argument("--unanswered-duration", choices=UNANSWERED_DURATION, default=d.unanswered_duration,
-                        help="duration_s of unanswered calls: ring time (default) or zero")
-    parser.add_argument("--label-revenue-numbers", action="store_true",
-                        help="also label callee-only fraud numbers (wangiri premium callback numbers)")
+    parser.add_argument(
+        "--utc-offset-min",
+        type=int,
+        default=None,
+        help="home network UTC offset in minutes (default: the country's standard time)",
+    )
+    parser.add_argument(
+        "--mnc", dest="home_mnc", type=int, default=d.home_mnc, help=f"home network MNC (default {d.home_mnc})"
+    )
+    parser.add_argument(
+        "--fraud-per-1000",
+        type=float,
+        default=d.fraud_per_1000,
+        help=f"labeled fraud numbers per 1000 subscribers (default {d.fraud_per_1000})",
+    )
+    parser.add_argument(
+        "--fraud-numbers", type=int, default=None, help="labeled fraud numbers in total (overrides --fraud-per-1000)"
+    )
+    parser.add_argument(
+        "--typologies",
+        default=",".join(d.typologies),
+        help=f"comma-separated fraud typologies to plant (default all: {','.join(d.typologies)})",
+    )
+    parser.add_argument(
+        "--min-history-hours",
+        type=float,
+        default=d.min_history_hours,
+        help=f"honest history before any fraud starts (default {d.min_history_hours})",
+    )
+    parser.add_argument(
+        "--target-cdrs",
+        type=int,
+        default=None,
+        help="size the world (subscribers) for about this many CDRs over --days, e.g. 10000000",
+    )
+    parser.add_argument(
+        "--unanswered-duration",
+        choices=UNANSWERED_DURATION,
+        default=d.unanswered_duration,
+        help="duration_s of unanswered calls: ring time (default) or zero",
+    )
+    parser.add_argument(
+        "--label-revenue-numbers",
+        action="store_true",
+        help="also label callee-only fraud numbers (wangiri premium callback numbers)",
+    )
     parser.add_argument("--gzip", action="store_true", help="write cdrs.jsonl.gz instead of cdrs.jsonl")
     parser.add_argument("--gzip-level", type=int, default=d.gzip_level, help=f"gzip level (default {d.gzip_level})")
-    parser.add_argument("--chunk-seconds", type=int, default=d.chunk_seconds,
-                        help=f"event-time span generated and sorted at once (default {d.chunk_seconds})")  # fmt: skip
+    parser.add_argument(
+        "--chunk-seconds",
+        type=int,
+        default=d.chunk_seconds,
+        help=f"event-time span generated and sorted at once (default {d.chunk_seconds})",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> GeneratorConfig:

@@ -19,14 +19,16 @@ class CellPlan:
     """Home cells (contiguous per LAC) followed by a fixed-size pool of cells per foreign plan."""
 
     def __init__(self, rng: Rng, home: CountryPlan, home_mnc: int, subscribers: int) -> None:
-        n_lac = max(6, int(round(subscribers / 1_500)))
+        n_lac = max(6, round(subscribers / 1_500))
         sizes = rng.integers(15, 60, n_lac)
         lac_codes = rng.choice(np.arange(1_000, 65_000), size=n_lac, replace=False)
         self.lac_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int32)
         self.n_home = int(self.lac_start[-1])
         self.lac_of = np.repeat(np.arange(n_lac, dtype=np.int32), sizes)
         cis = rng.choice(np.arange(10_000, 10_000 + 40 * self.n_home), size=self.n_home, replace=False)
-        text = [f"{home.mcc}-{home_mnc:02d}-{lac_codes[lac]}-{ci}" for lac, ci in zip(self.lac_of.tolist(), cis.tolist())]
+        text = [
+            f"{home.mcc}-{home_mnc:02d}-{lac_codes[lac]}-{ci}" for lac, ci in zip(self.lac_of.tolist(), cis.tolist())
+        ]
         self.foreign_start = self.n_home
         for plan in PLANS:
             mnc = int(rng.integers(1, 99))
@@ -71,4 +73,6 @@ class CellPlan:
     def foreign(self, u: np.ndarray, plan_idx: np.ndarray) -> np.ndarray:
         """A cell of a network in country ``PLANS[plan_idx]`` (for travellers abroad), chosen by uniform ``u``."""
         pick = (np.asarray(u) * FOREIGN_CELLS_PER_COUNTRY).astype(np.int32)
-        return (self.foreign_start + np.asarray(plan_idx, dtype=np.int32) * FOREIGN_CELLS_PER_COUNTRY + pick).astype(np.int32)
+        return (self.foreign_start + np.asarray(plan_idx, dtype=np.int32) * FOREIGN_CELLS_PER_COUNTRY + pick).astype(
+            np.int32
+        )

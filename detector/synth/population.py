@@ -67,44 +67,154 @@ class ProfileSpec:
 
 
 PROFILES: tuple[ProfileSpec, ...] = (
-    ProfileSpec(name="ordinary", share=(0.0, 0.0), shape="personal",
-                voice_per_day=(0.3, 9.0), sms_per_day=(0.2, 12.0), contacts=(5, 80)),
-    ProfileSpec(name="night_shift", share=(0.02, 0.05), shape="personal", shift_mean_h=10.0, shift_sd_h=1.5,
-                voice_per_day=(0.5, 7.0), sms_per_day=(0.3, 8.0), contacts=(5, 60),
-                work_start_h=(19.0, 23.0), work_len_h=(7.0, 10.0), p_weekend_work=0.3),
-    ProfileSpec(name="small_business", share=(0.02, 0.04), shape="business", shift_sd_h=0.8, flat_mix=(0.05, 0.2),
-                voice_per_day=(6.0, 40.0), sms_per_day=(1.0, 12.0), contacts=(25, 150), zipf=(0.4, 1.0),
-                p_ext=(0.4, 0.7), p_foreign=(0.0, 0.1), p_answer=(0.6, 0.85), talk_median_s=(40.0, 240.0),
-                p_customer=(0.15, 0.45), customer_in=(3.0, 25.0), weekend=(0.15, 0.7), p_weekend_work=0.4),
-    ProfileSpec(name="courier", share=(0.004, 0.01), shape="extended", shift_sd_h=0.7,
-                voice_per_day=(30.0, 150.0), sms_per_day=(20.0, 200.0), contacts=(5, 30),
-                p_answer=(0.5, 0.8), talk_median_s=(15.0, 70.0), talk_sigma=(0.6, 1.0),
-                p_customer=(0.85, 0.97), customer_in=(8.0, 45.0), weekend=(0.2, 1.0), p_weekend_work=0.5,
-                work_start_h=(6.5, 9.0), work_len_h=(8.0, 11.0), mobile=True, travel_per_day=0.001),
-    ProfileSpec(name="call_centre", share=(0.004, 0.01), shape="business", shift_sd_h=0.5, flat_mix=(0.005, 0.03),
-                voice_per_day=(60.0, 300.0), sms_per_day=(0.05, 5.0), contacts=(3, 15),
-                p_answer=(0.3, 0.65), talk_median_s=(80.0, 320.0), talk_sigma=(0.6, 1.1),
-                p_customer=(0.9, 0.99), customer_in=(10.0, 90.0), p_service=(0.0, 0.01), weekend=(0.0, 0.5),
-                work_start_h=(8.0, 10.0), work_len_h=(8.0, 10.0), p_weekend_work=0.3, cell_stay=(0.97, 0.995),
-                travel_per_day=0.0, handset_change_per_day=0.0005),
-    ProfileSpec(name="taxi_dispatch", share=(0.0005, 0.0015), shape="extended", flat_mix=(0.1, 0.4),
-                voice_per_day=(60.0, 250.0), sms_per_day=(1.0, 30.0), contacts=(2, 6), zipf=(0.2, 0.6),
-                p_answer=(0.8, 0.95), talk_median_s=(10.0, 50.0), talk_sigma=(0.5, 0.9),
-                p_customer=(0.05, 0.25), customer_in=(40.0, 200.0), weekend=(0.8, 1.3), p_weekend_work=1.0,
-                work_start_h=(0.0, 0.0), work_len_h=(24.0, 24.0), cell_stay=(0.97, 0.995), travel_per_day=0.0),
-    ProfileSpec(name="taxi_driver", share=(0.002, 0.006), shape="extended",
-                voice_per_day=(4.0, 25.0), sms_per_day=(1.0, 10.0), contacts=(5, 40),
-                p_customer=(0.15, 0.4), customer_in=(2.0, 12.0), weekend=(0.8, 1.3), p_weekend_work=0.7,
-                work_start_h=(6.0, 16.0), work_len_h=(8.0, 12.0), mobile=True),
-    ProfileSpec(name="international_caller", share=(0.02, 0.05), shape="evening",
-                voice_per_day=(1.0, 8.0), sms_per_day=(0.5, 8.0), contacts=(5, 50),
-                p_ext=(0.3, 0.7), p_foreign=(0.25, 0.7), foreign_boost=(3.0, 12.0), intl_talk_mult=(4.0, 15.0),
-                p_answer=(0.7, 0.93), talk_median_s=(40.0, 180.0), travel_per_day=0.008),
-    ProfileSpec(name="inbound_roamer", share=(0.003, 0.008), shape="personal",
-                voice_per_day=(1.0, 8.0), sms_per_day=(1.0, 10.0), contacts=(5, 40),
-                p_ext=(0.85, 0.98), p_foreign=(0.85, 0.98), intl_talk_mult=(1.0, 2.0),
-                travel_per_day=0.0, handset_change_per_day=0.0),
-)  # fmt: skip
+    ProfileSpec(
+        name="ordinary",
+        share=(0.0, 0.0),
+        shape="personal",
+        voice_per_day=(0.3, 9.0),
+        sms_per_day=(0.2, 12.0),
+        contacts=(5, 80),
+    ),
+    ProfileSpec(
+        name="night_shift",
+        share=(0.02, 0.05),
+        shape="personal",
+        shift_mean_h=10.0,
+        shift_sd_h=1.5,
+        voice_per_day=(0.5, 7.0),
+        sms_per_day=(0.3, 8.0),
+        contacts=(5, 60),
+        work_start_h=(19.0, 23.0),
+        work_len_h=(7.0, 10.0),
+        p_weekend_work=0.3,
+    ),
+    ProfileSpec(
+        name="small_business",
+        share=(0.02, 0.04),
+        shape="business",
+        shift_sd_h=0.8,
+        flat_mix=(0.05, 0.2),
+        voice_per_day=(6.0, 40.0),
+        sms_per_day=(1.0, 12.0),
+        contacts=(25, 150),
+        zipf=(0.4, 1.0),
+        p_ext=(0.4, 0.7),
+        p_foreign=(0.0, 0.1),
+        p_answer=(0.6, 0.85),
+        talk_median_s=(40.0, 240.0),
+        p_customer=(0.15, 0.45),
+        customer_in=(3.0, 25.0),
+        weekend=(0.15, 0.7),
+        p_weekend_work=0.4,
+    ),
+    ProfileSpec(
+        name="courier",
+        share=(0.004, 0.01),
+        shape="extended",
+        shift_sd_h=0.7,
+        voice_per_day=(30.0, 150.0),
+        sms_per_day=(20.0, 200.0),
+        contacts=(5, 30),
+        p_answer=(0.5, 0.8),
+        talk_median_s=(15.0, 70.0),
+        talk_sigma=(0.6, 1.0),
+        p_customer=(0.85, 0.97),
+        customer_in=(8.0, 45.0),
+        weekend=(0.2, 1.0),
+        p_weekend_work=0.5,
+        work_start_h=(6.5, 9.0),
+        work_len_h=(8.0, 11.0),
+        mobile=True,
+        travel_per_day=0.001,
+    ),
+    ProfileSpec(
+        name="call_centre",
+        share=(0.004, 0.01),
+        shape="business",
+        shift_sd_h=0.5,
+        flat_mix=(0.005, 0.03),
+        voice_per_day=(60.0, 300.0),
+        sms_per_day=(0.05, 5.0),
+        contacts=(3, 15),
+        p_answer=(0.3, 0.65),
+        talk_median_s=(80.0, 320.0),
+        talk_sigma=(0.6, 1.1),
+        p_customer=(0.9, 0.99),
+        customer_in=(10.0, 90.0),
+        p_service=(0.0, 0.01),
+        weekend=(0.0, 0.5),
+        work_start_h=(8.0, 10.0),
+        work_len_h=(8.0, 10.0),
+        p_weekend_work=0.3,
+        cell_stay=(0.97, 0.995),
+        travel_per_day=0.0,
+        handset_change_per_day=0.0005,
+    ),
+    ProfileSpec(
+        name="taxi_dispatch",
+        share=(0.0005, 0.0015),
+        shape="extended",
+        flat_mix=(0.1, 0.4),
+        voice_per_day=(60.0, 250.0),
+        sms_per_day=(1.0, 30.0),
+        contacts=(2, 6),
+        zipf=(0.2, 0.6),
+        p_answer=(0.8, 0.95),
+        talk_median_s=(10.0, 50.0),
+        talk_sigma=(0.5, 0.9),
+        p_customer=(0.05, 0.25),
+        customer_in=(40.0, 200.0),
+        weekend=(0.8, 1.3),
+        p_weekend_work=1.0,
+        work_start_h=(0.0, 0.0),
+        work_len_h=(24.0, 24.0),
+        cell_stay=(0.97, 0.995),
+        travel_per_day=0.0,
+    ),
+    ProfileSpec(
+        name="taxi_driver",
+        share=(0.002, 0.006),
+        shape="extended",
+        voice_per_day=(4.0, 25.0),
+        sms_per_day=(1.0, 10.0),
+        contacts=(5, 40),
+        p_customer=(0.15, 0.4),
+        customer_in=(2.0, 12.0),
+        weekend=(0.8, 1.3),
+        p_weekend_work=0.7,
+        work_start_h=(6.0, 16.0),
+        work_len_h=(8.0, 12.0),
+        mobile=True,
+    ),
+    ProfileSpec(
+        name="international_caller",
+        share=(0.02, 0.05),
+        shape="evening",
+        voice_per_day=(1.0, 8.0),
+        sms_per_day=(0.5, 8.0),
+        contacts=(5, 50),
+        p_ext=(0.3, 0.7),
+        p_foreign=(0.25, 0.7),
+        foreign_boost=(3.0, 12.0),
+        intl_talk_mult=(4.0, 15.0),
+        p_answer=(0.7, 0.93),
+        talk_median_s=(40.0, 180.0),
+        travel_per_day=0.008,
+    ),
+    ProfileSpec(
+        name="inbound_roamer",
+        share=(0.003, 0.008),
+        shape="personal",
+        voice_per_day=(1.0, 8.0),
+        sms_per_day=(1.0, 10.0),
+        contacts=(5, 40),
+        p_ext=(0.85, 0.98),
+        p_foreign=(0.85, 0.98),
+        intl_talk_mult=(1.0, 2.0),
+        travel_per_day=0.0,
+        handset_change_per_day=0.0,
+    ),
+)
 PROFILE_NAMES: tuple[str, ...] = tuple(p.name for p in PROFILES)
 PROFILE_ID: dict[str, int] = {name: i for i, name in enumerate(PROFILE_NAMES)}
 
@@ -204,7 +314,7 @@ class Population:
         # small worlds still get every hard-negative profile (a site needs a few agents, a fleet a few drivers)
         floor = {"call_centre": 5, "taxi_driver": 6} if n >= 300 else {}
         counts = [
-            max(floor.get(spec.name, 1 if n >= 300 else 0), int(round(mix_rng.uniform(*spec.share) * n)))
+            max(floor.get(spec.name, 1 if n >= 300 else 0), round(mix_rng.uniform(*spec.share) * n))
             for spec in PROFILES[1:]
         ]
         others = sum(counts)
@@ -305,7 +415,9 @@ class Population:
         n = self.n
         self.home_cell = cells.random_home(rng, n)
         commute = rng.random(n) < 0.7
-        self.work_cell = np.where(commute, cells.in_other_lac(rng, self.home_cell), cells.neighbour(rng.random(n), self.home_cell))
+        self.work_cell = np.where(
+            commute, cells.in_other_lac(rng, self.home_cell), cells.neighbour(rng.random(n), self.home_cell)
+        )
         # call centres: agents of one site share the site's cell (or its 2-3 sectors)
         self.site = np.full(n, -1, dtype=np.int32)
         agents = rng.permutation(np.flatnonzero(self.profile == PROFILE_ID["call_centre"]))
@@ -431,7 +543,9 @@ class Population:
         self.contacts = WeightedRows(all_row, weight, n, number=all_num, home=all_home, plan=all_plan)
         ext = all_home < 0
         self.ext_contacts = WeightedRows(all_row[ext], weight[ext], n, number=all_num[ext], plan=all_plan[ext])
-        self.ext_share = np.where(self.contacts.total > 0, self.ext_contacts.total / np.maximum(self.contacts.total, 1e-12), 0.0)
+        self.ext_share = np.where(
+            self.contacts.total > 0, self.ext_contacts.total / np.maximum(self.contacts.total, 1e-12), 0.0
+        )
 
     def _taxi_edges(
         self, rng: Rng, src: np.ndarray, dst: np.ndarray, boost: np.ndarray
@@ -494,7 +608,9 @@ class Population:
             cell[rounds] = self.route_cells[self.route_off[ri] + step]
         away = (t >= self.travel_start[idx]) & (t < self.travel_end[idx])
         if away.any():
-            cell[away] = self.cells.foreign(hash_uniform(idx[away], t[away] // 10_800, self.salt + 4), self.travel_plan[idx[away]])
+            cell[away] = self.cells.foreign(
+                hash_uniform(idx[away], t[away] // 10_800, self.salt + 4), self.travel_plan[idx[away]]
+            )
         imei = np.where(t >= self.imei_change_t[idx], self.imei2[idx], self.imei[idx])
         return cell.astype(np.int32), imei, off
 

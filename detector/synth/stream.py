@@ -92,8 +92,11 @@ class SyntheticStream:
                     rows.append((f"+{number}", "fraud", scheme.typology, iso_utc(scheme.fraud_start)))
         rows.sort(key=lambda r: (r[2], r[0]))
         pop = self.world.pop
-        legit = [(f"+{num}", "legit", PROFILE_NAMES[prof], "") for num, prof in zip(pop.number.tolist(), pop.profile.tolist())
-                 if num not in seen]  # fmt: skip
+        legit = [
+            (f"+{num}", "legit", PROFILE_NAMES[prof], "")
+            for num, prof in zip(pop.number.tolist(), pop.profile.tolist())
+            if num not in seen
+        ]
         legit.sort(key=lambda r: (r[2], r[0]))
         return rows + legit
 
@@ -116,8 +119,12 @@ class SyntheticStream:
             "generator": "detector.synth",
             "seed": config.seed,
             "parameters": config.to_dict(),
-            "home_network": {"country_code": world.home.cc, "mcc": world.home.mcc, "mnc": config.home_mnc,
-                             "utc_offset_min": world.home_offset_min},  # fmt: skip
+            "home_network": {
+                "country_code": world.home.cc,
+                "mcc": world.home.mcc,
+                "mnc": config.home_mnc,
+                "utc_offset_min": world.home_offset_min,
+            },
             "start": iso_utc(world.start),
             "end": iso_utc(world.end),
             "subscribers": world.pop.n,

@@ -6,7 +6,7 @@ active (night is night where the caller is) and for the offset written into ``st
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
 
@@ -26,21 +26,125 @@ SHAPE_NAMES: tuple[str, ...] = ("personal", "business", "evening", "flat", "exte
 SHAPES = np.stack(
     [
         # personal: quiet night, morning ramp, lunch, evening peak
-        _normalised([.12, .06, .04, .03, .04, .10, .30, .65, .90, 1., 1.05, 1.1,
-                     1.15, 1.1, 1.05, 1.05, 1.1, 1.2, 1.35, 1.4, 1.3, 1.05, .7, .35]),
+        _normalised(
+            [
+                0.12,
+                0.06,
+                0.04,
+                0.03,
+                0.04,
+                0.10,
+                0.30,
+                0.65,
+                0.90,
+                1.0,
+                1.05,
+                1.1,
+                1.15,
+                1.1,
+                1.05,
+                1.05,
+                1.1,
+                1.2,
+                1.35,
+                1.4,
+                1.3,
+                1.05,
+                0.7,
+                0.35,
+            ]
+        ),
         # business: office hours with a lunch dip, almost nothing at night
-        _normalised([.01, .01, .01, .01, .01, .02, .08, .45, 1.1, 1.5, 1.6, 1.55,
-                     1.2, 1.4, 1.55, 1.5, 1.35, 1., .45, .15, .06, .03, .02, .01]),
+        _normalised(
+            [
+                0.01,
+                0.01,
+                0.01,
+                0.01,
+                0.01,
+                0.02,
+                0.08,
+                0.45,
+                1.1,
+                1.5,
+                1.6,
+                1.55,
+                1.2,
+                1.4,
+                1.55,
+                1.5,
+                1.35,
+                1.0,
+                0.45,
+                0.15,
+                0.06,
+                0.03,
+                0.02,
+                0.01,
+            ]
+        ),
         # evening: people who phone mostly after work
-        _normalised([.2, .1, .05, .03, .03, .05, .15, .3, .45, .55, .6, .65,
-                     .75, .7, .7, .75, .85, 1.1, 1.5, 1.9, 2.1, 1.9, 1.2, .5]),
+        _normalised(
+            [
+                0.2,
+                0.1,
+                0.05,
+                0.03,
+                0.03,
+                0.05,
+                0.15,
+                0.3,
+                0.45,
+                0.55,
+                0.6,
+                0.65,
+                0.75,
+                0.7,
+                0.7,
+                0.75,
+                0.85,
+                1.1,
+                1.5,
+                1.9,
+                2.1,
+                1.9,
+                1.2,
+                0.5,
+            ]
+        ),
         # flat: machines, 24/7
         _normalised([1.0] * 24),
         # extended: long service hours (taxis, couriers): 6-23
-        _normalised([.08, .05, .03, .03, .05, .2, .6, 1., 1.2, 1.25, 1.25, 1.3,
-                     1.3, 1.3, 1.25, 1.25, 1.3, 1.35, 1.3, 1.2, 1., .8, .5, .2]),
+        _normalised(
+            [
+                0.08,
+                0.05,
+                0.03,
+                0.03,
+                0.05,
+                0.2,
+                0.6,
+                1.0,
+                1.2,
+                1.25,
+                1.25,
+                1.3,
+                1.3,
+                1.3,
+                1.25,
+                1.25,
+                1.3,
+                1.35,
+                1.3,
+                1.2,
+                1.0,
+                0.8,
+                0.5,
+                0.2,
+            ]
+        ),
     ]
-)  # fmt: skip
+)
 SHAPE_ID: dict[str, int] = {name: i for i, name in enumerate(SHAPE_NAMES)}
 
 
@@ -79,11 +183,11 @@ def parse_start(text: str, home_offset_min: int) -> int:
 
 def iso_utc(t: float) -> str:
     """RFC 3339 UTC text of an epoch time ("2026-03-02T14:05:09Z")."""
-    return datetime.fromtimestamp(int(t), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(int(t), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def offset_suffix(offset_min: int) -> str:
-    """"+01:00"-style suffix for an offset in minutes."""
+    """ "+01:00"-style suffix for an offset in minutes."""
     sign = "-" if offset_min < 0 else "+"
     hours, minutes = divmod(abs(int(offset_min)), 60)
     return f"{sign}{hours:02d}:{minutes:02d}"
@@ -98,7 +202,9 @@ def rfc3339(t: np.ndarray, offset_min: np.ndarray) -> np.ndarray:
     return np.strings.add(text, suffixes[inverse])
 
 
-def poisson_times(rng: Rng, rate_per_s: np.ndarray, t0: np.ndarray | int, t1: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
+def poisson_times(
+    rng: Rng, rate_per_s: np.ndarray, t0: np.ndarray | int, t1: np.ndarray | int
+) -> tuple[np.ndarray, np.ndarray]:
     """Arrivals of independent Poisson processes with constant rates over [t0, t1) each.
 
     Returns (entity index, integral epoch second) of every arrival, unsorted.  Rates are taken constant

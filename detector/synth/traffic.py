@@ -60,7 +60,9 @@ class DomesticPool:
 class LegitTraffic:
     """Generates the honest CDRs of one chunk for the whole population."""
 
-    def __init__(self, pop: Population, services: ServiceDirectory, domestic: DomesticPool, seed: int, start: int) -> None:
+    def __init__(
+        self, pop: Population, services: ServiceDirectory, domestic: DomesticPool, seed: int, start: int
+    ) -> None:
         self.pop = pop
         self.services = services
         self.domestic = domestic
@@ -76,7 +78,7 @@ class LegitTraffic:
         if self._day is None or self._day[0] != day:
             rng = np.random.default_rng([self.seed, 2, int(day) + 1_000])
             sigma = self.pop.day_sigma.astype(np.float64)
-            self._day = (day, rng.lognormal(-sigma**2 / 2, sigma))
+            self._day = (day, rng.lognormal(-(sigma**2) / 2, sigma))
         return self._day[1]
 
     def _rate_scale(self, t0: int, t1: int) -> np.ndarray:
@@ -95,7 +97,9 @@ class LegitTraffic:
         return EventBatch.concat(
             [
                 self._outbound(rng, (pop.voice_rate + pop.sms_rate) * scale, t0, t1),
-                self._inbound_contacts(rng, (pop.voice_rate + pop.sms_rate) * pop.ext_share * pop.recip * scale, t0, t1),
+                self._inbound_contacts(
+                    rng, (pop.voice_rate + pop.sms_rate) * pop.ext_share * pop.recip * scale, t0, t1
+                ),
                 self._inbound_strangers(rng, pop.customer_in * scale, t0, t1, sms_share=0.08, services=False),
                 self._inbound_strangers(rng, pop.service_in * scale, t0, t1, sms_share=0.75, services=True),
             ]
@@ -129,9 +133,16 @@ class LegitTraffic:
         )
         cell, imei, off = pop.caller_attrs(rng, idx, t)
         return EventBatch.build(
-            t=t, caller=pop.number[idx], callee=callee, kind=np.where(is_sms, KIND_SMS, KIND_VOICE),
-            disp=disp, dur=dur, cell=cell, imei=imei, off=off,
-        )  # fmt: skip
+            t=t,
+            caller=pop.number[idx],
+            callee=callee,
+            kind=np.where(is_sms, KIND_SMS, KIND_VOICE),
+            disp=disp,
+            dur=dur,
+            cell=cell,
+            imei=imei,
+            off=off,
+        )
 
     def _inbound_contacts(self, rng: Rng, rate: np.ndarray, t0: int, t1: int) -> EventBatch:
         """Outside contacts (other networks, abroad) calling our subscribers; no cell or IMEI of theirs."""
@@ -144,11 +155,20 @@ class LegitTraffic:
         off = np.where(plan >= 0, PLAN_OFFSETS[np.maximum(plan, 0)], pop.home_offset_min)
         is_sms = rng.random(len(idx)) < self.sms_share[idx]
         talk_mu = pop.talk_mu[idx] + np.log(pop.intl_mult[idx]) * (plan >= 0)
-        disp, dur = mixed_outcomes(rng, is_sms, p_answer=pop.p_answer[idx], talk_mu=talk_mu, talk_sigma=pop.talk_sigma[idx])
+        disp, dur = mixed_outcomes(
+            rng, is_sms, p_answer=pop.p_answer[idx], talk_mu=talk_mu, talk_sigma=pop.talk_sigma[idx]
+        )
         return EventBatch.build(
-            t=t, caller=pop.ext_contacts.columns["number"][pos], callee=pop.number[idx],
-            kind=np.where(is_sms, KIND_SMS, KIND_VOICE), disp=disp, dur=dur, cell=NO_CELL, imei=NO_IMEI, off=off,
-        )  # fmt: skip
+            t=t,
+            caller=pop.ext_contacts.columns["number"][pos],
+            callee=pop.number[idx],
+            kind=np.where(is_sms, KIND_SMS, KIND_VOICE),
+            disp=disp,
+            dur=dur,
+            cell=NO_CELL,
+            imei=NO_IMEI,
+            off=off,
+        )
 
     def _inbound_strangers(
         self, rng: Rng, rate: np.ndarray, t0: int, t1: int, *, sms_share: float, services: bool
@@ -172,11 +192,20 @@ class LegitTraffic:
         cell[ours], imei[ours], off[ours] = pop.caller_attrs(rng, caller_idx[ours], t[ours])
         is_sms = rng.random(n) < sms_share
         talk_mu = pop.talk_mu[idx] - (0.5 if services else 0.0)
-        disp, dur = mixed_outcomes(rng, is_sms, p_answer=pop.p_answer[idx], talk_mu=talk_mu, talk_sigma=pop.talk_sigma[idx])
+        disp, dur = mixed_outcomes(
+            rng, is_sms, p_answer=pop.p_answer[idx], talk_mu=talk_mu, talk_sigma=pop.talk_sigma[idx]
+        )
         return EventBatch.build(
-            t=t, caller=caller, callee=pop.number[idx], kind=np.where(is_sms, KIND_SMS, KIND_VOICE),
-            disp=disp, dur=dur, cell=cell, imei=imei, off=off,
-        )  # fmt: skip
+            t=t,
+            caller=caller,
+            callee=pop.number[idx],
+            kind=np.where(is_sms, KIND_SMS, KIND_VOICE),
+            disp=disp,
+            dur=dur,
+            cell=cell,
+            imei=imei,
+            off=off,
+        )
 
     def expected_count(self, t0: int, t1: int) -> float:
         """Expected honest CDRs in [t0, t1), hour by hour (used to size a world for a target CDR count)."""

@@ -19,6 +19,7 @@ from .timing import DAY, Rng, parse_start
 from .traffic import DomesticPool, LegitTraffic, ServiceDirectory
 from .typologies import Scheme, plan_schemes
 
+
 def fraud_cdrs_per_number(days: float) -> float:
     """CDRs (incl. callbacks) per labeled fraud number over ``days``, measured; only used for sizing.
 
@@ -48,10 +49,16 @@ class World:
     schemes: list[Scheme] = field(default_factory=list)
     claimed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
-    def claim(self, rng: Rng, profiles: tuple[str, ...], k: int, *, stay_home: bool = False) -> np.ndarray:
-        """Pick ``k`` honest subscribers of the given profiles to be compromised (each at most once)."""
+    def claim(
+        self, rng: Rng, profiles: tuple[str, ...], k: int, *, stay_home: bool = False, min_daily: float = 0.0
+    ) -> np.ndarray:
+        """Pick ``k`` honest subscribers of the given profiles to be compromised (each at most once).
+
+        ``min_daily`` (outbound CDRs a day) keeps victims to people with a visible history to change from.
+        """
         pop = self.pop
         ok = np.isin(pop.profile, [PROFILE_ID[p] for p in profiles]) & ~self.claimed & ~pop.is_roamer
+        ok &= pop.voice_rate + pop.sms_rate >= min_daily
         ok &= (pop.present_start <= self.start) & (pop.present_end >= self.end)  # with history, still here
         if stay_home:
             ok &= (pop.travel_end < self.start) | (pop.travel_start > self.end)
@@ -69,20 +76,41 @@ def build_world(config: GeneratorConfig) -> World:
     home = home_plan(config.country_code)
     offset = home.utc_offset_min if config.utc_offset_min is None else config.utc_offset_min
     start = parse_start(config.start, offset)
-    end = start + int(round(config.days * DAY))
+    end = start + round(config.days * DAY)
     rng = np.random.default_rng([seed, 0])
     numbering = HomeNumbering(rng, home, config.subscribers, reserve=2 * config.fraud_budget + 50)
     cells = CellPlan(rng, home, config.home_mnc, config.subscribers)
     tacs = TacPool(rng)
-    pop = Population(rng, n=config.subscribers, home=home, home_offset_min=offset, numbering=numbering, cells=cells,
-                     tacs=tacs, start=start, end=end, mix_rng=np.random.default_rng([seed, 5]))  # fmt: skip
+    pop = Population(
+        rng,
+        n=config.subscribers,
+        home=home,
+        home_offset_min=offset,
+        numbering=numbering,
+        cells=cells,
+        tacs=tacs,
+        start=start,
+        end=end,
+        mix_rng=np.random.default_rng([seed, 5]),
+    )
     services = ServiceDirectory(rng, home, numbering, config.subscribers)
     domestic = DomesticPool(pop, numbering, market_share=float(rng.uniform(0.25, 0.45)))
     world = World(
-        config=config, home=home, home_offset_min=offset, start=start, end=end, numbering=numbering, cells=cells,
-        tacs=tacs, pop=pop, services=services, domestic=domestic, premium=premium_ranges(rng, int(rng.integers(6, 13))),
-        legit=LegitTraffic(pop, services, domestic, seed, start), claimed=np.zeros(pop.n, dtype=bool),
-    )  # fmt: skip
+        config=config,
+        home=home,
+        home_offset_min=offset,
+        start=start,
+        end=end,
+        numbering=numbering,
+        cells=cells,
+        tacs=tacs,
+        pop=pop,
+        services=services,
+        domestic=domestic,
+        premium=premium_ranges(rng, int(rng.integers(6, 13))),
+        legit=LegitTraffic(pop, services, domestic, seed, start),
+        claimed=np.zeros(pop.n, dtype=bool),
+    )
     world.schemes = plan_schemes(world, np.random.default_rng([seed, 1]), config.fraud_budget, config.typologies)
     return world
 
@@ -102,5 +130,5 @@ def resolve_config(config: GeneratorConfig) -> GeneratorConfig:
     fixed = 0.0
     if config.fraud_numbers is not None:
         fraud_per_sub, fixed = 0.0, config.fraud_numbers * fraud_cdrs_per_number(config.days)
-    subscribers = max(300, int(round((config.target_cdrs - fixed) / (per_sub + fraud_per_sub))))
+    subscribers = max(300, round((config.target_cdrs - fixed) / (per_sub + fraud_per_sub)))
     return dataclasses.replace(config, subscribers=subscribers)

@@ -44,10 +44,17 @@ def format_jsonl(batch: EventBatch, first_seq: int, id_prefix: str, cell_json: n
         f'{{"cdr_id":"{id_prefix}{seq:010d}","record_type":"{k}","caller":"+{a}","callee":"+{b}",'
         f'"start_time":"{ts}","duration_s":{d},"disposition":"{dp}","cell_id":{c},"imei":{m}}}\n'
         for seq, k, a, b, ts, d, dp, c, m in zip(
-            range(first_seq, first_seq + len(batch)), kinds, batch.caller.tolist(), batch.callee.tolist(), times,
-            batch.dur.tolist(), disps, cells, imeis,
+            range(first_seq, first_seq + len(batch)),
+            kinds,
+            batch.caller.tolist(),
+            batch.callee.tolist(),
+            times,
+            batch.dur.tolist(),
+            disps,
+            cells,
+            imeis,
         )
-    ]  # fmt: skip
+    ]
     return "".join(lines).encode()
 
 
@@ -58,13 +65,29 @@ def batch_dicts(batch: EventBatch, first_seq: int, id_prefix: str, cell_text: Se
     disps = _DISPOSITION[batch.disp].tolist()
     cells = [cell_text[c] if c >= 0 else None for c in batch.cell.tolist()]
     return [
-        {"cdr_id": f"{id_prefix}{seq:010d}", "record_type": k, "caller": f"+{a}", "callee": f"+{b}", "start_time": ts,
-         "duration_s": d, "disposition": dp, "cell_id": c, "imei": m}
+        {
+            "cdr_id": f"{id_prefix}{seq:010d}",
+            "record_type": k,
+            "caller": f"+{a}",
+            "callee": f"+{b}",
+            "start_time": ts,
+            "duration_s": d,
+            "disposition": dp,
+            "cell_id": c,
+            "imei": m,
+        }
         for seq, k, a, b, ts, d, dp, c, m in zip(
-            range(first_seq, first_seq + len(batch)), kinds, batch.caller.tolist(), batch.callee.tolist(), times,
-            batch.dur.tolist(), disps, cells, _imei_text(batch.imei),
+            range(first_seq, first_seq + len(batch)),
+            kinds,
+            batch.caller.tolist(),
+            batch.callee.tolist(),
+            times,
+            batch.dur.tolist(),
+            disps,
+            cells,
+            _imei_text(batch.imei),
         )
-    ]  # fmt: skip
+    ]
 
 
 def write_labels(path: Path, rows: Sequence[tuple[str, str, str, str]]) -> None:

@@ -20,7 +20,18 @@ from ..events import (
     mixed_outcomes,
 )
 from ..numbering import imeis_from_serials, make_imeis
-from ..timing import DAY, HOUR, SHAPE_ID, Rng, diurnal_weight, iso_utc, local_hour, local_weekday, log_uniform, poisson_times
+from ..timing import (
+    DAY,
+    HOUR,
+    SHAPE_ID,
+    Rng,
+    diurnal_weight,
+    iso_utc,
+    local_hour,
+    local_weekday,
+    log_uniform,
+    poisson_times,
+)
 
 if TYPE_CHECKING:
     from ..world import World
@@ -46,9 +57,16 @@ class Activity:
 
     @classmethod
     def draw(
-        cls, rng: Rng, world: World, start: int, *, shapes: tuple[str, ...], flat_mix: tuple[float, float] = (0.0, 0.3),
-        end: int | None = None, offset_min: int | None = None,
-    ) -> Activity:  # fmt: skip
+        cls,
+        rng: Rng,
+        world: World,
+        start: int,
+        *,
+        shapes: tuple[str, ...],
+        flat_mix: tuple[float, float] = (0.0, 0.3),
+        end: int | None = None,
+        offset_min: int | None = None,
+    ) -> Activity:
         """Random curve among ``shapes``, active from ``start`` to ``end`` (default: the end of the world)."""
         return cls(
             shape=SHAPE_ID[shapes[int(rng.integers(0, len(shapes)))]],
@@ -60,8 +78,17 @@ class Activity:
         )
 
     @classmethod
-    def bursts(cls, rng: Rng, world: World, start: int, per_day: tuple[int, int], minutes: tuple[float, float], *,
-               night_share: float = 0.0, offset_min: int | None = None) -> Activity:  # fmt: skip
+    def bursts(
+        cls,
+        rng: Rng,
+        world: World,
+        start: int,
+        per_day: tuple[int, int],
+        minutes: tuple[float, float],
+        *,
+        night_share: float = 0.0,
+        offset_min: int | None = None,
+    ) -> Activity:
         """Flat activity in a few bursts a day from ``start``; ``night_share`` of bursts start 0-6 h local."""
         off = world.home_offset_min if offset_min is None else offset_min
 
@@ -103,7 +130,9 @@ class Activity:
     def factor(self, t: int) -> float:
         """Relative activity at ``t`` (1 = the average hour)."""
         hour = local_hour(t, self.offset_min)
-        weight = float(diurnal_weight(np.array([self.shape]), np.array([self.shift_h]), np.array([self.flat_mix]), hour)[0])
+        weight = float(
+            diurnal_weight(np.array([self.shape]), np.array([self.shift_h]), np.array([self.flat_mix]), hour)[0]
+        )
         return weight * (self.weekend if int(local_weekday(t, self.offset_min)) >= 5 else 1.0)
 
     def spans(self, t0: int, t1: int) -> list[tuple[int, int]]:
@@ -116,7 +145,9 @@ class Activity:
         Sorted by time, so that targets handed out in order (a sweep through a number range) are dialled in
         that order.
         """
-        parts = [poisson_times(rng, rate_per_hour * self.factor((a + b) // 2) / HOUR, a, b) for a, b in self.spans(t0, t1)]
+        parts = [
+            poisson_times(rng, rate_per_hour * self.factor((a + b) // 2) / HOUR, a, b) for a, b in self.spans(t0, t1)
+        ]
         if not parts:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
         who, t = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
@@ -137,9 +168,17 @@ class SimBank:
     """
 
     def __init__(
-        self, world: World, rng: Rng, sims: int, *, bulk: bool, modules: int | None, rotate_s: int | None,
-        cells: np.ndarray, mixed_models: bool = False,
-    ) -> None:  # fmt: skip
+        self,
+        world: World,
+        rng: Rng,
+        sims: int,
+        *,
+        bulk: bool,
+        modules: int | None,
+        rotate_s: int | None,
+        cells: np.ndarray,
+        mixed_models: bool = False,
+    ) -> None:
         numbering = world.numbering
         if bulk:
             self.numbers = numbering.allocate_run(rng, sims)
@@ -217,9 +256,19 @@ def mark_unallocated(disp: np.ndarray, dur: np.ndarray, allocated: np.ndarray) -
 
 
 def callbacks(
-    world: World, rng: Rng, rung: np.ndarray, ring_t: np.ndarray, callee: np.ndarray | int, *, p: float,
-    delay_median_s: float, p_answer: float, talk_median_s: float, talk_sigma: float = 0.8, p_repeat: float = 0.2,
-) -> EventBatch:  # fmt: skip
+    world: World,
+    rng: Rng,
+    rung: np.ndarray,
+    ring_t: np.ndarray,
+    callee: np.ndarray | int,
+    *,
+    p: float,
+    delay_median_s: float,
+    p_answer: float,
+    talk_median_s: float,
+    talk_sigma: float = 0.8,
+    p_repeat: float = 0.2,
+) -> EventBatch:
     """Some rung subscribers call the number back later (curiosity), in their waking hours.
 
     ``rung`` are population rows (-1 for numbers that are not ours).  The callbacks usually start in a later
@@ -242,24 +291,38 @@ def callbacks(
     is_sms = np.zeros(len(idx), dtype=bool)
     disp, dur = mixed_outcomes(rng, is_sms, p_answer=p_answer, talk_mu=np.log(talk_median_s), talk_sigma=talk_sigma)
     cell, imei, off = pop.caller_attrs(rng, idx, t)
-    return EventBatch.build(t=t, caller=pop.number[idx], callee=callee, kind=KIND_VOICE, disp=disp, dur=dur,
-                            cell=cell, imei=imei, off=off)  # fmt: skip
+    return EventBatch.build(
+        t=t, caller=pop.number[idx], callee=callee, kind=KIND_VOICE, disp=disp, dur=dur, cell=cell, imei=imei, off=off
+    )
 
 
-def warmup(world: World, rng: Rng, bank: SimBank, friends: np.ndarray, per_day: float, t0: int, t1: int, until: int) -> EventBatch:
+def warmup(
+    world: World, rng: Rng, bank: SimBank, friends: np.ndarray, per_day: float, t0: int, t1: int, until: int
+) -> EventBatch:
     """Light, human-looking use of new SIMs before the operation starts (to age them past new-SIM rules)."""
     t1 = min(t1, until)
     if t1 <= t0:
         return EventBatch.empty()
     mid = (t0 + t1) // 2
-    weight = diurnal_weight(np.array([SHAPE_ID["personal"]]), np.zeros(1), np.full(1, 0.1), local_hour(mid, bank.offset_min))
+    weight = diurnal_weight(
+        np.array([SHAPE_ID["personal"]]), np.zeros(1), np.full(1, 0.1), local_hour(mid, bank.offset_min)
+    )
     sim, t = poisson_times(rng, np.full(len(bank), per_day * float(weight[0]) / DAY), t0, t1)
     is_sms = rng.random(len(sim)) < 0.4
     disp, dur = mixed_outcomes(rng, is_sms, p_answer=0.8, talk_mu=np.log(60.0), talk_sigma=1.0)
     cell, imei, off = bank.attrs(rng, sim, t)
     callee = friends[rng.integers(0, len(friends), len(sim))]
-    return EventBatch.build(t=t, caller=bank.numbers[sim], callee=callee, kind=np.where(is_sms, KIND_SMS, KIND_VOICE),
-                            disp=disp, dur=dur, cell=cell, imei=imei, off=off)  # fmt: skip
+    return EventBatch.build(
+        t=t,
+        caller=bank.numbers[sim],
+        callee=callee,
+        kind=np.where(is_sms, KIND_SMS, KIND_VOICE),
+        disp=disp,
+        dur=dur,
+        cell=cell,
+        imei=imei,
+        off=off,
+    )
 
 
 @dataclass
@@ -295,7 +358,21 @@ def answered_talk(rng: Rng, n: int, median_s: float, sigma: float) -> np.ndarray
 
 
 __all__ = [
-    "ANSWERED", "DAY", "HOUR", "KIND_SMS", "KIND_VOICE", "Activity", "EventBatch", "Scheme", "SimBank",
-    "TargetPicker", "answered_talk", "callbacks", "fraud_start_time", "log_uniform", "mark_unallocated",
-    "mixed_outcomes", "warmup",
-]  # fmt: skip
+    "ANSWERED",
+    "DAY",
+    "HOUR",
+    "KIND_SMS",
+    "KIND_VOICE",
+    "Activity",
+    "EventBatch",
+    "Scheme",
+    "SimBank",
+    "TargetPicker",
+    "answered_talk",
+    "callbacks",
+    "fraud_start_time",
+    "log_uniform",
+    "mark_unallocated",
+    "mixed_outcomes",
+    "warmup",
+]

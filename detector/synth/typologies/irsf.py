@@ -44,18 +44,32 @@ class Irsf(Scheme):
         rows = new_imei = bank = None
         attacker_cells = world.cells.random_home(rng, int(rng.integers(1, 3)))
         if compromised:
-            rows = world.claim(rng, ("ordinary", "small_business", "night_shift", "international_caller"), k)
+            rows = world.claim(
+                rng, ("ordinary", "small_business", "night_shift", "international_caller"), k, min_daily=2.0
+            )
             numbers = world.pop.number[rows]
             if rng.random() < 0.4:
                 new_imei = make_imeis(rng, world.tacs.consumer(rng, k))
         else:
             modules = 1 if rng.random() < 0.3 else None
-            bank = SimBank(world, rng, k, bulk=bool(rng.random() < 0.5), modules=modules, rotate_s=None,
-                           cells=world.cells.random_home(rng, int(rng.integers(1, 3))), mixed_models=True)  # fmt: skip
+            bank = SimBank(
+                world,
+                rng,
+                k,
+                bulk=bool(rng.random() < 0.5),
+                modules=modules,
+                rotate_s=None,
+                cells=world.cells.random_home(rng, int(rng.integers(1, 3))),
+                mixed_models=True,
+            )
             numbers = bank.numbers
         ranges = rng.choice(len(world.premium), size=min(int(rng.integers(1, 4)), len(world.premium)), replace=False)
-        dests = np.concatenate([world.premium[int(r)].draw(rng, int(rng.integers(1, 5)), sequential=bool(rng.random() < 0.5))
-                                for r in np.atleast_1d(ranges)])  # fmt: skip
+        dests = np.concatenate(
+            [
+                world.premium[int(r)].draw(rng, int(rng.integers(1, 5)), sequential=bool(rng.random() < 0.5))
+                for r in np.atleast_1d(ranges)
+            ]
+        )
         start = cls._maybe_at_night(world, rng, fraud_start_time(world, rng))
         activity = Activity.bursts(rng, world, start, per_day=(0, 2), minutes=(120, 900), night_share=0.6)
         chains_per = rng.integers(2, 4, k) if parallel else np.ones(k, dtype=np.int64)
@@ -71,14 +85,27 @@ class Irsf(Scheme):
             "new_handset": new_imei is not None,
             "bursts": len(activity.windows),
         }
-        variant = ("compromised" if compromised else "subscription") + ("+long_calls" if long_calls else "+short_repeated") + (
-            "+parallel" if parallel else "")  # fmt: skip
+        variant = (
+            ("compromised" if compromised else "subscription")
+            + ("+long_calls" if long_calls else "+short_repeated")
+            + ("+parallel" if parallel else "")
+        )
         return cls(
-            world=world, variant=variant, labeled=numbers, fraud_start=activity.first, params=params, rows=rows,
-            new_imei=new_imei, attacker_cells=attacker_cells, bank=bank, dests=dests, activity=activity, chain_owner=owner,
+            world=world,
+            variant=variant,
+            labeled=numbers,
+            fraud_start=activity.first,
+            params=params,
+            rows=rows,
+            new_imei=new_imei,
+            attacker_cells=attacker_cells,
+            bank=bank,
+            dests=dests,
+            activity=activity,
+            chain_owner=owner,
             next_t=np.full(len(owner), activity.first, dtype=np.int64) + rng.integers(0, 300, len(owner)),
             favourite=rng.integers(0, len(dests), len(owner)),
-        )  # fmt: skip
+        )
 
     @staticmethod
     def _maybe_at_night(world: World, rng: Rng, start: int) -> int:
@@ -111,7 +138,11 @@ class Irsf(Scheme):
                     t = int(wa[w])
                     continue
                 ok = bool(rng.random() < p["p_answer"])
-                dur = int(min(MAX_TALK_S, rng.lognormal(np.log(p["talk_median_s"]), p["talk_sigma"]))) if ok else int(rng.uniform(15, 45))
+                dur = (
+                    int(min(MAX_TALK_S, rng.lognormal(np.log(p["talk_median_s"]), p["talk_sigma"])))
+                    if ok
+                    else int(rng.uniform(15, 45))
+                )
                 owners.append(int(self.chain_owner[c]))
                 times.append(t)
                 durs.append(dur)
@@ -135,6 +166,14 @@ class Irsf(Scheme):
             if self.new_imei is not None:  # the SIM (or a clone) is in the fraudster's phone, elsewhere
                 imei = self.new_imei[who]
                 cell = self.attacker_cells[rng.integers(0, len(self.attacker_cells), len(who))]
-        return EventBatch.build(t=t_arr, caller=self.labeled[who], callee=np.array(dests, dtype=np.int64), kind=KIND_VOICE,
-                                disp=np.where(answered, ANSWERED, NO_ANSWER), dur=np.array(durs), cell=cell, imei=imei,
-                                off=off)  # fmt: skip
+        return EventBatch.build(
+            t=t_arr,
+            caller=self.labeled[who],
+            callee=np.array(dests, dtype=np.int64),
+            kind=KIND_VOICE,
+            disp=np.where(answered, ANSWERED, NO_ANSWER),
+            dur=np.array(durs),
+            cell=cell,
+            imei=imei,
+            off=off,
+        )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..events import ANSWERED, BUSY, KIND_VOICE, NO_ANSWER
-from ..timing import HOUR, Rng
+from ..timing import Rng
 from .base import Activity, EventBatch, Scheme, SimBank, TargetPicker, fraud_start_time, mark_unallocated
 
 if TYPE_CHECKING:
@@ -34,8 +34,15 @@ class Robocall(Scheme):
     def plan(cls, world: World, rng: Rng, budget: int) -> Robocall:
         k = min(int(rng.integers(1, 5)), max(budget, 1))
         gateway = bool(rng.random() < 0.5)
-        bank = SimBank(world, rng, k, bulk=bool(rng.random() < 0.6), modules=1 if gateway else None, rotate_s=None,
-                       cells=world.cells.random_home(rng, 1))  # fmt: skip
+        bank = SimBank(
+            world,
+            rng,
+            k,
+            bulk=bool(rng.random() < 0.6),
+            modules=1 if gateway else None,
+            rotate_s=None,
+            cells=world.cells.random_home(rng, 1),
+        )
         message = bool(rng.random() < 0.6)
         length = float(rng.uniform(20, 60)) if message else 2.0
         timeout = int(rng.integers(15, 31))
@@ -49,7 +56,9 @@ class Robocall(Scheme):
         base = max(float(rng.uniform(20, 90)), max(length, timeout) + 3.0)
         interval = base * rng.uniform(0.9, 1.1, k)
         mode = "sweep" if rng.random() < 0.6 else "random"
-        targets = TargetPicker(world, rng, mode, p_home=float(rng.uniform(0.3, 0.7)), p_invalid=float(rng.uniform(0.05, 0.15)))
+        targets = TargetPicker(
+            world, rng, mode, p_home=float(rng.uniform(0.3, 0.7)), p_invalid=float(rng.uniform(0.05, 0.15))
+        )
         params = {
             "dialers": k,
             "gateway": gateway,
@@ -63,11 +72,24 @@ class Robocall(Scheme):
             "targets": targets.describe(),
             "schedule": "office_hours" if office else "random_blocks",
         }
-        variant = ("message" if message else "silent") + ("+gateway" if gateway else "") + ("+office_hours" if office else "+random_hours")
+        variant = (
+            ("message" if message else "silent")
+            + ("+gateway" if gateway else "")
+            + ("+office_hours" if office else "+random_hours")
+        )
         first = activity.first
-        return cls(world=world, variant=variant, labeled=bank.numbers, fraud_start=first, params=params, bank=bank,
-                   activity=activity, targets=targets, interval=interval,
-                   next_t=first + rng.uniform(0, 1, k) * interval)  # fmt: skip
+        return cls(
+            world=world,
+            variant=variant,
+            labeled=bank.numbers,
+            fraud_start=first,
+            params=params,
+            bank=bank,
+            activity=activity,
+            targets=targets,
+            interval=interval,
+            next_t=first + rng.uniform(0, 1, k) * interval,
+        )
 
     def _dial_times(self, rng: Rng, t0: int, t1: int) -> tuple[np.ndarray, np.ndarray]:
         """(dialer, time) of attempts in [t0, t1): a regular clock per dialer, kept across chunks."""
@@ -107,5 +129,14 @@ class Robocall(Scheme):
         disp = disp.astype(np.int8)
         mark_unallocated(disp, dur, allocated)
         cell, imei, off = self.bank.attrs(rng, who, t)
-        return EventBatch.build(t=t, caller=self.bank.numbers[who], callee=callee, kind=KIND_VOICE, disp=disp,
-                                dur=np.maximum(dur, 0), cell=cell, imei=imei, off=off)  # fmt: skip
+        return EventBatch.build(
+            t=t,
+            caller=self.bank.numbers[who],
+            callee=callee,
+            kind=KIND_VOICE,
+            disp=disp,
+            dur=np.maximum(dur, 0),
+            cell=cell,
+            imei=imei,
+            off=off,
+        )

@@ -51,15 +51,31 @@ class ScamFarm(Scheme):
         shared = bool(rng.random() < 0.65)
         moving = bool(rng.random() < 0.2)
         site = world.cells.random_home(rng, 1)
-        cells = world.cells.random_home(rng, int(rng.integers(3, 7))) if moving else world.cells.neighbour(rng.random(2), np.repeat(site, 2))[: int(rng.integers(1, 3))]
+        cells = (
+            world.cells.random_home(rng, int(rng.integers(3, 7)))
+            if moving
+            else world.cells.neighbour(rng.random(2), np.repeat(site, 2))[: int(rng.integers(1, 3))]
+        )
         modules = int(rng.integers(1, max(2, sims // 3) + 1)) if shared else None
         rotate = int(rng.integers(20 * 60, 6 * HOUR)) if shared and rng.random() < 0.6 else None
-        bank = SimBank(world, rng, sims, bulk=bool(rng.random() < 0.5), modules=modules, rotate_s=rotate, cells=cells,
-                       mixed_models=bool(rng.random() < 0.5))
+        bank = SimBank(
+            world,
+            rng,
+            sims,
+            bulk=bool(rng.random() < 0.5),
+            modules=modules,
+            rotate_s=rotate,
+            cells=cells,
+            mixed_models=bool(rng.random() < 0.5),
+        )
         start = fraud_start_time(world, rng)
-        activity = Activity.draw(rng, world, start, shapes=("business", "extended", "personal", "flat"), flat_mix=(0.0, 0.4))
+        activity = Activity.draw(
+            rng, world, start, shapes=("business", "extended", "personal", "flat"), flat_mix=(0.0, 0.4)
+        )
         mode = str(rng.choice(["random", "sweep", "list"], p=[0.55, 0.2, 0.25]))
-        targets = TargetPicker(world, rng, mode, p_home=float(rng.uniform(0.3, 0.8)), p_invalid=float(rng.uniform(0.03, 0.15)))
+        targets = TargetPicker(
+            world, rng, mode, p_home=float(rng.uniform(0.3, 0.8)), p_invalid=float(rng.uniform(0.03, 0.15))
+        )
         smishing = bool(rng.random() < 0.3)
         warmed = bool(rng.random() < 0.3)
         rate = float(log_uniform(rng, 8, 80, 1)[0])
@@ -79,33 +95,75 @@ class ScamFarm(Scheme):
             "callback_delay_median_s": round(float(rng.uniform(1_200, 4 * HOUR)), 0),
             "warmup_per_day": round(float(rng.uniform(0.5, 3.0)), 2) if warmed else None,
         }
-        variant = ("shared_handsets" if shared else "phone_per_sim") + ("+moving" if moving else "") + (
-            "+smishing" if smishing else "") + ("+warmed" if warmed else "")  # fmt: skip
+        variant = (
+            ("shared_handsets" if shared else "phone_per_sim")
+            + ("+moving" if moving else "")
+            + ("+smishing" if smishing else "")
+            + ("+warmed" if warmed else "")
+        )
         return cls(
-            world=world, variant=variant, labeled=bank.numbers, fraud_start=activity.first, params=params,
-            bank=bank, activity=activity, targets=targets, rates=rate * rng.lognormal(0, 0.3, sims),
+            world=world,
+            variant=variant,
+            labeled=bank.numbers,
+            fraud_start=activity.first,
+            params=params,
+            bank=bank,
+            activity=activity,
+            targets=targets,
+            rates=rate * rng.lognormal(0, 0.3, sims),
             friends=world.domestic.draw(rng, int(rng.integers(3, 9)))[0] if warmed else None,
-        )  # fmt: skip
+        )
 
     def events(self, rng: Rng, t0: int, t1: int) -> EventBatch:
         p = self.params
         parts = []
         if self.friends is not None:
-            parts.append(warmup(self.world, rng, self.bank, self.friends, p["warmup_per_day"], t0, t1, self.fraud_start))
+            parts.append(
+                warmup(self.world, rng, self.bank, self.friends, p["warmup_per_day"], t0, t1, self.fraud_start)
+            )
         sim, t = self.activity.arrivals(rng, self.rates, t0, t1)
         n = len(sim)
         callee, rung, allocated = self.targets.pick(rng, n)
         is_sms = rng.random(n) < p["sms_share"]
-        disp, dur = mixed_outcomes(rng, is_sms, p_answer=p["p_answer"], talk_mu=np.log(p["talk_median_s"]), talk_sigma=0.9,
-                                   p_busy=0.2, p_failed=0.05, ring_s=(10.0, 40.0))  # fmt: skip
+        disp, dur = mixed_outcomes(
+            rng,
+            is_sms,
+            p_answer=p["p_answer"],
+            talk_mu=np.log(p["talk_median_s"]),
+            talk_sigma=0.9,
+            p_busy=0.2,
+            p_failed=0.05,
+            ring_s=(10.0, 40.0),
+        )
         victim = (disp == ANSWERED) & ~is_sms & (rng.random(n) < p["p_victim"])
         dur[victim] = answered_talk(rng, int(victim.sum()), p["victim_talk_median_s"], 0.6)
         mark_unallocated(disp, dur, allocated)
         cell, imei, off = self.bank.attrs(rng, sim, t)
-        parts.append(EventBatch.build(t=t, caller=self.bank.numbers[sim], callee=callee,
-                                      kind=np.where(is_sms, KIND_SMS, KIND_VOICE), disp=disp, dur=dur, cell=cell,
-                                      imei=imei, off=off))  # fmt: skip
+        parts.append(
+            EventBatch.build(
+                t=t,
+                caller=self.bank.numbers[sim],
+                callee=callee,
+                kind=np.where(is_sms, KIND_SMS, KIND_VOICE),
+                disp=disp,
+                dur=dur,
+                cell=cell,
+                imei=imei,
+                off=off,
+            )
+        )
         voice = ~is_sms & allocated
-        parts.append(callbacks(self.world, rng, np.where(voice, rung, -1), t, self.bank.numbers[sim], p=p["p_callback"],
-                               delay_median_s=p["callback_delay_median_s"], p_answer=0.5, talk_median_s=45.0))  # fmt: skip
+        parts.append(
+            callbacks(
+                self.world,
+                rng,
+                np.where(voice, rung, -1),
+                t,
+                self.bank.numbers[sim],
+                p=p["p_callback"],
+                delay_median_s=p["callback_delay_median_s"],
+                p_answer=0.5,
+                talk_median_s=45.0,
+            )
+        )
         return EventBatch.concat(parts)

@@ -48,7 +48,11 @@ class SimBox(Scheme):
         rotating = bool(rng.random() < 0.6)
         rotate = int(rng.integers(30 * 60, 8 * HOUR)) if rotating else None
         site = world.cells.random_home(rng, 1)
-        cells = site if rng.random() < 0.75 else np.minimum(site + np.arange(int(rng.integers(2, 4))), world.cells.n_home - 1)
+        cells = (
+            site
+            if rng.random() < 0.75
+            else np.minimum(site + np.arange(int(rng.integers(2, 4))), world.cells.n_home - 1)
+        )
         bank = SimBank(world, rng, sims, bulk=bool(rng.random() < 0.6), modules=modules, rotate_s=rotate, cells=cells)
         mimic = bool(rng.random() < 0.4)
         start = fraud_start_time(world, rng)
@@ -74,16 +78,25 @@ class SimBox(Scheme):
         }
         variant = ("human_mimic" if mimic else "raw") + ("+rotating" if rotating else "+pinned")
         return cls(
-            world=world, variant=variant, labeled=bank.numbers, fraud_start=activity.first, params=params, bank=bank,
-            activity=activity, rates=rate * rng.lognormal(0, 0.25, sims), pool=pool,
+            world=world,
+            variant=variant,
+            labeled=bank.numbers,
+            fraud_start=activity.first,
+            params=params,
+            bank=bank,
+            activity=activity,
+            rates=rate * rng.lognormal(0, 0.25, sims),
+            pool=pool,
             friends=world.domestic.draw(rng, int(rng.integers(3, 9)))[0] if mimic else None,
-        )  # fmt: skip
+        )
 
     def events(self, rng: Rng, t0: int, t1: int) -> EventBatch:
         p = self.params
         parts = []
         if self.friends is not None:
-            parts.append(warmup(self.world, rng, self.bank, self.friends, p["warmup_per_day"], t0, t1, self.fraud_start))
+            parts.append(
+                warmup(self.world, rng, self.bank, self.friends, p["warmup_per_day"], t0, t1, self.fraud_start)
+            )
         sim, t = self.activity.arrivals(rng, self.rates, t0, t1)
         n = len(sim)
         callee = self.pool[rng.integers(0, len(self.pool), n)]
@@ -91,10 +104,27 @@ class SimBox(Scheme):
         other = (sim[internal] + rng.integers(1, max(len(self.bank), 2), int(internal.sum()))) % len(self.bank)
         callee[internal] = self.bank.numbers[other]
         is_sms = rng.random(n) < p["sms_share"]
-        disp, dur = mixed_outcomes(rng, is_sms, p_answer=p["p_answer"], talk_mu=np.log(p["talk_median_s"]),
-                                   talk_sigma=p["talk_sigma"], p_busy=0.35, p_failed=0.04)  # fmt: skip
+        disp, dur = mixed_outcomes(
+            rng,
+            is_sms,
+            p_answer=p["p_answer"],
+            talk_mu=np.log(p["talk_median_s"]),
+            talk_sigma=p["talk_sigma"],
+            p_busy=0.35,
+            p_failed=0.04,
+        )
         cell, imei, off = self.bank.attrs(rng, sim, t)
-        parts.append(EventBatch.build(t=t, caller=self.bank.numbers[sim], callee=callee,
-                                      kind=np.where(is_sms, KIND_SMS, KIND_VOICE), disp=disp, dur=dur, cell=cell,
-                                      imei=imei, off=off))  # fmt: skip
+        parts.append(
+            EventBatch.build(
+                t=t,
+                caller=self.bank.numbers[sim],
+                callee=callee,
+                kind=np.where(is_sms, KIND_SMS, KIND_VOICE),
+                disp=disp,
+                dur=dur,
+                cell=cell,
+                imei=imei,
+                off=off,
+            )
+        )
         return EventBatch.concat(parts)

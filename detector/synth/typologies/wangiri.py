@@ -49,16 +49,24 @@ class Wangiri(Scheme):
         premium_range = world.premium[int(rng.integers(0, len(world.premium)))]
         bank = None
         if variant == "home_sim_ringer":
-            bank = SimBank(world, rng, k, bulk=bool(rng.random() < 0.5), modules=None, rotate_s=None,
-                           cells=world.cells.random_home(rng, 1))  # fmt: skip
+            bank = SimBank(
+                world,
+                rng,
+                k,
+                bulk=bool(rng.random() < 0.5),
+                modules=None,
+                rotate_s=None,
+                cells=world.cells.random_home(rng, 1),
+            )
             ringers, offset = bank.numbers, world.home_offset_min
         else:
             ringers = premium_range.draw(rng, k, sequential=bool(rng.random() < 0.5))
             offset = premium_range.utc_offset_min
         premium = premium_range.draw(rng, int(rng.integers(1, 3))) if variant == "premium_callback" else ringers
         start = fraud_start_time(world, rng)
-        activity = Activity.bursts(rng, world, start, per_day=(1, 4), minutes=(20, 180),
-                                   night_share=float(rng.uniform(0.2, 0.7)))  # fmt: skip
+        activity = Activity.bursts(
+            rng, world, start, per_day=(1, 4), minutes=(20, 180), night_share=float(rng.uniform(0.2, 0.7))
+        )
         mode = str(rng.choice(["sweep", "random", "list"], p=[0.45, 0.25, 0.3]))
         targets = TargetPicker(world, rng, mode, p_home=1.0, p_invalid=0.0)
         params = {
@@ -76,9 +84,19 @@ class Wangiri(Scheme):
         revenue = premium if variant == "premium_callback" else np.empty(0, dtype=np.int64)
         labeled = np.concatenate([ringers, revenue]) if world.config.label_revenue_numbers else ringers
         return cls(
-            world=world, variant=variant, labeled=labeled, fraud_start=activity.first, params=params, revenue=revenue,
-            ringers=ringers, premium=premium, bank=bank, ringer_offset=offset, activity=activity, targets=targets,
-        )  # fmt: skip
+            world=world,
+            variant=variant,
+            labeled=labeled,
+            fraud_start=activity.first,
+            params=params,
+            revenue=revenue,
+            ringers=ringers,
+            premium=premium,
+            bank=bank,
+            ringer_offset=offset,
+            activity=activity,
+            targets=targets,
+        )
 
     def events(self, rng: Rng, t0: int, t1: int) -> EventBatch:
         p = self.params
@@ -92,14 +110,42 @@ class Wangiri(Scheme):
         mark_unallocated(disp, dur, allocated)
         if self.bank is not None:
             cell, imei, off = self.bank.attrs(rng, which, t)
-            rings = EventBatch.build(t=t, caller=self.ringers[which], callee=callee, kind=KIND_VOICE, disp=disp,
-                                     dur=dur, cell=cell, imei=imei, off=off)  # fmt: skip
+            rings = EventBatch.build(
+                t=t,
+                caller=self.ringers[which],
+                callee=callee,
+                kind=KIND_VOICE,
+                disp=disp,
+                dur=dur,
+                cell=cell,
+                imei=imei,
+                off=off,
+            )
         else:  # a foreign ringer: we see neither its cell nor its handset
-            rings = EventBatch.build(t=t, caller=self.ringers[which], callee=callee, kind=KIND_VOICE, disp=disp,
-                                     dur=dur, cell=NO_CELL, imei=NO_IMEI, off=self.ringer_offset)  # fmt: skip
+            rings = EventBatch.build(
+                t=t,
+                caller=self.ringers[which],
+                callee=callee,
+                kind=KIND_VOICE,
+                disp=disp,
+                dur=dur,
+                cell=NO_CELL,
+                imei=NO_IMEI,
+                off=self.ringer_offset,
+            )
         # callbacks go to the ringer, or in the premium variant to one of the premium numbers
         target = self.premium[which % len(self.premium)]
-        back = callbacks(self.world, rng, np.where(allocated, rung, -1), t, target, p=p["p_callback"],
-                         delay_median_s=p["callback_delay_median_s"], p_answer=p["callback_p_answer"],
-                         talk_median_s=p["callback_talk_median_s"], talk_sigma=0.7, p_repeat=0.25)  # fmt: skip
+        back = callbacks(
+            self.world,
+            rng,
+            np.where(allocated, rung, -1),
+            t,
+            target,
+            p=p["p_callback"],
+            delay_median_s=p["callback_delay_median_s"],
+            p_answer=p["callback_p_answer"],
+            talk_median_s=p["callback_talk_median_s"],
+            talk_sigma=0.7,
+            p_repeat=0.25,
+        )
         return EventBatch.concat([rings, back])
