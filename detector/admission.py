@@ -64,28 +64,28 @@ class DuplicateFilter:
         self._cfg = cfg
         self._seen: OrderedDict[str, float] = OrderedDict()
 
-    def seen(self, cdr_id: str, t: float, watermark: float) -> bool:
-        """True if ``cdr_id`` was admitted before; otherwise remember it."""
+    def __contains__(self, cdr_id: str) -> bool:
+        return cdr_id in self._seen
+
+    def remember(self, cdr_id: str, t: float, watermark: float) -> None:
+        """Remember an admitted ``cdr_id``; forget the oldest beyond the horizon or the size limit."""
         seen = self._seen
-        if cdr_id in seen:
-            return True
         seen[cdr_id] = t
         horizon = watermark - self._cfg.dedup_horizon_s
         limit = self._cfg.dedup_max_ids
         while seen:
-            oldest_id, oldest_t = next(iter(seen.items()))
+            oldest_t = next(iter(seen.values()))
             if oldest_t < horizon or len(seen) > limit:
                 seen.popitem(last=False)
             else:
                 break
-        return False
 
     def __len__(self) -> int:
         return len(self._seen)
 
 
 class Admission:
-    """Event-time check, then duplicate check.  Returns a (reason, detail) pair to reject, or None."""
+    """Duplicate check, then event-time check.  Returns a (reason, detail) pair to reject, or None."""
 
     __slots__ = ("clock", "duplicates")
 
@@ -95,9 +95,11 @@ class Admission:
         self.duplicates = DuplicateFilter(cfg)
 
     def admit(self, cdr: Cdr, wall_now: float | None = None) -> tuple[str, str] | None:
+        # Duplicates first: a replayed copy is a duplicate whatever its time, and is counted once as such.
+        if cdr.cdr_id in self.duplicates:
+            return "duplicate", f"cdr_id {cdr.cdr_id[:40]!r} already processed"
         bad = self.clock.check(cdr.start, wall_now)
         if bad is not None:
             return bad
-        if self.duplicates.seen(cdr.cdr_id, cdr.start, self.clock.watermark or cdr.start):
-            return "duplicate", f"cdr_id {cdr.cdr_id[:40]!r} already processed"
+        self.duplicates.remember(cdr.cdr_id, cdr.start, self.clock.watermark or cdr.start)
         return None

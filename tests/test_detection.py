@@ -1,0 +1,86 @@
+"""End to end on a small generated world: generate -> replay -> evaluate, and hold the detector to floors.
+
+The issue's full bars (precision and recall >= 0.95 on every typology, TTD <= 5/30 min) are measured on the
+held-out seed by ``load/detection_report.py`` and reported in docs/detection.md, where the gaps are stated.
+This test pins the floors the detector reaches today on a different, small seed, so a change that makes
+detection worse fails here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from detector import evaluate, synth
+from detector.replay import run_replay
+from detector.schemas import load_schema
+
+SEED = 11
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("world")
+    cfg = synth.GeneratorConfig(seed=SEED, subscribers=4_000, days=1.5, fraud_numbers=60)
+    synth.generate(cfg, out)
+    run_replay(str(out / "cdrs.jsonl"), out / "alerts.jsonl", out / "rejects.jsonl", out / "report.json",
+               show_progress=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def report(world: Path) -> evaluate.EvaluationReport:
+    return evaluate.evaluate_files(world / "labels.csv", world / "alerts.jsonl", world / "cdrs.jsonl")
+
+
+def test_alerts_validate_against_schema(world: Path) -> None:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(load_schema("alert"))
+    lines = (world / "alerts.jsonl").read_text().splitlines()
+    assert lines, "a world with 60 fraud numbers produced no alert"
+    for line in lines:
+        validator.validate(json.loads(line))
+
+
+def test_no_record_lost(world: Path) -> None:
+    rep = json.loads((world / "report.json").read_text())
+    n_lines = sum(1 for _ in open(world / "cdrs.jsonl", "rb"))
+    assert rep["consumed"] == n_lines
+    assert rep["consumed"] == rep["processed"] + rep["rejected"] + rep["duplicates"]
+
+
+def test_one_alert_per_number_per_episode(world: Path) -> None:
+    seen: dict[tuple[str, int], list[str]] = {}
+    for line in (world / "alerts.jsonl").read_text().splitlines():
+        a = json.loads(line)
+        seen.setdefault((a["number"], a["episode"]), []).append(a["severity"])
+    order = ["low", "medium", "high", "critical"]
+    for key, severities in seen.items():
+        ranks = [order.index(s) for s in severities]
+        assert ranks == sorted(set(ranks)), f"{key}: alerts again without escalating: {severities}"
+
+
+def test_precision_and_honest_busy_callers(report: evaluate.EvaluationReport) -> None:
+    d = report.to_dict()
+    assert d["precision"] >= 0.9, d
+    for profile in ("courier", "call_centre", "taxi_dispatch"):
+        group = d["profiles"].get(profile)
+        if group:
+            assert group["false_alarms"] == 0, (profile, group)
+
+
+@pytest.mark.parametrize("typology,floor", [("wangiri", 0.9), ("robocall", 0.9), ("scam_farm", 0.9),
+                                            ("simbox", 0.7), ("irsf", 0.5)])
+def test_recall_floor(report: evaluate.EvaluationReport, typology: str, floor: float) -> None:
+    stats = report.to_dict()["typologies"][typology]
+    assert stats["count"] > 0
+    assert stats["recall"] >= floor, stats
+
+
+@pytest.mark.parametrize("typology", ["wangiri", "robocall"])
+def test_fast_typologies_are_caught_within_minutes(report: evaluate.EvaluationReport, typology: str) -> None:
+    stats = report.to_dict()["typologies"][typology]
+    assert stats["ttd_minutes"]["median"] <= 15.0, stats
