@@ -35,6 +35,7 @@ from detector.synth import (
     generate,
     iter_cdrs,
     iter_jsonl,
+    iter_lines,
     labels,
 )
 from detector.synth.typologies import SCHEMES
@@ -213,6 +214,31 @@ def test_same_seed_same_bytes_other_seed_other_bytes(small: Generated, tmp_path:
 
 def test_iter_cdrs_equals_file(small: Generated) -> None:
     assert list(iter_cdrs(SMALL)) == small.records
+
+
+def test_iter_lines_are_the_file_lines(small: Generated) -> None:
+    lines = list(iter_lines(SMALL))
+    assert lines == (small.out / "cdrs.jsonl").read_bytes().splitlines()
+
+
+def test_small_chunks_stay_sorted_and_complete() -> None:
+    """Callbacks and chained calls cross many chunk boundaries when chunks are five minutes."""
+    config = replace(SMALL, days=0.75, subscribers=600, fraud_numbers=30, chunk_seconds=300)
+    stream = SyntheticStream(config)
+    times = np.concatenate([batch.t for batch in stream.batches()])
+    assert len(times) > 1_000 and np.all(np.diff(times) >= 0)
+    assert stream.max_pending > 0  # something really was held over
+
+
+def test_fraud_intensity_scales_fraud_traffic() -> None:
+    def fraud_calls(intensity: float) -> int:
+        stream = SyntheticStream(
+            replace(SMALL, days=0.75, subscribers=600, fraud_numbers=30, fraud_intensity=intensity)
+        )
+        fraud = np.concatenate([s.labeled for s in stream.world.schemes])
+        return sum(int(np.isin(b.caller, fraud).sum()) for b in stream.batches())
+
+    assert fraud_calls(0.3) < 0.6 * fraud_calls(1.0)
 
 
 def test_labels_function_equals_file(small: Generated) -> None:

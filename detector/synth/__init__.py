@@ -36,6 +36,12 @@ def iter_jsonl(config: GeneratorConfig) -> Iterator[bytes]:
     return SyntheticStream(config).jsonl_chunks()
 
 
+def iter_lines(config: GeneratorConfig) -> Iterator[bytes]:
+    """One JSON line (no newline) per CDR, in event-time order: e.g. one Kafka message each."""
+    for chunk in SyntheticStream(config).jsonl_chunks():
+        yield from chunk.splitlines()
+
+
 def labels(config: GeneratorConfig) -> list[tuple[str, str, str, str]]:
     """The (number, label, typology, fraud_start) rows of labels.csv for ``config``, without the stream."""
     return SyntheticStream(config).labels()
@@ -52,5 +58,6 @@ __all__ = [
     "generate",
     "iter_cdrs",
     "iter_jsonl",
+    "iter_lines",
     "labels",
 ]

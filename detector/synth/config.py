@@ -23,6 +23,7 @@ class GeneratorConfig:
     days: length of the stream; start: its beginning, local home time unless an offset is given.
     country_code / utc_offset_min / home_mnc: the home network (offset None = the country's standard time).
     fraud_per_1000 / fraud_numbers: fraud budget in labeled numbers, per 1000 subscribers or absolute.
+    fraud_intensity: multiplies the call rates of fraud operations; below 1 gives "low and slow" fraud.
     typologies: which fraud typologies to plant.
     min_history_hours: honest history before any fraud starts.
     target_cdrs: if set, ``subscribers`` is recomputed so that about this many CDRs are made.
@@ -40,6 +41,7 @@ class GeneratorConfig:
     home_mnc: int = 15
     fraud_per_1000: float = 6.0
     fraud_numbers: int | None = None
+    fraud_intensity: float = 1.0
     typologies: tuple[str, ...] = TYPOLOGY_NAMES
     min_history_hours: float = 6.0
     target_cdrs: int | None = None
@@ -66,6 +68,8 @@ class GeneratorConfig:
             raise ValueError("chunk_seconds must be at least 60")
         if self.target_cdrs is not None and self.target_cdrs < 1_000:
             raise ValueError("target_cdrs must be at least 1000")
+        if self.fraud_intensity <= 0:
+            raise ValueError("fraud_intensity must be positive")
         if not 0 <= self.gzip_level <= 9:
             raise ValueError("gzip_level must be 0-9")
 
@@ -114,6 +118,12 @@ def add_arguments(parser: argparse.ArgumentParser, *, include_out: bool = True) 
     )
     parser.add_argument(
         "--fraud-numbers", type=int, default=None, help="labeled fraud numbers in total (overrides --fraud-per-1000)"
+    )
+    parser.add_argument(
+        "--fraud-intensity",
+        type=float,
+        default=d.fraud_intensity,
+        help="multiply fraud call rates, e.g. 0.3 for low-and-slow fraud (default 1.0)",
     )
     parser.add_argument(
         "--typologies",
@@ -165,6 +175,7 @@ def config_from_args(args: argparse.Namespace) -> GeneratorConfig:
         home_mnc=args.home_mnc,
         fraud_per_1000=args.fraud_per_1000,
         fraud_numbers=args.fraud_numbers,
+        fraud_intensity=args.fraud_intensity,
         typologies=tuple(t.strip() for t in args.typologies.split(",") if t.strip()),
         min_history_hours=args.min_history_hours,
         target_cdrs=args.target_cdrs,

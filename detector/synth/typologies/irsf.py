@@ -80,7 +80,7 @@ class Irsf(Scheme):
             "chains": int(chains_per.sum()),
             "talk_median_s": round(float(rng.uniform(900, 3_000) if long_calls else rng.uniform(20, 180)), 1),
             "talk_sigma": round(float(rng.uniform(0.3, 0.6)), 3),
-            "gap_s": (5, 120) if long_calls else (3, 40),
+            "gap_s": tuple(g / world.config.fraud_intensity for g in ((5, 120) if long_calls else (3, 40))),
             "p_answer": round(float(rng.uniform(0.85, 0.97)), 3),
             "new_handset": new_imei is not None,
             "bursts": len(activity.windows),

@@ -53,7 +53,7 @@ class Robocall(Scheme):
         if activity is None or not activity.windows:
             activity = Activity.bursts(rng, world, start, per_day=(1, 3), minutes=(60, 360), night_share=0.15)
             office = False
-        base = max(float(rng.uniform(20, 90)), max(length, timeout) + 3.0)
+        base = max(float(rng.uniform(20, 90)) / world.config.fraud_intensity, max(length, timeout) + 3.0)
         interval = base * rng.uniform(0.9, 1.1, k)
         mode = "sweep" if rng.random() < 0.6 else "random"
         targets = TargetPicker(

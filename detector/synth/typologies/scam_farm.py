@@ -110,7 +110,7 @@ class ScamFarm(Scheme):
             bank=bank,
             activity=activity,
             targets=targets,
-            rates=rate * rng.lognormal(0, 0.3, sims),
+            rates=rate * world.config.fraud_intensity * rng.lognormal(0, 0.3, sims),
             friends=world.domestic.draw(rng, int(rng.integers(3, 9)))[0] if warmed else None,
         )
 

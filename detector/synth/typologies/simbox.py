@@ -85,7 +85,7 @@ class SimBox(Scheme):
             params=params,
             bank=bank,
             activity=activity,
-            rates=rate * rng.lognormal(0, 0.25, sims),
+            rates=rate * world.config.fraud_intensity * rng.lognormal(0, 0.25, sims),
             pool=pool,
             friends=world.domestic.draw(rng, int(rng.integers(3, 9)))[0] if mimic else None,
         )

@@ -68,7 +68,7 @@ class Takeover(Scheme):
             "new_number_sms": int(rng.integers(5, 41)) if variant == "loud" else int(rng.integers(0, 4)),
             "contacts_hit": int(rng.integers(5, 21)) if variant == "contacts_scam" else 0,
             "burst_hours": round(tau / HOUR, 2),
-            "later_per_hour": round(float(log_uniform(rng, 0.05, 1.5, 1)[0]), 3),
+            "later_per_hour": round(float(log_uniform(rng, 0.05, 1.5, 1)[0]) * world.config.fraud_intensity, 3),
             "imei": f"{imei:015d}",
         }
         scheme = cls(

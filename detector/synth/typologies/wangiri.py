@@ -72,7 +72,7 @@ class Wangiri(Scheme):
         params = {
             "ringers": k,
             "ringer_country_offset_min": offset,
-            "calls_per_hour": round(float(log_uniform(rng, 60, 900, 1)[0]), 1),
+            "calls_per_hour": round(float(log_uniform(rng, 60, 900, 1)[0]) * world.config.fraud_intensity, 1),
             "targets": targets.describe(),
             "p_pickup": round(float(rng.uniform(0.01, 0.05)), 3),
             "p_callback": round(float(rng.uniform(0.005, 0.06)), 4),
