@@ -104,6 +104,13 @@ class Activity:
                 if start < begin < world.end:
                     windows.append(burst(begin))
         windows.sort()
+        merged: list[tuple[int, int]] = []  # overlapping bursts become one: windows stay disjoint and sorted
+        for a, b in windows:
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+            else:
+                merged.append((a, b))
+        windows = merged
         return cls(SHAPE_ID["flat"], 0.0, 1.0, 1.0, off, windows)
 
     @classmethod
@@ -224,6 +231,7 @@ class TargetPicker:
         self.pos = int(rng.integers(0, numbering.n_slots))
         self.step = int(rng.choice([1, 1, 1, 1, 2, 3, 10]))
         homes = world.pop.home_idx
+        # drawn for every mode (not only "list") so that worlds stay the same for a seed across versions
         size = min(len(homes), max(1_000, int(len(homes) * rng.uniform(0.05, 0.3))))
         self.list = rng.choice(homes, size=size, replace=False)
         self.list_pos = 0
