@@ -22,6 +22,7 @@ class AdmissionConfig:
     max_ahead_of_wall_s: float = 7 * 86_400.0  # absolute guard for the very first records (0 disables)
     dedup_horizon_s: float = 6 * 3_600.0  # duplicates are looked for this far back in event time
     dedup_max_ids: int = 1_000_000  # and among at most this many ids, oldest forgotten first
+    jump_after: int = 50  # this many consecutive records agreeing on a time far ahead move the stream there
 
 
 class EventClock:
@@ -32,11 +33,13 @@ class EventClock:
     stream) or more than ``late_tolerance_s`` behind it.
     """
 
-    __slots__ = ("watermark", "_cfg")
+    __slots__ = ("watermark", "_cfg", "_ahead_t", "_ahead_n")
 
     def __init__(self, cfg: AdmissionConfig) -> None:
         self._cfg = cfg
         self.watermark: float | None = None
+        self._ahead_t = 0.0  # the earliest of the current run of consecutive far-ahead records
+        self._ahead_n = 0  # how long that run is
 
     def check(self, t: float, wall_now: float | None) -> tuple[str, str] | None:
         cfg = self._cfg
@@ -47,7 +50,21 @@ class EventClock:
             self.watermark = t
             return None
         if t > wm + cfg.max_ahead_s:
+            # One record from the future is a bad clock; a run of them that agree with each other is the
+            # stream itself moving on (a feed gap, or a stale first record that set the watermark).  The run's
+            # records are rejected (and counted) until it is long enough to move the watermark.
+            if self._ahead_n and abs(t - self._ahead_t) <= cfg.max_ahead_s:
+                self._ahead_n += 1
+                self._ahead_t = min(self._ahead_t, t)
+            else:
+                self._ahead_n = 1
+                self._ahead_t = t
+            if self._ahead_n >= cfg.jump_after:
+                self.watermark = t
+                self._ahead_n = 0
+                return None
             return "time_out_of_range", f"event time is {(t - wm) / 3600:.1f} h ahead of the stream"
+        self._ahead_n = 0
         if t < wm - cfg.late_tolerance_s:
             return "late", f"event time is {(wm - t) / 60:.1f} min behind the stream (tolerance {cfg.late_tolerance_s / 60:g} min)"
         if t > wm:

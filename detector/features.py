@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from .sketches import BLOOM_ROTATE, bloom_bits
+from .sketches import BLOOM_ROTATE, bloom_bits, rate_per_hour
 
 TAU_M = 600.0  # 10-minute volume: reacts within minutes
 TAU_H = 3_600.0  # hourly volume: what "busy" means
@@ -36,7 +36,7 @@ class NumberState:
     """Rolling features of one number.  Plain floats in slots: the hot loop reads and writes them directly."""
 
     __slots__ = (
-        "t_first", "t_last", "k", "kv",
+        "t_first", "t_last", "tv_last", "k", "kv",
         "rate_m", "rate_h",
         "f_unans", "f_short", "f_ring", "f_fail", "f_new", "f_seq", "f_intl", "f_risky", "f_off", "f_cell",
         "f_sms", "f_imei", "h_new", "h_intl", "h_off",
@@ -50,7 +50,8 @@ class NumberState:
 
     def __init__(self) -> None:
         self.t_first = -1.0  # first outbound event; -1 = never called out
-        self.t_last = 0.0
+        self.t_last = 0.0  # last outbound event (call or SMS)
+        self.tv_last = 0.0  # last outbound voice call: volumes and gaps are about calls
         self.k = 0  # outbound events (voice + sms)
         self.kv = 0  # outbound voice calls
         self.rate_m = self.rate_h = 0.0
@@ -90,9 +91,6 @@ class NumberState:
         first = k == 0
         if first:
             self.t_first = t
-        dt = t - self.t_last if not first else 0.0
-        if dt < 0.0:
-            dt = 0.0  # out-of-order within tolerance: treat as simultaneous
         self.k = k + 1
 
         # Callee memory: new callee?  Two Bloom generations = memory of the last 64..128 distinct callees.
@@ -160,6 +158,10 @@ class NumberState:
         # Voice call features.
         kv = self.kv
         self.kv = kv + 1
+        dt = t - self.tv_last if kv else 0.0
+        if dt < 0.0:
+            dt = 0.0  # out-of-order within tolerance: treat as simultaneous
+        self.tv_last = t
         a = 1.0 / (kv + 1)
         if a < A_FAST:
             a = A_FAST
@@ -261,18 +263,19 @@ class HandsetState:
     MAX_SIMS = 16
     SIM_TTL_S = 86_400.0
 
-    __slots__ = ("sims", "rate_h", "t_last", "f_unans")
+    __slots__ = ("sims", "rate_h", "t_first", "t_last")
 
     def __init__(self) -> None:
         self.sims: dict[int, float] = {}
         self.rate_h = 0.0
+        self.t_first = -1.0
         self.t_last = 0.0
-        self.f_unans = 0.0  # unanswered share: a farm's handset rings out, a SIM-box's gets answered
 
     def calls_per_hour(self) -> float:
-        return self.rate_h  # a decayed count with tau = 1 h reads as calls in the last hour
+        """Calls per hour of all its SIMs together, corrected for a handset first seen minutes ago."""
+        return rate_per_hour(self.rate_h, TAU_H, self.t_last - self.t_first) if self.t_first >= 0.0 else 0.0
 
-    def on_call(self, t: float, caller_key: int, voice: bool, answered: bool) -> int:
+    def on_call(self, t: float, caller_key: int, voice: bool) -> int:
         """Update from an outbound event; return how many SIMs were active on this handset in the last day."""
         sims = self.sims
         if caller_key in sims:
@@ -281,12 +284,13 @@ class HandsetState:
         if len(sims) > self.MAX_SIMS:
             del sims[next(iter(sims))]
         if voice:
+            if self.t_first < 0.0:
+                self.t_first = self.t_last = t
             dt = t - self.t_last
             if dt < 0.0:
                 dt = 0.0
             self.rate_h = self.rate_h * math.exp(-dt / TAU_H) + 1.0
             self.t_last = t
-            self.f_unans += A_FAST * ((0.0 if answered else 1.0) - self.f_unans)
         horizon = t - self.SIM_TTL_S
         active = 0
         for seen in sims.values():

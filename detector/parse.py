@@ -19,6 +19,7 @@ from .records import DISPOSITIONS, RECORD_TYPES, Cdr, Reject
 MAX_MESSAGE_BYTES = 16_384  # a CDR is ~300 bytes; anything 50x larger is an attack or a bug
 MAX_DURATION_S = 2 * 86_400.0  # switches cut calls at 24 h at most; allow margin for clock-split records
 MIN_EPOCH = 946_684_800.0  # 2000-01-01: no CDR stream predates this; 1970 means a zeroed clock
+MAX_EPOCH = 253_402_214_400.0  # 9999-12-31T00:00Z: later instants cannot be written back as RFC 3339
 _MAX_ID_LEN = 256
 _MAX_FIELD_LEN = 64
 _DISPOSITIONS = frozenset(DISPOSITIONS)
@@ -58,7 +59,7 @@ class TimeParser:
                         self._cache.clear()
                     self._cache[key] = hit
                 secs = int(sec)
-                if secs > 60:
+                if secs > 59:  # leap seconds are refused, as datetime.fromisoformat refuses them
                     return None
                 return hit[0] + secs, hit[1]
         return self._slow(s)
@@ -96,8 +97,9 @@ class CdrParser:
         self._times = TimeParser()
 
     def parse(self, raw: bytes | str, line: int | None = None) -> Cdr | Reject:
-        if len(raw) > MAX_MESSAGE_BYTES:
-            return _reject("too_large", f"message of {len(raw)} bytes exceeds {MAX_MESSAGE_BYTES}", raw, line)
+        size = len(raw) if type(raw) is bytes else len(raw.encode("utf-8", "surrogatepass"))
+        if size > MAX_MESSAGE_BYTES:
+            return _reject("too_large", f"message of {size} bytes exceeds {MAX_MESSAGE_BYTES}", raw, line)
         try:
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
@@ -136,7 +138,12 @@ class CdrParser:
         start, offset = parsed
         if start < MIN_EPOCH:
             return _reject("time_out_of_range", f"start_time {_show(start_time)} is before 2000", raw, line)
+        if start > MAX_EPOCH:
+            return _reject("time_out_of_range", f"start_time {_show(start_time)} is after 9999", raw, line)
         if type(duration) is int:
+            if not 0 <= duration <= MAX_DURATION_S:  # before float(): a 400-digit int would overflow it
+                return _reject("bad_duration", f"duration_s {_show(duration)} outside [0, {MAX_DURATION_S:g}]",
+                               raw, line)
             duration = float(duration)
         elif type(duration) is not float:
             return _reject("wrong_type", f"duration_s must be a number, got {type(duration).__name__}", raw, line)
@@ -180,7 +187,7 @@ def _show(value: object) -> str:
 
 
 def _reject(reason: str, detail: str, raw: bytes | str, line: int | None) -> Reject:
-    data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else bytes(raw)
+    data = raw.encode("utf-8", "backslashreplace") if isinstance(raw, str) else bytes(raw)
     return Reject(reason, detail, data, line)
 
 

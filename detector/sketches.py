@@ -44,12 +44,12 @@ def cv(mean: float, mean_sq: float) -> float:
 
 
 def rate_per_hour(decayed: float, tau: float, age: float) -> float:
-    """Calls per hour from a count decayed with time constant ``tau``, corrected for short histories.
+    """Calls per hour from a count decayed with time constant ``tau``, read at the moment of a call.
 
-    A count decayed as ``c <- c*exp(-dt/tau) + 1`` converges to ``rate*tau``; for a number seen only
-    ``age`` seconds the expected value is ``rate*tau*(1-exp(-age/tau))``, so dividing by that factor gives an
-    unbiased rate from the first minutes on.  ``age`` is floored at a minute so two calls in a second do not
-    read as thousands per hour.
+    The count ``c <- c*exp(-dt/tau) + 1`` includes the call just made, so it reads ``1 + rate*tau`` in the
+    steady state and ``1 + rate*tau*(1-exp(-age/tau))`` for a number first seen ``age`` seconds ago; removing
+    that call and dividing by the window factor gives the rate from the first minutes on.  ``age`` is floored
+    at a minute so two calls in a second do not read as thousands per hour.
     """
     age = max(age, 60.0)
-    return decayed * 3600.0 / (tau * (1.0 - math.exp(-age / tau)))
+    return max(decayed - 1.0, 0.0) * 3600.0 / (tau * (1.0 - math.exp(-age / tau)))

@@ -117,5 +117,5 @@ class HandsetStage:
         if h is None:
             h = HandsetState()
             store[imei] = h
-        sims = h.on_call(cdr.start, int(cdr.caller[1:]), cdr.record_type == "voice", cdr.disposition == "answered")
+        sims = h.on_call(cdr.start, int(cdr.caller[1:]), cdr.record_type == "voice")
         return (sims, h.calls_per_hour()) if sims >= 2 else (0, 0.0)

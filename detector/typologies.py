@@ -37,8 +37,8 @@ def _support(*xs: float) -> float:
 class RuleConfig:
     """Ramp ends shared by the rules.  Documented, overridable, and deliberately round numbers."""
 
-    busy_lo: float = 5.0  # calls/hour where "busy" starts to count
-    busy_hi: float = 20.0  # calls/hour that few people sustain by hand
+    busy_lo: float = 4.0  # calls/hour where "busy" starts to count
+    busy_hi: float = 16.0  # calls/hour that few people sustain by hand
     candidate_floor: float = 0.5  # below this a stage does not bother the policy
 
 
