@@ -97,7 +97,7 @@ class CdrParser:
         self._times = TimeParser()
 
     def parse(self, raw: bytes | str, line: int | None = None) -> Cdr | Reject:
-        size = len(raw) if type(raw) is bytes else len(raw.encode("utf-8", "surrogatepass"))
+        size = len(raw.encode("utf-8", "surrogatepass")) if isinstance(raw, str) else len(raw)
         if size > MAX_MESSAGE_BYTES:
             return _reject("too_large", f"message of {size} bytes exceeds {MAX_MESSAGE_BYTES}", raw, line)
         try:

@@ -138,13 +138,20 @@ class Detector:
         items = list(self.numbers.values())[:sample]
         if not items:
             return 0.0, 0.0
+        # Pure Python keeps each float in its own object; a mypyc-compiled NumberState stores floats and
+        # small ints unboxed in the object itself, so only the boxed attributes are added there.
+        compiled = hasattr(NumberState, "__mypyc_attrs__")
+        names = getattr(NumberState, "__mypyc_attrs__", None) or getattr(NumberState, "__slots__", ())
         mem = 0
         for s in items:
             mem += sys.getsizeof(s)
-            for name in NumberState.__slots__:
+            for name in names:
                 v = getattr(s, name)
-                if v is not None and not isinstance(v, bool) and not (isinstance(v, int) and -5 <= v <= 256):
-                    mem += sys.getsizeof(v)
+                if v is None or isinstance(v, bool) or (isinstance(v, int) and -5 <= v <= 256):
+                    continue
+                if compiled and isinstance(v, (float, int)) and not (isinstance(v, int) and v.bit_length() > 62):
+                    continue
+                mem += sys.getsizeof(v)
         ser = len(pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL))
         return mem / len(items), ser / len(items)
 

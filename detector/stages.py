@@ -8,14 +8,23 @@ what lets the worker repartition between them.
 
 from __future__ import annotations
 
-from typing import MutableMapping
+from typing import MutableMapping, Protocol
 
 from .features import HandsetState, NumberState
-from .model import AnomalyModel
 from .numbering import DestinationRarity, country_code
 from .records import Candidate, Cdr, Reason
 from .typologies import NumberRules
 
+
+class NumberModel(Protocol):
+    """What the caller stage needs of the online model (:class:`detector.model.AnomalyModel`).
+
+    A protocol rather than an import, so this module stays free of river and can be compiled (mypyc).
+    """
+
+    def observe(self, s: NumberState, t: float) -> None: ...
+
+    def evidence(self, s: NumberState, t: float) -> float: ...
 
 
 class CallerStage:
@@ -23,7 +32,7 @@ class CallerStage:
 
     name = "caller"
 
-    def __init__(self, rules: NumberRules, model: AnomalyModel, rarity: DestinationRarity | None = None) -> None:
+    def __init__(self, rules: NumberRules, model: NumberModel, rarity: DestinationRarity | None = None) -> None:
         self.rules = rules
         self.model = model
         self.rarity = rarity or DestinationRarity()
