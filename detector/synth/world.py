@@ -21,12 +21,12 @@ from .typologies import Scheme, plan_schemes
 
 
 def fraud_cdrs_per_number(days: float) -> float:
-    """CDRs (incl. callbacks) per labeled fraud number over ``days``, measured; only used for sizing.
+    """CDRs (incl. callbacks) per labeled fraud number over ``days``, measured over seeds; only for sizing.
 
-    About 350 a day over the first two days; later days add less, as some operations end (bursts,
+    About 200 a day over the first two days; later days add less, as some operations end (bursts,
     takeovers) while others go on.
     """
-    return 350.0 * min(days, 2.0) + 145.0 * max(days - 2.0, 0.0)
+    return 200.0 * min(days, 2.0) + 120.0 * max(days - 2.0, 0.0)
 
 
 @dataclass
