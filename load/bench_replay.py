@@ -77,7 +77,9 @@ def run_detector_compiled(path: Path, records: int) -> dict[str, float]:
         "print(json.dumps(b.run_detector(b._lines(b.Path(sys.argv[1]), int(sys.argv[2])))))"
     )
     out = subprocess.run([sys.executable, "-c", code, str(path), str(records), str(Path(__file__).parent)],
-                         env={**os.environ, "PYTHONPATH": str(dest)}, capture_output=True, text=True, check=True)
+                         env={**os.environ, "PYTHONPATH": str(dest)}, capture_output=True, text=True, cwd=dest)
+    if out.returncode != 0:
+        raise RuntimeError(f"compiled run failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
