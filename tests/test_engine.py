@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copyreg
 import pickle
 import random
 from collections import Counter
@@ -14,9 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
+from detector.admission import AdmissionConfig, EventClock
 from detector.codec import MAX_RAW_IN_REJECT, alert_to_dict, alert_to_json, reject_to_dict
 from detector.engine import Engine
+from detector.features import NumberState
 from detector.parse import TimeParser, format_time
+from detector.pipeline import load_state
 from detector.records import REJECT_REASONS, SEVERITIES, Alert, Cdr, Reject
 from detector.schemas import load_schema
 
@@ -174,6 +178,7 @@ def test_str_lines_are_accepted() -> None:
     assert isinstance(out, Reject) and out.reason == "duplicate" and isinstance(out.raw, bytes)
 
 
+JUMP = AdmissionConfig().jump_after
 OPS = st.lists(
     st.one_of(
         st.tuples(st.just("good"), st.integers(0, 120)),  # seconds after the previous good line
@@ -184,7 +189,7 @@ OPS = st.lists(
         st.tuples(st.just("cdr"), st.integers(0, 60)),  # through feed_cdr
     ),
     max_size=80,
-)
+).filter(lambda ops: sum(kind == "future" for kind, _ in ops) < JUMP)  # longer runs move the stream: next test
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -236,7 +241,23 @@ def test_accounting_balances_after_every_message(ops: list[tuple[str, Any]]) -> 
         elif kind == "future":
             assert isinstance(out, Reject) and out.reason == "time_out_of_range"
         elif kind == "dup":
-            assert isinstance(out, Reject) and out.reason in ("duplicate", "late")
+            # duplicates are recognised before the event-time checks, and all lines lie within the dedup horizon
+            assert isinstance(out, Reject) and out.reason == "duplicate"
+
+
+def test_accounting_when_the_stream_resumes_after_a_long_gap() -> None:
+    """A 25 h outage: the first jump_after - 1 lines after it are refused and counted, then the stream goes on."""
+    engine = Engine()
+    before = [line(f"b{i}", T0 + 10 * i) for i in range(20)]
+    resume = T0 + 25 * 3_600
+    after = [line(f"a{i}", resume + 10 * i) for i in range(200)]
+    outs = [engine.feed(raw, n) for n, raw in enumerate(before + after)]
+    reasons = [o.reason if isinstance(o, Reject) else None for o in outs]
+    assert reasons == [None] * 20 + ["time_out_of_range"] * (JUMP - 1) + [None] * (200 - JUMP + 1)
+    counts = engine.counts
+    assert counts.balanced() and counts.consumed == 220
+    assert counts.processed == 220 - (JUMP - 1) and dict(counts.rejected) == {"time_out_of_range": JUMP - 1}
+    assert engine.feed(after[-1]).reason == "duplicate"  # type: ignore[union-attr]
 
 
 # ------------------------------------------------------------------------------------ alerts
@@ -298,6 +319,51 @@ def test_engine_is_deterministic_and_resumes_from_a_pickle(synth_lines: list[byt
     again = first + second
     assert [alert_to_dict(a, EMITTED) for a in again] == [alert_to_dict(a, EMITTED) for a in synth_alerts]
     assert resumed.counts.consumed == len(synth_lines) and resumed.counts.balanced()
+
+
+class _PreFixLayout(pickle.Pickler):
+    """Pickles an Engine the way the code before commit 80915ec did: NumberState without ``tv_last`` and
+    EventClock without ``_ahead_t``/``_ahead_n`` (a slotted object pickles as the dict of its slots).
+
+    Checked against a state file really written by the pre-fix code (git archive 80915ec~1): it loads, and
+    its first voice call of a known number raises the same AttributeError.
+    """
+
+    ADDED: dict[type, tuple[str, ...]] = {NumberState: ("tv_last",), EventClock: ("_ahead_t", "_ahead_n")}
+
+    def reducer_override(self, obj: Any) -> Any:
+        added = self.ADDED.get(type(obj))
+        if added is None:
+            return NotImplemented
+        state = {name: getattr(obj, name) for name in type(obj).__slots__ if name not in added}
+        return copyreg.__newobj__, (type(obj),), (None, state)  # type: ignore[attr-defined]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AttributeError,
+    reason="NEW BUG from the fix (features.py / admission.py slot changes, pipeline.py:25 STATE_FORMAT still 1): "
+    "a replay --state file saved before the fix loads without complaint, then the first voice call of a number "
+    "it knows raises AttributeError 'NumberState' object has no attribute 'tv_last' (and a first record far "
+    "ahead raises it for EventClock._ahead_n); with handsets in it the load is refused, but as 'not a detector "
+    "state file' (HandsetState.f_unans). Bump STATE_FORMAT or give the classes defaults for missing slots",
+)
+def test_a_state_saved_before_the_layout_change_is_refused_or_resumes(tmp_path: Any) -> None:
+    engine = Engine()
+    for i in range(20):  # no IMEI: no HandsetState in the state
+        assert isinstance(engine.feed(line(f"c{i}", T0 + 60 * i, callee=f"+4477009{i:05d}")), list)
+    path = tmp_path / "old.state"
+    with open(path, "wb") as fh:
+        # format 1: what pipeline.STATE_FORMAT was when such files were written
+        _PreFixLayout(fh, protocol=pickle.HIGHEST_PROTOCOL).dump({"format": 1, "kind": "Engine", "state": engine})
+    try:
+        resumed = load_state(path, Engine)
+    except ValueError:
+        return  # refused cleanly: fine
+    out = resumed.feed(line("next", T0 + 3_600))  # the same caller calls again
+    assert isinstance(out, list)
+    far = resumed.feed(line("far", T0 + 3 * 86_400, caller="+447911000001"))
+    assert isinstance(far, Reject) and far.reason == "time_out_of_range"
 
 
 # ------------------------------------------------------------------------------------ rejects

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from detector.parse import MAX_DURATION_S, MAX_MESSAGE_BYTES, MIN_EPOCH, CdrParser, TimeParser, format_time
+from detector.parse import MAX_DURATION_S, MAX_EPOCH, MAX_MESSAGE_BYTES, MIN_EPOCH, CdrParser, TimeParser, format_time
 from detector.records import DISPOSITIONS, RECORD_TYPES, REJECT_REASONS, Cdr, Reject
 from detector.schemas import load_schema
 
@@ -278,12 +278,15 @@ REJECT_CASES: list[tuple[str, bytes, str]] = [
     ("year 1970", raw(start_time="1970-01-01T00:00:00Z"), "time_out_of_range"),
     ("year 1999", raw(start_time="1999-12-31T23:59:59Z"), "time_out_of_range"),
     ("year 0001", raw(start_time="0001-01-01T00:00:00Z"), "time_out_of_range"),
+    ("year 10000 in UTC", raw(start_time="9999-12-31T23:59:59-05:00"), "time_out_of_range"),
+    ("last day of 9999 in UTC", raw(start_time="9999-12-31T00:00:01Z"), "time_out_of_range"),
     # bad_duration
     ("negative duration", raw(duration_s=-1), "bad_duration"),
     ("slightly negative duration", raw(duration_s=-0.001), "bad_duration"),
     ("duration over two days", raw(duration_s=MAX_DURATION_S + 0.001), "bad_duration"),
     ("absurd duration", raw(duration_s=1e300), "bad_duration"),
     ("huge integer duration", raw(duration_s=2**63 - 1), "bad_duration"),
+    ("huge negative integer duration", raw(duration_s=-(2**63)), "bad_duration"),
     # bad_enum
     ("unknown disposition", raw(disposition="dropped"), "bad_enum"),
     ("upper-case disposition", raw(disposition="ANSWERED"), "bad_enum"),
@@ -329,16 +332,12 @@ def test_non_finite_duration_from_dict(value: float) -> None:
     assert isinstance(result, Reject) and result.reason == "bad_duration"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="BUG parse.py:140 (from_dict, 'duration = float(duration)'): an int duration beyond float range (possible "
-    "through from_dict, which generators and tests call with Python ints) raises OverflowError instead of "
-    "returning a bad_duration Reject",
-)
-def test_from_dict_huge_integer_duration_is_rejected_not_raised() -> None:
-    result = CdrParser().from_dict(record(duration_s=10**400))
+@pytest.mark.parametrize("value", [10**400, -(10**400), 2**1024, int(MAX_DURATION_S) + 1])
+def test_from_dict_huge_integer_duration_is_rejected_not_raised(value: int) -> None:
+    """Regression: an int beyond float range used to raise OverflowError in float(duration)."""
+    result = CdrParser().from_dict(record(duration_s=value))
     assert isinstance(result, Reject) and result.reason == "bad_duration"
+    assert len(result.detail) <= 400  # the 400-digit value is not echoed whole
 
 
 def test_from_dict_matches_parse() -> None:
@@ -362,28 +361,34 @@ def test_str_input_is_accepted_and_reject_raw_is_utf8() -> None:
     assert result.raw == text.encode("utf-8")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeEncodeError,
-    reason="BUG parse.py:183: _reject encodes str input with 'surrogateescape', which cannot encode a lone "
-    "surrogate such as '\\ud800', so parse() raises UnicodeEncodeError instead of returning a Reject",
-)
-def test_str_with_lone_surrogate_is_rejected_not_raised() -> None:
-    result = parse('{"cdr_id": "\ud800"}')
+@pytest.mark.parametrize("text", ['{"cdr_id": "\ud800"}', '{"cdr_id": "\udcff"}', "\udfff"])
+def test_str_with_lone_surrogate_is_rejected_not_raised(text: str) -> None:
+    """Regression: a lone surrogate in str input used to raise UnicodeEncodeError in _reject."""
+    result = parse(text)
     assert isinstance(result, Reject) and result.reason == "encoding"
+    # the kept raw is valid UTF-8 that shows the surrogate escaped (it cannot be encoded as itself)
+    assert result.raw == text.encode("utf-8", "backslashreplace")
+    result.raw.decode("utf-8")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG parse.py:99: for str input the size limit counts characters, not bytes: a 16,300-character "
-    "message of 4-byte characters (~64 KB of UTF-8) passes the MAX_MESSAGE_BYTES check and is parsed",
-)
 def test_size_limit_counts_bytes_for_str_input() -> None:
+    """Regression: for str input the limit used to count characters, so ~64 KB of UTF-8 got through."""
     text = raw(pad="\U0001f600" * 16_000).decode()
     assert len(text) <= MAX_MESSAGE_BYTES < len(text.encode("utf-8"))
     result = parse(text)
     assert isinstance(result, Reject) and result.reason == "too_large"
+    assert str(len(text.encode("utf-8"))) in result.detail  # the detail reports bytes, not characters
+
+
+def test_str_message_exactly_at_the_byte_limit_is_accepted() -> None:
+    base = len(raw(pad=""))
+    n, rest = divmod(MAX_MESSAGE_BYTES - base, 4)
+    at_limit = raw(pad="\U0001f600" * n + "x" * rest).decode()
+    assert len(at_limit.encode("utf-8")) == MAX_MESSAGE_BYTES
+    assert isinstance(parse(at_limit), Cdr)
+    over = raw(pad="\U0001f600" * n + "x" * (rest + 1)).decode()
+    rej = parse(over)
+    assert isinstance(rej, Reject) and rej.reason == "too_large"
 
 
 # ------------------------------------------------------------------------------------ TimeParser
@@ -461,15 +466,15 @@ ISO_TAILS = ["Z", "z", "+08:00", "-05:30", "+00:00", "+24:00", "+08:60", "", "+0
 @FAST
 @given(
     st.integers(1990, 2100), st.integers(0, 13), st.integers(0, 32), st.integers(0, 25), st.integers(0, 61),
-    st.integers(0, 99).filter(lambda s: s != 60), st.sampled_from(ISO_TAILS), st.sampled_from("Tt X"),
+    st.integers(0, 99), st.sampled_from(ISO_TAILS), st.sampled_from("Tt X"),
 )
 def test_fast_and_slow_time_paths_agree_on_iso_like_strings(
     year: int, month: int, day: int, hour: int, minute: int, second: int, tail: str, sep: str
 ) -> None:
     """The cache is an optimisation: it must never change which strings are accepted or their value.
 
-    Out-of-range fields (month 13, day 32, hour 25, second 99, offset +24:00) exercise cache misses that fail.
-    Second 60 is left to the xfail below.
+    Out-of-range fields (month 13, day 32, hour 25, second 60 or 99, offset +24:00) exercise cache misses that
+    fail, and cache hits that must fail too.
     """
     s = f"{year:04d}-{month:02d}-{day:02d}{sep}{hour:02d}:{minute:02d}:{second:02d}{tail}"
     tp = TimeParser()
@@ -478,20 +483,23 @@ def test_fast_and_slow_time_paths_agree_on_iso_like_strings(
     assert tp.parse(s) == expected  # and again, from the cache
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG parse.py:50-63: the cached fast path accepts second 60 at any minute (secs > 60 is the only "
-    "check) and returns the next minute, while the slow path (fromisoformat) rejects it; so "
-    "'2024-05-01T21:15:60+08:00' parses but '2024-05-01T21:15:60.0+08:00' is bad_time",
-)
-def test_fast_and_slow_time_paths_agree_on_second_60() -> None:
-    s = "2024-05-01T21:15:60+08:00"
-    assert TimeParser().parse(s) == TimeParser._slow(s)
+@pytest.mark.parametrize("s", ["2024-05-01T21:15:60+08:00", "2024-05-01T21:15:60Z", "2016-12-31T23:59:60Z"])
+def test_fast_and_slow_time_paths_agree_on_second_60(s: str) -> None:
+    """Regression: the fast path used to accept second 60 (as the next minute) where fromisoformat refuses it.
+
+    Leap seconds are refused on both paths, whether or not the minute is already cached.
+    """
+    assert TimeParser._slow(s) is None
+    tp = TimeParser()
+    assert tp.parse(s) is None
+    assert tp.parse(s[:17] + "00" + s[19:]) is not None  # caches the minute
+    assert tp.parse(s) is None  # and a cache hit refuses it too
+    result = parse(raw(start_time=s))
+    assert isinstance(result, Reject) and result.reason == "bad_time"
 
 
-@pytest.mark.parametrize("sec", ["61", "75", "99"])
-def test_seconds_over_60_are_rejected_on_the_fast_path(sec: str) -> None:
+@pytest.mark.parametrize("sec", ["60", "61", "75", "99"])
+def test_seconds_from_60_are_rejected_on_the_fast_path(sec: str) -> None:
     assert TimeParser().parse(f"2024-05-01T21:15:{sec}+08:00") is None
     assert TimeParser().parse(f"2024-05-01T21:15:{sec}Z") is None
 
@@ -533,17 +541,44 @@ def test_format_time_known_values() -> None:
     assert format_time(MIN_EPOCH, -330) == "1999-12-31T18:30:00-05:30"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="BUG parse.py:192: the parser accepts '9999-12-31T23:59:59-05:00' (UTC falls in year 10000) but "
-    "format_time cannot represent that instant and raises ValueError('year 10000 is out of range'); an alert "
-    "triggered by such a record would crash codec.alert_to_dict",
-)
 def test_every_accepted_time_can_be_formatted() -> None:
-    parsed = TimeParser().parse("9999-12-31T23:59:59-05:00")
-    assert parsed is not None
-    assert TimeParser().parse(format_time(*parsed)) == parsed
+    """Regression: '9999-12-31T23:59:59-05:00' (year 10000 in UTC) used to be accepted, and format_time then
+    raised ValueError('year 10000 is out of range'), so an alert on such a record crashed alert_to_dict.
+
+    TimeParser still reads it (it is RFC 3339); the record is refused as time_out_of_range.
+    """
+    s = "9999-12-31T23:59:59-05:00"
+    parsed = TimeParser().parse(s)
+    assert parsed is not None and parsed[0] > MAX_EPOCH
+    result = parse(raw(start_time=s))
+    assert isinstance(result, Reject) and result.reason == "time_out_of_range"
+    # the last accepted instant formats in every offset a record can carry
+    for off in (-(23 * 60 + 59), -300, 0, 480, 23 * 60 + 59):
+        last = parse(raw(start_time=format_time(MAX_EPOCH, off)))
+        assert isinstance(last, Cdr) and (last.start, last.utc_offset_min) == (MAX_EPOCH, off)
+
+
+@FAST
+@given(st.integers(int(MAX_EPOCH) - 3 * 86_400, int(MAX_EPOCH) + 86_400), st.sampled_from(["", ".5", ".999"]),
+       OFFSETS)
+def test_accepted_records_near_the_top_of_the_range_can_be_formatted(epoch_s: int, frac: str, off: int) -> None:
+    """Any instant the parser accepts (here: the last days before 10000 written at any offset) formats back."""
+    try:
+        wall = datetime(1970, 1, 1) + timedelta(seconds=epoch_s, minutes=off)
+    except OverflowError:  # local wall time itself past 9999: not writable as RFC 3339 at all
+        return
+    s = rfc3339(wall, off, frac=frac)
+    result = parse(raw(start_time=s))
+    assert isinstance(result, (Cdr, Reject))
+    if isinstance(result, Reject):
+        assert result.reason == "time_out_of_range" and reference_time(s)[0] > MAX_EPOCH
+        return
+    assert result.start <= MAX_EPOCH
+    again = TimeParser().parse(format_time(result.start, result.utc_offset_min))
+    assert again is not None and again[1] == off
+    # milliseconds kept, truncated; this far out a float epoch holds ~30 us, so allow one more ms (see
+    # REALISTIC_EPOCH_MS above: exact round trips are only checked up to 2200)
+    assert 0.0 <= result.start - again[0] < 2e-3
 
 
 # ------------------------------------------------------------------------------------ robustness
@@ -701,6 +736,10 @@ DISAGREEMENTS: list[tuple[str, dict[str, Any]]] = [
     ("caller with a 0 after + (parser: no leading 0)", {"caller": "+0441632960123"}),
     ("lower-case z offset (parser: fromisoformat rejects 'z')", {"start_time": "2024-05-01T21:15:03z"}),
     ("leap second with fraction", {"start_time": "2016-12-31T23:59:60.5Z"}),
+    ("leap second (parser refuses second 60 like fromisoformat)", {"start_time": "2016-12-31T23:59:60Z"}),
+    ("second 60 at any minute", {"start_time": "2024-05-01T21:15:60+08:00"}),
+    ("year 10000 in UTC (parser: time_out_of_range)", {"start_time": "9999-12-31T23:59:59-05:00"}),
+    ("after 9999-12-31T00:00Z (parser: time_out_of_range)", {"start_time": "9999-12-31T12:00:00Z"}),
     ("year 1999 (parser: time_out_of_range before 2000)", {"start_time": "1999-12-31T23:59:59Z"}),
     ("30 February (schema pattern only; format not enforced)", {"start_time": "2024-02-30T21:15:03Z"}),
     ("empty cell_id (parser: 1..64 chars)", {"cell_id": ""}),
