@@ -152,7 +152,8 @@ class NumberState:
         self.f_cell += a * (cellchg - self.f_cell)
         self.f_imei += a * (imeichg - self.f_imei)
         if not voice:
-            self.t_last = t
+            if t > self.t_last:
+                self.t_last = t
             return callback
 
         # Voice call features.
@@ -160,8 +161,9 @@ class NumberState:
         self.kv = kv + 1
         dt = t - self.tv_last if kv else 0.0
         if dt < 0.0:
-            dt = 0.0  # out-of-order within tolerance: treat as simultaneous
-        self.tv_last = t
+            dt = 0.0  # out-of-order within tolerance: treat as simultaneous, and keep the later time
+        else:
+            self.tv_last = t
         a = 1.0 / (kv + 1)
         if a < A_FAST:
             a = A_FAST
@@ -211,7 +213,8 @@ class NumberState:
         x = 1.0 if hour < WORK_START_H or hour >= WORK_END_H else 0.0
         self.f_off += a * (x - self.f_off)
         self.h_off += h * (x - self.h_off)
-        self.t_last = t
+        if t > self.t_last:
+            self.t_last = t
         return callback
 
     # -- inbound --------------------------------------------------------------------------------------
@@ -224,8 +227,9 @@ class NumberState:
         dt = t - self.in_t
         if dt < 0.0:
             dt = 0.0
+        else:
+            self.in_t = t
         eh = math.exp(-dt / TAU_H)
-        self.in_t = t
         self.in_rate = self.in_rate * eh + 1.0
         self.cb_rate = self.cb_rate * eh + (1.0 if callback and answered else 0.0)
         if not answered and duration < RING_S:
@@ -289,8 +293,9 @@ class HandsetState:
             dt = t - self.t_last
             if dt < 0.0:
                 dt = 0.0
+            else:
+                self.t_last = t
             self.rate_h = self.rate_h * math.exp(-dt / TAU_H) + 1.0
-            self.t_last = t
         horizon = t - self.SIM_TTL_S
         active = 0
         for seen in sims.values():

@@ -339,15 +339,6 @@ class _PreFixLayout(pickle.Pickler):
         return copyreg.__newobj__, (type(obj),), (None, state)  # type: ignore[attr-defined]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="NEW BUG from the fix (features.py / admission.py slot changes, pipeline.py:25 STATE_FORMAT still 1): "
-    "a replay --state file saved before the fix loads without complaint, then the first voice call of a number "
-    "it knows raises AttributeError 'NumberState' object has no attribute 'tv_last' (and a first record far "
-    "ahead raises it for EventClock._ahead_n); with handsets in it the load is refused, but as 'not a detector "
-    "state file' (HandsetState.f_unans). Bump STATE_FORMAT or give the classes defaults for missing slots",
-)
 def test_a_state_saved_before_the_layout_change_is_refused_or_resumes(tmp_path: Any) -> None:
     engine = Engine()
     for i in range(20):  # no IMEI: no HandsetState in the state

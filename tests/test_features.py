@@ -317,15 +317,6 @@ def test_sms_between_hourly_calls_do_not_inflate_the_call_rate() -> None:
     assert s.g_mean == pytest.approx(3_600.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG features.py:161-164 and 289-293 (pre-existing, kept by the fix): an out-of-order call (allowed "
-    "up to late_tolerance_s = 15 min) is counted with dt = 0 'as simultaneous', but then tv_last / t_last is set "
-    "BACK to its earlier time, so the next in-order call decays the whole count over the extra span again: a "
-    "record 5 min late cuts the 10-minute volume counted so far by ~40% (15 min late: ~78%) and inflates the next "
-    "gap; tv_last = max(tv_last, t) (and the same for HandsetState.t_last) would keep the stated semantics",
-)
 @pytest.mark.parametrize("kind", ["number", "handset"])
 def test_an_out_of_order_call_does_not_decay_the_volume_twice(kind: str) -> None:
     # calls at T0, then one 5 min late (counted as simultaneous with T0), then one a minute after T0
