@@ -25,9 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 
-# Health endpoints of the worker's web server (port Settings.web_port).  Reconcile with the worker's
-# health endpoint: these paths are what the probes and the image HEALTHCHECK use.
-HEALTH_PATHS = {"liveness": "/health", "readiness": "/ready"}
+# Health endpoints of the worker's web server (port Settings.web_port): what the probes and the image
+# HEALTHCHECK use.  The worker serves one page, /health (detector/worker/app.py: 200 when it owns partitions
+# and keeps up, 503 otherwise); tests/test_metrics_live.py checks these paths against a running worker.
+HEALTH_PATHS = {"liveness": "/health", "readiness": "/health"}
 
 IMAGE_REPO = "cdr-detector"
 SETTINGS_DEFAULTS = {f.name: f.default for f in fields(Settings)}
