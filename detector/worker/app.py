@@ -46,7 +46,7 @@ log = logging.getLogger("detector.worker")
 SESSION_TIMEOUT_S = 10.0
 HEARTBEAT_S = 1.0
 #: How often (wall time) the per-process learners (online model, destination rarity) are snapshotted.
-LEARNER_SNAPSHOT_S = 5.0
+LEARNER_SNAPSHOT_S = 3.0
 #: Most batches whose output may be in flight at once before the worker waits for deliveries.
 MAX_PENDING_BATCHES = 8
 DELIVERY_TIMEOUT_S = 60.0
@@ -179,22 +179,24 @@ class TableStore:
         return self.table.data.data  # the memory store's dict
 
     def get(self, key: str) -> Any | None:
-        return self._data.get(key)
+        return self._data.get(key.encode())
 
     def put(self, key: str, partition: int, value: Any) -> None:
         store = self.table.data
-        store.data[key] = value
-        store._key_partition[key] = partition  # so faust drops it when the partition moves away
-        self._produce(self.topic, partition, key.encode(), self.codec.dumps(value))
+        k = key.encode()
+        store.data[k] = value
+        store._key_partition[k] = partition  # so faust drops it when the partition moves away
+        self._produce(self.topic, partition, k, self.codec.dumps(value))
 
     def delete(self, key: str, partition: int) -> None:
         store = self.table.data
-        store.data.pop(key, None)
-        store._key_partition.pop(key, None)
-        self._produce(self.topic, partition, key.encode(), None)
+        k = key.encode()
+        store.data.pop(k, None)
+        store._key_partition.pop(k, None)
+        self._produce(self.topic, partition, k, None)
 
     def items(self) -> Iterable[tuple[str, Any]]:
-        return list(self._data.items())
+        return [(k.decode(), v) for k, v in self._data.items()]
 
     def __len__(self) -> int:
         return len(self._data)
@@ -352,6 +354,7 @@ class Runtime:
         self.read_offsets: dict[int, int] = {}
         self.coverage: dict[str, dict[int, list[list[int]]]] = {}
         self.learners_restored = False
+        self.learner_snapshots = 0
         self.last_snapshot = time.monotonic()
         self.stopping = False
         self.fatal: str | None = None
@@ -401,13 +404,8 @@ class Runtime:
         assigned = [tp.partition for tp in consumer.assignment() if tp.topic == cdr_topic]
 
         def lag(p: int) -> int | None:
-            try:
-                hw = consumer.highwater(TP(cdr_topic, p))
-            except Exception:  # noqa: BLE001 - not fetched yet
-                hw = None
-            if hw is None:
-                return 1
-            return max(0, hw - self.read_offsets.get(p, -1) - 1)
+            behind = self.lag(p)
+            return 1 if behind is None else behind
 
         delivery = self.current = _Delivery([])
         try:
@@ -442,6 +440,23 @@ class Runtime:
         self._observe(res, t0)
         await self._settle(max_pending=MAX_PENDING_BATCHES)
         self._maybe_snapshot_learners(assigned)
+
+    def lag(self, p: int) -> int | None:
+        """Records of CDR partition ``p`` on the broker not yet read here (None: not known yet)."""
+        consumer = self.app.consumer
+        tp = TP(self.topics["cdrs"], p)
+        try:
+            hw = consumer.highwater(tp)
+        except Exception:  # noqa: BLE001 - not fetched yet
+            return None
+        if hw is None:
+            return None
+        last = self.read_offsets.get(p)
+        if last is not None:
+            nxt = last + 1
+        else:  # nothing read since assignment: faust's read offset is the committed one (next to read)
+            nxt = consumer._read_offset.get(tp) or 0
+        return max(0, hw - nxt)
 
     def _observe(self, res: Any, t0: float) -> None:
         m = self.metrics
@@ -579,10 +594,11 @@ class Runtime:
         table = self.tables["learners"]
         topic = table.changelog_topic.get_topic_name()
         for p in assigned:
-            key = f"p{p}"
+            key = f"p{p}".encode()
             table.data.data[key] = blob
             table.data._key_partition[key] = p
-            self._produce_raw(topic, p, key.encode(), blob)
+            self._produce_raw(topic, p, key, blob)
+        self.learner_snapshots += 1
 
     def _restore_learners(self, assigned: list[int]) -> None:
         """A fresh process takes over the most experienced learners among its partitions' snapshots."""
@@ -593,7 +609,7 @@ class Runtime:
         data = self.tables["learners"].data.data
         best = None
         for p in assigned:
-            blob = data.get(f"p{p}")
+            blob = data.get(f"p{p}".encode())
             if blob is None:
                 continue
             try:
@@ -624,12 +640,8 @@ class Runtime:
         lags: dict[str, int] = {}
         total = 0
         for p in by_topic.get(cdr_topic, []):
-            try:
-                hw = consumer.highwater(TP(cdr_topic, p))
-            except Exception:  # noqa: BLE001
-                hw = None
-            if hw is not None:
-                lag = max(0, hw - self.read_offsets.get(p, -1) - 1)
+            lag = self.lag(p)
+            if lag is not None:
                 lags[str(p)] = lag
                 total += lag
                 self.metrics.consumer_lag(p, lag)
@@ -649,11 +661,36 @@ class Runtime:
             "lag_by_partition": lags,
             "held_for_ordering": self.processor.held,
             "pending_batches": len(self.pending),
+            "learner_snapshots": self.learner_snapshots,
             "batches": self.batches,
             "counts": stats,
             "coverage": {t: {str(p): spans for p, spans in per.items()} for t, per in self.coverage.items()},
             "fatal": self.fatal,
         }
+
+
+def _value_type(serializer: str) -> type:
+    """A stand-in value type that makes faust use ``serializer`` for a table's changelog values.
+
+    faust picks a table's serializers from its key/value *types* (``_options.serializer``, else json) when
+    the table is created, and builds the changelog topic from them.  The decoded value is returned as is.
+    """
+
+    class _Options:
+        pass
+
+    _Options.serializer = serializer  # type: ignore[attr-defined]
+
+    def from_data(cls: type, data: Any, preferred_type: Any = None) -> Any:
+        return data
+
+    return type(f"Value[{serializer}]", (), {"_options": _Options, "from_data": classmethod(from_data)})
+
+
+def _table(app: DetectorApp, name: str, value_serializer: str, partitions: int) -> Any:
+    """A table keyed by bytes (the UTF-8 of a number or IMEI: raw on the changelog) with our codec's values."""
+    return app.Table(name, key_type=bytes, value_type=_value_type(value_serializer), partitions=partitions,
+                     default=None)
 
 
 def build_app(settings: Settings, name: str, cfg: DetectorConfig | None = None,
@@ -701,14 +738,8 @@ def build_app(settings: Settings, name: str, cfg: DetectorConfig | None = None,
         topic = app.topic(topic_name, partitions=n, internal=kind != "cdrs", key_type=bytes, value_type=bytes,
                           key_serializer="raw", value_serializer="raw")
         app.topics.add(topic)
-    tables = {
-        name_: app.Table(name_, schema=faust.Schema(key_type=str, value_type=None, key_serializer="raw",
-                                                    value_serializer=f"cdr-{name_}"), partitions=n, default=None)
-        for name_ in CODECS
-    }
-    tables["learners"] = app.Table("learners", schema=faust.Schema(key_type=str, value_type=bytes,
-                                                                   key_serializer="raw", value_serializer="raw"),
-                                   partitions=n, default=None)
+    tables = {name_: _table(app, name_, f"cdr-{name_}", n) for name_ in CODECS}
+    tables["learners"] = _table(app, "learners", "raw", n)
     metrics = metrics or Metrics(CollectorRegistry())
     runtime = Runtime(app, settings, tables, metrics, name, cfg)
     app.runtime = runtime
