@@ -20,6 +20,7 @@ from tests.worker_helpers import (
     committed,
     compare,
     end_offsets,
+    first_typology,
     produce_file,
     read_topic,
     replay_alerts,
@@ -160,14 +161,27 @@ def test_sigkill_and_restart_recovers_state(kafka_bootstrap: str, stream: dict[s
     n = produce_file(kafka_bootstrap, stream["path"], t["topic"], PARTITIONS)
     calm = {**t, "alerts": unique("calm-alerts"), "dlq": unique("calm-dlq"), "group": unique("calm-g")}
     uninterrupted = _run_group(kafka_bootstrap, tmp_path / "calm", calm, 1, timeout=120)["alerts"]
+    # The killed run reads the same records from a copy of the topic fed at a bounded rate, so that the
+    # kill lands mid-stream whatever the machine's speed.
+    from detector.produce import ensure_topic, produce_lines
+
+    t["topic"] = unique("kill-cdrs2")
+    ensure_topic({"bootstrap.servers": kafka_bootstrap}, t["topic"], PARTITIONS)
+    lines = stream["path"].read_bytes().splitlines()
+    feeder = threading.Thread(target=produce_lines, args=(lines, {"bootstrap.servers": kafka_bootstrap}, t["topic"]),
+                              kwargs={"rate": 3_000}, daemon=True)
     (first,) = _workers(kafka_bootstrap, tmp_path, ["first"], t)
     first.start()
     try:
+        wait_for(lambda: (h := first.health()) is not None and h["assigned_partitions"] == PARTITIONS, 60, "assigned")
+        feeder.start()
         wait_for(lambda: (h := first.health()) is not None and h["learner_snapshots"] > 0
-                 and sum(max(0, o) for o in committed(kafka_bootstrap, t["group"], t["topic"]).values()) > n // 3,
-                 90, "a third of the stream committed and the learners snapshotted", interval=0.2)
+                 and sum(max(0, o) for o in committed(kafka_bootstrap, t["group"], t["topic"]).values()) > n // 4,
+                 90, "a quarter of the stream committed and the learners snapshotted", interval=0.2)
     finally:
         first.stop(signal.SIGKILL)
+    feeder.join(timeout=60)
+    assert not feeder.is_alive()
     done_before = sum(max(0, o) for o in committed(kafka_bootstrap, t["group"], t["topic"]).values())
     assert done_before < n, "killed too late to test anything"
     (second,) = _workers(kafka_bootstrap, tmp_path, ["second"], t)
@@ -186,10 +200,14 @@ def test_sigkill_and_restart_recovers_state(kafka_bootstrap: str, stream: dict[s
     alerts = _alerts(kafka_bootstrap, t["alerts"])
     c = compare(uninterrupted, alerts)
     print("killed + restarted vs uninterrupted:", {k: v for k, v in c.items() if not isinstance(v, list)})
-    # Nothing lost: the numbers an uninterrupted worker alerts on are alerted here too (a re-emitted alert
-    # may repeat an alert_id; that is allowed).  Batch boundaries differ between any two runs, which moves
-    # when handset evidence reaches a number (docs/worker.md), so one borderline number may flip.
-    assert len(c["only_replay"]) <= max(1, c["replay_numbers"] // 10), c
+    # Nothing lost: the numbers both replay and an uninterrupted worker alert on are alerted here too (a
+    # re-emitted alert may repeat an alert_id; that is allowed).  Numbers only one of them alerts on are
+    # borderline ones whose decision moves with batch boundaries and feed timing (docs/worker.md).
+    core = set(first_typology(stream["replay"])) & set(first_typology(uninterrupted))
+    lost = core - set(first_typology(alerts))
+    print(f"core numbers {len(core)}, lost after kill + restart: {sorted(lost)}")
+    assert len(core) > 10
+    assert len(lost) <= 1, lost
     assert c["typology_equal"] >= 0.9 * c["common"], c
 
 
