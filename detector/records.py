@@ -34,6 +34,7 @@ REJECT_REASONS: tuple[str, ...] = (
     "time_out_of_range",  # far ahead of the stream (or wall clock), or before 2000
     "late",  # behind the stream's watermark by more than the tolerance
     "duplicate",  # a cdr_id already processed
+    "misrouted",  # on a partition that does not own its caller (a producer not keying by caller with murmur2)
     "other",
 )
 

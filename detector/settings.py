@@ -58,6 +58,9 @@ class Settings:
     dlq_topic: str = _opt("cdrs-dlq", "dead-letter topic for rejected records (original bytes + reason)")
     group_id: str = _opt("cdr-detector", "consumer group (and faust app id) shared by all workers")
     partitions: int = _opt(8, "partitions of the CDR topic and of the internal repartition topics")
+    replication_factor: int = _opt(-1, "replication factor of topics the worker creates (-1: the broker's default)")
+    session_timeout_s: float = _opt(10.0, "consumer-group session timeout: how fast a dead worker's partitions move")
+    heartbeat_s: float = _opt(1.0, "consumer-group heartbeat interval (well under the session timeout)")
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = _opt(
         "PLAINTEXT", "how clients talk to the broker")
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = _opt("PLAIN", "SASL mechanism")
@@ -83,6 +86,10 @@ class Settings:
             raise ValueError("partitions must be >= 1")
         if self.batch_size < 1:
             raise ValueError("batch_size must be >= 1")
+        if self.replication_factor == 0 or self.replication_factor < -1:
+            raise ValueError("replication_factor must be -1 (broker default) or >= 1")
+        if not 0 < self.heartbeat_s < self.session_timeout_s:
+            raise ValueError("heartbeat_s must be > 0 and below session_timeout_s")
         for name in ("metrics_port", "web_port"):
             port = getattr(self, name)
             if not 0 <= port <= 65_535:
