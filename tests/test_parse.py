@@ -42,7 +42,7 @@ GOOD_START = datetime(2024, 5, 1, 13, 15, 3, 250_000, tzinfo=timezone.utc).times
 REQUIRED = ("cdr_id", "caller", "callee", "start_time", "duration_s", "disposition")
 DROP = object()  # marks a key to delete in record()
 # Reasons only the stream-level admission gives (or nobody): the parser must never produce them.
-NOT_FROM_PARSER = {"late", "duplicate", "other"}
+NOT_FROM_PARSER = {"late", "duplicate", "misrouted", "other"}  # stream-level or worker-level reasons
 
 CDR_VALIDATOR = Draft202012Validator(load_schema("cdr"), format_checker=Draft202012Validator.FORMAT_CHECKER)
 RFC3339 = re.compile(load_schema("cdr")["$defs"]["rfc3339"]["pattern"])
