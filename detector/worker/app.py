@@ -41,10 +41,10 @@ from .processor import BatchProcessor, InRecord
 
 log = logging.getLogger("detector.worker")
 
-#: Group session timeout.  Short, so that a worker killed with SIGKILL is replaced within seconds
-#: (faust's default is 60 s); heartbeats every second keep a live worker well inside it.
-SESSION_TIMEOUT_S = 10.0
-HEARTBEAT_S = 1.0
+#: Group session timeout and heartbeat come from Settings (session_timeout_s, heartbeat_s; defaults 10 s and
+#: 1 s): short, so that a worker killed with SIGKILL is replaced within seconds (faust's default is 60 s).
+#: How often (wall time) consumer lag, state size and health-derived gauges are refreshed in the metrics.
+GAUGES_EVERY_S = 1.0
 #: How often (wall time) the per-process learners (online model, destination rarity) are snapshotted.
 LEARNER_SNAPSHOT_S = 3.0
 #: Most batches whose output may be in flight at once before the worker waits for deliveries.
@@ -167,6 +167,8 @@ class TableStore:
         self.codec = CODECS[name]
         self._produce = produce
         self._topic: str | None = None
+        self.bytes_written = 0  # serialized bytes of every value written (for the state-size estimate)
+        self.values_written = 0
 
     @property
     def topic(self) -> str:
@@ -186,7 +188,10 @@ class TableStore:
         k = key.encode()
         store.data[k] = value
         store._key_partition[k] = partition  # so faust drops it when the partition moves away
-        self._produce(self.topic, partition, k, self.codec.dumps(value))
+        blob = self.codec.dumps(value)
+        self.bytes_written += len(blob) + len(k)
+        self.values_written += 1
+        self._produce(self.topic, partition, k, blob)
 
     def delete(self, key: str, partition: int) -> None:
         store = self.table.data
@@ -200,6 +205,13 @@ class TableStore:
 
     def __len__(self) -> int:
         return len(self._data)
+
+    def approx_bytes(self) -> int:
+        """Serialized size of what the store holds: live keys x mean serialized size of the values written
+        (the codec computes the bytes anyway; no per-key bookkeeping)."""
+        if not self.values_written:
+            return 0
+        return int(len(self._data) * self.bytes_written / self.values_written)
 
 
 # -- delivery tracking ------------------------------------------------------------------------------------
@@ -253,6 +265,48 @@ def faust_credentials(s: Settings) -> Any:
     return None
 
 
+def _scrub(text: str, s: Settings) -> str:
+    """``text`` with the SASL password masked (belt and braces: client errors should not carry it)."""
+    secret = s.sasl_password.reveal()
+    return text.replace(secret, "***") if secret else text
+
+
+def connect_admin(s: Settings, timeout: float = 30.0) -> Any:
+    """An AdminClient that has fetched cluster metadata, or :class:`WorkerError` saying why not.
+
+    librdkafka retries a failed SASL handshake or a refused connection forever and ``list_topics`` only
+    reports "Broker transport failure" at its timeout; its error callback carries the real cause.  So the
+    metadata request is retried in 1 s slices and the first authentication error fails at once, with a
+    message naming the user and mechanism (never the password).
+    """
+    from confluent_kafka import KafkaError
+    from confluent_kafka.admin import AdminClient
+
+    errors: list[Any] = []
+    admin = AdminClient({**librdkafka_config(s), "log_level": 0, "error_cb": errors.append})
+    deadline = time.monotonic() + timeout
+    last = ""
+    for _ in range(int(timeout) + 2):
+        try:
+            admin.list_topics(timeout=min(1.0, max(0.1, deadline - time.monotonic())))
+            return admin
+        except Exception as exc:  # noqa: BLE001 - KafkaException; the cause is in the error callback
+            last = str(exc)
+        admin.poll(0)
+        for err in errors:
+            if err.code() == KafkaError._AUTHENTICATION:
+                who = f"user {s.sasl_username!r}, mechanism {s.sasl_mechanism}" if s.sasl_username else "TLS"
+                raise WorkerError(_scrub(
+                    f"authentication to Kafka at {s.bootstrap_servers} failed ({s.security_protocol}, {who}): "
+                    f"{err.str()}", s))
+        if errors:
+            last = errors[-1].str()
+        if time.monotonic() >= deadline:
+            break
+    raise WorkerError(_scrub(f"cannot reach Kafka at {s.bootstrap_servers} ({s.security_protocol}) within "
+                             f"{timeout:.0f}s: {last}", s))
+
+
 def topic_names(s: Settings) -> dict[str, str]:
     """Kind -> topic name.  Internal topics are prefixed with the group id (= the faust app id)."""
     return {"cdrs": s.cdr_topic, "inbound": f"{s.group_id}-inbound", "handset": f"{s.group_id}-handset",
@@ -271,7 +325,7 @@ def ensure_topics(s: Settings, timeout: float = 30.0) -> dict[str, int]:
     compacted.  An existing topic with another partition count is refused: the worker cannot be correct
     on it.  Returns topic -> partitions.
     """
-    from confluent_kafka.admin import AdminClient, NewTopic
+    from confluent_kafka.admin import NewTopic
 
     n = s.partitions
     wanted: dict[str, dict[str, str]] = {s.cdr_topic: {}, s.alert_topic: {}, s.dlq_topic: {}}
@@ -280,7 +334,7 @@ def ensure_topics(s: Settings, timeout: float = 30.0) -> dict[str, int]:
             wanted[name] = {"cleanup.policy": "delete", "retention.ms": str(7 * 86_400_000)}
     for table in TABLES:
         wanted[f"{s.group_id}-{table}-changelog"] = {"cleanup.policy": "compact"}
-    admin = AdminClient({**librdkafka_config(s), "log_level": 3})
+    admin = connect_admin(s, timeout)
     md = admin.list_topics(timeout=timeout)
     co_partitioned = set(wanted) - {s.alert_topic, s.dlq_topic}
     missing = []
@@ -292,7 +346,7 @@ def ensure_topics(s: Settings, timeout: float = 30.0) -> dict[str, int]:
                     f"topic {name} has {len(t.partitions)} partitions but partitions={n}: the CDR topic, the "
                     "internal topics and the changelogs must all have the same count (co-partitioning)")
             continue
-        missing.append(NewTopic(name, num_partitions=n, replication_factor=-1, config=config))
+        missing.append(NewTopic(name, num_partitions=n, replication_factor=s.replication_factor, config=config))
     if missing:
         futures = admin.create_topics(missing, request_timeout=timeout)
         for name, fut in futures.items():
@@ -358,6 +412,8 @@ class Runtime:
         self.last_snapshot = time.monotonic()
         self.stopping = False
         self.fatal: str | None = None
+        self.gauges_at = 0.0
+        self.event_skew_s: float | None = None
 
     # -- producing --------------------------------------------------------------------------------------
     def _produce_raw(self, topic: str, partition: int, key: bytes | None, value: bytes | None) -> None:
@@ -465,7 +521,11 @@ class Runtime:
         if res.processed:
             m.processed(res.processed)
             m.last_event_time(res.max_event_time)
-            m.event_lag(max(0.0, time.time() - res.max_event_time))
+            # Signed skew of the stream against this host's clock (negative: event times run ahead of it),
+            # kept for health; the lag metric cannot go below 0 (its histogram starts at 1 s), the
+            # last_event_timestamp gauge shows a stream running ahead.
+            self.event_skew_s = time.time() - res.max_event_time
+            m.event_lag(max(0.0, self.event_skew_s))
         if res.duplicates:
             m.duplicate(res.duplicates)
         if res.rejects:
@@ -474,12 +534,34 @@ class Runtime:
             m.alert(typology, severity)
         for latency in res.latencies:
             m.alert_latency(latency)
+        if res.scores:
+            m.scores(res.scores)
         self.batches += 1
         self.last_batch_at = time.monotonic()
         m.batch_seconds(time.perf_counter() - t0)
-        if not self.batches % 50:
-            numbers = self.stores["numbers"]
-            m.state(len(numbers), 0)
+        self.refresh_gauges()
+
+    def refresh_gauges(self, force: bool = False) -> None:
+        """Consumer lag per assigned partition and state size, at most every GAUGES_EVERY_S (wall time).
+
+        Called after every batch (empty batches included: the consumer hands one over every
+        ``batch_timeout_s`` even when nothing arrives) and by a timer, so the gauges move without anyone
+        requesting /health -- and also while the broker is unreachable (lag then keeps its last value).
+        """
+        now = time.monotonic()
+        if not force and now - self.gauges_at < GAUGES_EVERY_S:
+            return
+        self.gauges_at = now
+        m = self.metrics
+        for p in self._assigned_cdr_partitions():
+            lag = self.lag(p)
+            if lag is not None:
+                m.consumer_lag(p, lag)
+        m.state(len(self.stores["numbers"]), self.state_bytes())
+
+    def state_bytes(self) -> int:
+        """Estimated serialized size of the state this process holds (numbers, handsets, episodes)."""
+        return sum(store.approx_bytes() for store in self.stores.values())
 
     def ack_delivered(self) -> None:
         """Ack, in order, the batches whose output is delivered (faust commits acked offsets)."""
@@ -659,6 +741,8 @@ class Runtime:
             "keeping_up": keeping_up,
             "lag": total,
             "lag_by_partition": lags,
+            "event_time_skew_s": None if self.event_skew_s is None else round(self.event_skew_s, 1),
+            "state_bytes": self.state_bytes(),
             "held_for_ordering": self.processor.held,
             "pending_batches": len(self.pending),
             "learner_snapshots": self.learner_snapshots,
@@ -718,8 +802,9 @@ def build_app(settings: Settings, name: str, cfg: DetectorConfig | None = None,
         topic_partitions=n,
         topic_allow_declare=True,
         table_standby_replicas=0,
-        broker_session_timeout=SESSION_TIMEOUT_S,
-        broker_heartbeat_interval=HEARTBEAT_S,
+        **({"topic_replication_factor": settings.replication_factor} if settings.replication_factor > 0 else {}),
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=settings.heartbeat_s,
         broker_rebalance_timeout=60.0,
         broker_max_poll_records=settings.batch_size,
         broker_commit_interval=1.0,
@@ -765,6 +850,10 @@ def build_app(settings: Settings, name: str, cfg: DetectorConfig | None = None,
         # Deliveries complete in the background; ack them even when no batch comes (during a rebalance
         # faust waits for in-flight messages to be acked before it commits).
         runtime.ack_delivered()
+
+    @app.timer(GAUGES_EVERY_S)
+    async def _gauges() -> None:
+        runtime.refresh_gauges()
 
     @app.page("/health")
     async def health(web: Any, request: Any) -> Any:

@@ -171,6 +171,7 @@ class BatchResult:
     latencies: list[float] = field(default_factory=list)  # CDR arrival -> alert, wall seconds
     alert_labels: list[tuple[str, str]] = field(default_factory=list)  # (typology, severity) per alert
     rejects: list[str] = field(default_factory=list)  # reason per rejected record (duplicates excluded)
+    scores: list[float] = field(default_factory=list)  # the online model's evidence in [0, 1], per candidate
     consumed: int = 0
     processed: int = 0
     duplicates: int = 0
@@ -317,7 +318,10 @@ class BatchProcessor:
             else:
                 raise ValueError(f"unknown record kind {kind!r}")
 
+        scores = res.scores
+
         def decide(cand: Candidate, ts: float) -> None:
+            scores.append(cand.model_evidence)
             alert = st.policy.decide(episodes, cand)
             if alert is not None:
                 self._emit(alert, ts, now, res)
@@ -364,7 +368,7 @@ class BatchProcessor:
             p = rec.partition
             if part(cdr.caller) != p:
                 self._reject(Reject(
-                    "other",
+                    "misrouted",
                     f"misrouted: caller {cdr.caller} belongs to partition {part(cdr.caller)}, not {p} "
                     "(the topic must be keyed by caller with the murmur2 partitioner)", raw), rec, res)
                 continue

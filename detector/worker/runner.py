@@ -14,6 +14,31 @@ log = logging.getLogger("detector.worker")
 _FAUST_LEVELS = {"debug": "debug", "info": "info", "warn": "warn", "error": "error"}
 
 
+def check_state_dir(path: Path) -> Path:
+    """Create ``path`` if needed and prove it is writable (a probe file written, synced, removed).
+
+    faust keeps its app data under it (and RocksDB would keep the tables there); finding out at the first
+    write, deep in faust, gives a traceback and a half-started worker.  Raises WorkerError naming the
+    directory and the OS error.
+    """
+    import os
+
+    from .app import WorkerError
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".write-probe-{os.getpid()}"
+        with open(probe, "wb") as fh:
+            fh.write(b"ok")
+            fh.flush()
+            os.fsync(fh.fileno())
+        probe.unlink()
+    except OSError as exc:
+        raise WorkerError(f"state directory {str(path)!r} is not usable: {exc.strerror or exc} "
+                          "(set --state-dir / CDR_STATE_DIR to a writable directory)") from None
+    return path
+
+
 def run_worker(settings: Settings, name: str, report: Path | None = None) -> int:
     """Block until the worker is stopped (SIGTERM/SIGINT); return the exit code."""
     import faust
@@ -27,6 +52,7 @@ def run_worker(settings: Settings, name: str, report: Path | None = None) -> int
     logging.basicConfig(level=settings.log_level.upper().replace("WARN", "WARNING"),
                         format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s")
     log.info("worker %s starting with %s", name, settings.public())  # secrets print as '***'
+    check_state_dir(settings.state_dir)
     ensure_topics(settings)
     metrics = Metrics(CollectorRegistry(), model_version=cfg.model.version)
     server = None
