@@ -295,10 +295,15 @@ def connect_admin(s: Settings, timeout: float = 30.0) -> Any:
         admin.poll(0)
         for err in errors:
             if err.code() == KafkaError._AUTHENTICATION:
-                who = f"user {s.sasl_username!r}, mechanism {s.sasl_mechanism}" if s.sasl_username else "TLS"
+                who = (f"user {s.sasl_username!r}, mechanism {s.sasl_mechanism}"
+                       if s.security_protocol.startswith("SASL") else "TLS client certificate")
                 raise WorkerError(_scrub(
                     f"authentication to Kafka at {s.bootstrap_servers} failed ({s.security_protocol}, {who}): "
                     f"{err.str()}", s))
+            if err.code() == KafkaError._SSL:
+                raise WorkerError(_scrub(
+                    f"TLS handshake with Kafka at {s.bootstrap_servers} failed ({s.security_protocol}, CA file "
+                    f"{s.ssl_cafile or '(system default)'}): {err.str()}", s))
         if errors:
             last = errors[-1].str()
         if time.monotonic() >= deadline:
