@@ -1,0 +1,920 @@
+"""Benchmark of the stream worker through a real Kafka broker: throughput, CDR-to-alert latency, scaling.
+
+    python load/bench_kafka.py --out out/bench-kafka            # full run, ~10 min on 2 cores
+    python load/bench_kafka.py --out out/bench-kafka-q --quick  # ~3 min
+    python load/bench_kafka.py --out DIR --profile-only         # only the in-process hot-path profile
+
+One run: start a local broker (:class:`detector.localkafka.LocalKafka`, or ``--bootstrap`` for an external
+one), generate one stream with the project's generator, then, each phase on fresh topics and a fresh group:
+
+1. **Backlog drain**, 1 then 2 workers: pre-produce N CDRs (load/driver.py, as fast as possible), start the
+   workers (separate processes, free ports), sample their ``/health`` and ``/metrics`` every 0.5 s until they
+   processed N.  Sustained rate = CDRs processed between 10 % and 90 % of N / the time between (so start-up,
+   group join and the tail are left out).
+2. **Latency at offered rates**, 1 (and 2) workers: the driver feeds the topic at fixed rates, one step each
+   (5k, 20k CDR/s, then a bounded search for the highest rate where the consumer lag stays flat), the
+   backlog is drained between steps.  CDR-to-alert latency two ways:
+   *end to end* = Kafka CreateTime of the alert message (set by the worker's producer) - CreateTime of the
+   triggering CDR's message (set by the driver's producer), both on this machine's clock, read after the
+   phase from the alert topic and the CDR topic (``trigger_cdr_id``); and the worker's own
+   ``cdr_to_alert_latency_seconds`` histogram (quantiles interpolated from buckets), which starts when the
+   worker *read* the CDR, so it leaves out time spent queued on the broker.
+3. The naive per-call river pipeline (``load/bench_replay.run_naive``) on a prefix of the same stream, so the
+   throughput figures have a ratio beside them (its rate is per CPU-second on one core, in this process).
+4. A pyinstrument profile of the worker's batch step (:class:`detector.worker.processor.BatchProcessor`
+   with dict stores, in-process, batches of ``--batch-size``), to say what limits the rate.
+
+Worker RSS and CPU seconds come from /proc (psutil if installed); tracked numbers from ``/metrics``.
+Output in ``--out``: ``result.json``, ``results.md``, ``throughput.png``, ``latency_phases.png``,
+``latency_vs_rate.png``, ``profile.txt``, worker logs.  Every wait is bounded in time and count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from itertools import islice
+from pathlib import Path
+from typing import Any, Iterator
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_replay import _machine, run_naive  # noqa: E402
+from driver import Schedule, drive, file_lines  # noqa: E402
+
+from detector.produce import ensure_topic  # noqa: E402
+
+SAMPLE_S = 0.5
+_CDR_ID = re.compile(rb'"cdr_id"\s*:\s*"([^"]+)"')
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+# -- process probes ---------------------------------------------------------------------------------------
+
+def rss_bytes(pid: int) -> int | None:
+    try:
+        import psutil  # type: ignore[import-not-found]
+
+        return int(psutil.Process(pid).memory_info().rss)
+    except ImportError:
+        pass
+    except Exception:  # noqa: BLE001
+        return None
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """utime + stime of ``pid`` (its threads included), from /proc/PID/stat."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def parse_metrics(text: str) -> dict[str, Any]:
+    """The few series this benchmark reads from a worker's /metrics."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    out: dict[str, Any] = {"latency_buckets": {}}
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            n = s.name
+            if n == "cdr_detector_records_processed_total":
+                out["processed"] = s.value
+            elif n == "cdr_detector_records_consumed_total":
+                out["consumed"] = s.value
+            elif n == "cdr_detector_cdr_to_alert_latency_seconds_bucket":
+                out["latency_buckets"][float(s.labels["le"])] = s.value
+            elif n == "cdr_detector_tracked_numbers":
+                out["tracked_numbers"] = s.value
+            elif n == "cdr_detector_state_bytes":
+                out["state_bytes"] = s.value
+            elif n == "cdr_detector_alerts_total":
+                out["alerts"] = out.get("alerts", 0.0) + s.value
+    return out
+
+
+def hist_quantile(q: float, buckets: dict[float, float]) -> float | None:
+    """PromQL histogram_quantile over cumulative buckets {le: count}."""
+    if not buckets:
+        return None
+    les = sorted(buckets)
+    total = buckets[les[-1]]
+    if total <= 0:
+        return None
+    rank = q * total
+    prev_le, prev_c = 0.0, 0.0
+    for le in les:
+        c = buckets[le]
+        if c >= rank:
+            if math.isinf(le):
+                return prev_le  # above the highest finite bucket: its bound is all one can say
+            return prev_le + (le - prev_le) * ((rank - prev_c) / (c - prev_c) if c > prev_c else 0.0)
+        prev_le, prev_c = le, c
+    return prev_le
+
+
+def bucket_delta(a: dict[float, float], b: dict[float, float]) -> dict[float, float]:
+    return {le: b.get(le, 0.0) - a.get(le, 0.0) for le in b}
+
+
+def sum_buckets(items: list[dict[float, float]]) -> dict[float, float]:
+    out: dict[float, float] = {}
+    for d in items:
+        for le, c in d.items():
+            out[le] = out.get(le, 0.0) + c
+    return out
+
+
+def quantile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    v = sorted(values)
+    k = min(len(v) - 1, max(0, int(math.ceil(q * len(v))) - 1))
+    return v[k]
+
+
+# -- workers ------------------------------------------------------------------------------------------------
+
+class Worker:
+    """``python -m detector worker`` in a subprocess with its own health and metrics ports."""
+
+    def __init__(self, bootstrap: str, out: Path, name: str, *, topic: str, group: str, alerts: str, dlq: str,
+                 partitions: int, batch_size: int, batch_timeout_s: float) -> None:
+        self.name = name
+        self.web_port = free_port()
+        self.metrics_port = free_port()
+        self.log_path = out / f"{name}.log"
+        self.report = out / f"{name}.report.json"
+        self.args = [
+            sys.executable, "-m", "detector", "worker", "--name", name, "--bootstrap-servers", bootstrap,
+            "--cdr-topic", topic, "--alert-topic", alerts, "--dlq-topic", dlq, "--group-id", group,
+            "--partitions", str(partitions), "--batch-size", str(batch_size),
+            "--batch-timeout-s", str(batch_timeout_s), "--web-port", str(self.web_port),
+            "--metrics-port", str(self.metrics_port), "--state-dir", str(out / f"{name}-state"),
+            "--log-level", "warn", "--report", str(self.report),
+        ]
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "Worker":
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.args, stdout=self._log, stderr=subprocess.STDOUT,
+                                     env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def _get(self, url: str) -> bytes | None:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                return r.read()
+        except urllib.error.HTTPError as exc:
+            return exc.read()
+        except Exception:  # noqa: BLE001 - not up yet
+            return None
+
+    def health(self) -> dict[str, Any] | None:
+        body = self._get(f"http://127.0.0.1:{self.web_port}/health")
+        try:
+            return json.loads(body) if body else None
+        except ValueError:
+            return None
+
+    def metrics(self) -> dict[str, Any] | None:
+        body = self._get(f"http://127.0.0.1:{self.metrics_port}/metrics")
+        return parse_metrics(body.decode()) if body else None
+
+    def stop(self, timeout: float = 30.0) -> int | None:
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self._log.close()
+        return self.proc.returncode
+
+
+class Sampler(threading.Thread):
+    """Every SAMPLE_S: per worker lag/processed (/health), metrics, RSS, CPU; bounded by ``max_s``."""
+
+    def __init__(self, workers: list[Worker], max_s: float, broker_pid: int | None = None) -> None:
+        super().__init__(daemon=True)
+        self.workers = workers
+        self.max_s = max_s
+        self.broker_pid = broker_pid
+        self.samples: list[dict[str, Any]] = []
+        self.stop_evt = threading.Event()
+        self.t0 = time.time()
+        self.lock = threading.Lock()
+
+    def sample(self) -> dict[str, Any]:
+        now = time.time()
+        row: dict[str, Any] = {"t": round(now - self.t0, 3), "epoch": now, "workers": []}
+        for w in self.workers:
+            h = w.health() or {}
+            m = w.metrics() or {}
+            row["workers"].append({
+                "processed": m.get("processed", (h.get("counts") or {}).get("processed", 0)),
+                "lag": h.get("lag"),
+                "assigned": h.get("assigned_partitions"),
+                "held": h.get("held_for_ordering"),
+                "tracked_numbers": m.get("tracked_numbers"),
+                "state_bytes": m.get("state_bytes"),
+                "latency_buckets": m.get("latency_buckets", {}),
+                "alerts": m.get("alerts", 0.0),
+                "rss": rss_bytes(w.pid),
+                "cpu_s": cpu_seconds(w.pid),
+            })
+        if self.broker_pid:
+            row["broker_cpu_s"] = cpu_seconds(self.broker_pid)
+            row["broker_rss"] = rss_bytes(self.broker_pid)
+        row["processed"] = sum(x["processed"] or 0 for x in row["workers"])
+        lags = [x["lag"] for x in row["workers"] if x["lag"] is not None]
+        row["lag"] = sum(lags) if lags else None
+        return row
+
+    def run(self) -> None:
+        deadline = time.monotonic() + self.max_s
+        for _ in range(int(self.max_s / SAMPLE_S) + 2):
+            if self.stop_evt.is_set() or time.monotonic() > deadline:
+                break
+            t = time.monotonic()
+            row = self.sample()
+            with self.lock:
+                self.samples.append(row)
+            self.stop_evt.wait(max(0.0, SAMPLE_S - (time.monotonic() - t)))
+
+    def last(self) -> dict[str, Any] | None:
+        with self.lock:
+            return self.samples[-1] if self.samples else None
+
+    def finish(self) -> list[dict[str, Any]]:
+        self.stop_evt.set()
+        self.join(timeout=10)
+        return self.samples
+
+
+def wait_until(pred: Any, timeout: float, interval: float = 0.25) -> bool:
+    deadline = time.monotonic() + timeout
+    for _ in range(int(timeout / interval) + 2):
+        if pred():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(interval)
+    return False
+
+
+def start_workers(n: int, bootstrap: str, out: Path, tag: str, partitions: int, batch_size: int,
+                  batch_timeout_s: float, topic: str) -> tuple[list[Worker], dict[str, str]]:
+    names = {"topic": topic, "group": unique(f"bench-{tag}"), "alerts": unique(f"alerts-{tag}"),
+             "dlq": unique(f"dlq-{tag}")}
+    ws = [Worker(bootstrap, out, f"{tag}-w{i + 1}", topic=topic, group=names["group"], alerts=names["alerts"],
+                 dlq=names["dlq"], partitions=partitions, batch_size=batch_size, batch_timeout_s=batch_timeout_s)
+          for i in range(n)]
+    for w in ws:
+        w.start()
+    return ws, names
+
+
+def stop_workers(ws: list[Worker]) -> list[dict[str, Any]]:
+    reports = []
+    for w in ws:
+        w.stop()
+        try:
+            reports.append(json.loads(w.report.read_text()))
+        except (OSError, ValueError):
+            reports.append({})
+    return reports
+
+
+def _check_alive(ws: list[Worker]) -> None:
+    for w in ws:
+        if not w.alive():
+            tail = "\n".join(w.log_path.read_text(errors="replace").splitlines()[-30:])
+            raise RuntimeError(f"worker {w.name} exited ({w.proc.returncode if w.proc else '?'}):\n{tail}")
+
+
+def _time_at(samples: list[dict[str, Any]], target: float) -> float | None:
+    """Interpolated time (s) at which the summed processed count reached ``target``."""
+    prev = None
+    for s in samples:
+        if s["processed"] >= target:
+            if prev is None or s["processed"] == prev["processed"]:
+                return s["t"]
+            f = (target - prev["processed"]) / (s["processed"] - prev["processed"])
+            return prev["t"] + f * (s["t"] - prev["t"])
+        prev = s
+    return None
+
+
+def _cpu_share(samples: list[dict[str, Any]], t_a: float, t_b: float, i: int | None) -> float | None:
+    """Average cores used between t_a and t_b by worker i (None: the broker)."""
+    a = min(samples, key=lambda s: abs(s["t"] - t_a))
+    b = min(samples, key=lambda s: abs(s["t"] - t_b))
+    if b["t"] <= a["t"]:
+        return None
+    if i is None:
+        ca, cb = a.get("broker_cpu_s"), b.get("broker_cpu_s")
+    else:
+        ca, cb = a["workers"][i]["cpu_s"], b["workers"][i]["cpu_s"]
+    if ca is None or cb is None:
+        return None
+    return round((cb - ca) / (b["t"] - a["t"]), 3)
+
+
+def _slim(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Samples without the bucket maps (kept small in result.json)."""
+    out = []
+    for s in samples:
+        out.append({**{k: v for k, v in s.items() if k != "workers"},
+                    "workers": [{k: v for k, v in w.items() if k != "latency_buckets"} for w in s["workers"]]})
+    return out
+
+
+# -- phase 1: backlog drain -------------------------------------------------------------------------------
+
+def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out: Path, a: argparse.Namespace,
+                broker_pid: int | None) -> dict[str, Any]:
+    tag = f"drain{n_workers}"
+    topic = unique(f"cdrs-{tag}")
+    cfg = {"bootstrap.servers": bootstrap}
+    ensure_topic(cfg, topic, a.partitions)
+    log(f"{tag}: pre-producing {records:,} CDRs to {topic}")
+    prod = drive(file_lines(str(stream)), cfg, topic, Schedule(), count=records, duration_s=300)
+    if prod.errors or prod.sent < records:
+        raise RuntimeError(f"pre-produce failed: {prod.line()}")
+    log(f"{tag}: {prod.line()}")
+    ws, names = start_workers(n_workers, bootstrap, out, tag, a.partitions, a.batch_size, a.batch_timeout_s, topic)
+    sampler = Sampler(ws, max_s=a.drain_timeout + 60, broker_pid=broker_pid)
+    t_start = time.time()
+    sampler.start()
+    try:
+        def done() -> bool:
+            _check_alive(ws)
+            s = sampler.last()
+            return s is not None and s["processed"] >= records
+
+        finished = wait_until(done, a.drain_timeout + 30, interval=0.5)
+        time.sleep(1.0)
+    finally:
+        samples = sampler.finish()
+        reports = stop_workers(ws)
+    t10 = _time_at(samples, 0.1 * records)
+    t90 = _time_at(samples, 0.9 * records)
+    t_first = next((s["t"] for s in samples if s["processed"] > 0), None)
+    t_all = _time_at(samples, records)
+    rate = 0.8 * records / (t90 - t10) if t10 is not None and t90 is not None and t90 > t10 else None
+    last = samples[-1] if samples else {"workers": []}
+    per_worker = []
+    for i, w in enumerate(ws):
+        lw = last["workers"][i] if i < len(last["workers"]) else {}
+        per_worker.append({
+            "name": w.name, "processed": lw.get("processed"), "rss_bytes": lw.get("rss"),
+            "tracked_numbers": lw.get("tracked_numbers"), "state_bytes_metric": lw.get("state_bytes"),
+            "cpu_cores_10_90": _cpu_share(samples, t10, t90, i) if t10 and t90 else None,
+            "final_counts": (reports[i] or {}).get("counts"),
+        })
+    res = {
+        "workers": n_workers, "records": records, "names": names, "produce": prod.to_dict() | {"samples": None},
+        "finished": finished, "t_first_processed_s": t_first, "t_all_processed_s": t_all,
+        "t10_s": t10, "t90_s": t90, "rate_10_90": rate,
+        "rate_per_worker": rate / n_workers if rate else None,
+        "rate_first_to_all": records / (t_all - t_first) if t_all and t_first is not None and t_all > t_first else None,
+        "broker_cpu_cores_10_90": _cpu_share(samples, t10, t90, None) if t10 and t90 else None,
+        "broker_rss_bytes": last.get("broker_rss"),
+        "per_worker": per_worker, "started_at": t_start, "samples": _slim(samples),
+    }
+    r = f"{rate:,.0f}" if rate else "n/a"
+    log(f"{tag}: {r} CDR/s (10-90%), all processed at {t_all} s; CPU "
+        + ", ".join(f"{p['name']} {p['cpu_cores_10_90']}" for p in per_worker)
+        + f", broker {res['broker_cpu_cores_10_90']}")
+    return res
+
+
+# -- phase 2: latency at offered rates ---------------------------------------------------------------------
+
+def lag_is_flat(samples: list[dict[str, Any]], rate: float) -> tuple[bool, float, float]:
+    """Flat: the lag's growth over the step's last two thirds is under 3 % of the offered rate and the
+    final lag is under 2 s of traffic.  Returns (flat, slope msgs/s, last lag)."""
+    pts = [(s["t"], s["lag"]) for s in samples if s.get("lag") is not None]
+    if len(pts) < 4:
+        return False, float("nan"), float("nan")
+    pts = pts[len(pts) // 3:]
+    n = len(pts)
+    mt = sum(t for t, _ in pts) / n
+    ml = sum(v for _, v in pts) / n
+    var = sum((t - mt) ** 2 for t, _ in pts)
+    slope = sum((t - mt) * (v - ml) for t, v in pts) / var if var > 0 else 0.0
+    last = float(pts[-1][1])
+    return (slope < 0.03 * rate and last < 2.0 * rate), slope, last
+
+
+def phase_latency(n_workers: int, stream: Path, bootstrap: str, out: Path, a: argparse.Namespace,
+                  broker_pid: int | None) -> dict[str, Any]:
+    tag = f"lat{n_workers}"
+    topic = unique(f"cdrs-{tag}")
+    cfg = {"bootstrap.servers": bootstrap}
+    ensure_topic(cfg, topic, a.partitions)
+    ws, names = start_workers(n_workers, bootstrap, out, tag, a.partitions, a.batch_size, a.batch_timeout_s, topic)
+    sampler = Sampler(ws, max_s=a.phase_budget + 120, broker_pid=broker_pid)
+    sampler.start()
+    lines = file_lines(str(stream))  # one iterator through the phase: each step continues the stream
+    steps: list[dict[str, Any]] = []
+    phase_deadline = time.monotonic() + a.phase_budget
+    try:
+        ok = wait_until(lambda: (_check_alive(ws) or True) and all(
+            (h := w.health()) is not None and h.get("assigned_partitions", 0) > 0 for w in ws)
+            and sum((w.health() or {}).get("assigned_partitions", 0) for w in ws) == a.partitions, 90, 0.5)
+        if not ok:
+            raise RuntimeError(f"{tag}: workers did not get their partitions within 90 s")
+        log(f"{tag}: {n_workers} worker(s) assigned; stepping rates")
+
+        def run_step(rate: float) -> dict[str, Any]:
+            before = sampler.sample()
+            t_a = time.time()
+            s = drive(lines, cfg, topic, Schedule.fixed(rate), duration_s=a.step_s)
+            t_b = time.time()
+            during = [x for x in list(sampler.samples) if t_a <= x["epoch"] <= t_b]
+            flat, slope, last_lag = lag_is_flat(during, rate)
+            drained = wait_until(lambda: (_check_alive(ws) or True) and (l := sampler.last()) is not None
+                                 and l["epoch"] > time.time() - 1.5 and l["lag"] == 0, a.drain_between, 0.5)
+            time.sleep(1.5)  # the internal hops of the last records, and their alerts
+            after = sampler.sample()
+            hb = bucket_delta(sum_buckets([w["latency_buckets"] for w in before["workers"]]),
+                              sum_buckets([w["latency_buckets"] for w in after["workers"]]))
+            proc = after["processed"] - before["processed"]
+            step = {
+                "offered_rate": rate, "achieved_rate": s.achieved_rate, "sent": s.sent, "driver_late_max_s": s.late_max_s,
+                "t_start": t_a, "t_end": t_b, "lag_flat": flat, "lag_slope_per_s": round(slope, 1),
+                "lag_at_end": last_lag, "drained_after": drained, "processed_in_step_and_drain": proc,
+                "worker_hist_p50_s": hist_quantile(0.5, hb), "worker_hist_p99_s": hist_quantile(0.99, hb),
+                "worker_hist_count": hb.get(float("inf"), 0.0),
+                "cpu_cores": [_cpu_share(during, during[0]["t"], during[-1]["t"], i) if len(during) > 2 else None
+                              for i in range(len(ws))],
+                "broker_cpu_cores": _cpu_share(during, during[0]["t"], during[-1]["t"], None) if len(during) > 2 else None,
+            }
+            log(f"{tag}: step {rate:,.0f}/s: achieved {s.achieved_rate:,.0f}/s, lag {'flat' if flat else 'GROWING'} "
+                f"(slope {slope:,.0f}/s, end {last_lag:,.0f}), worker hist p99 {step['worker_hist_p99_s']}, "
+                f"cpu {step['cpu_cores']}, drained {drained}")
+            steps.append(step)
+            return step
+
+        tested: dict[float, bool] = {}
+        for rate in a.rates:
+            if time.monotonic() > phase_deadline:
+                break
+            tested[rate] = run_step(rate)["lag_flat"]
+        for _ in range(a.search_steps):  # bounded search for the highest flat rate
+            if time.monotonic() > phase_deadline:
+                break
+            lo = max((r for r, f in tested.items() if f), default=0.0)
+            hi = min((r for r, f in tested.items() if not f and r > lo), default=None)
+            if hi is None:
+                nxt = lo * 1.5
+            else:
+                nxt = round((lo + hi) / 2 / 500) * 500
+                if hi - lo <= 1000 or nxt in tested or nxt <= 0:
+                    break
+            tested[nxt] = run_step(nxt)["lag_flat"]
+    finally:
+        samples = sampler.finish()
+        reports = stop_workers(ws)
+    flat_rates = [r for r, f in tested.items() if f] if steps else []
+    e2e = end_to_end_latency(bootstrap, topic, names["alerts"], steps)
+    for st, lat in zip(steps, e2e["per_step"]):
+        st.update(lat)
+    last = samples[-1] if samples else {"workers": []}
+    return {
+        "workers": n_workers, "names": names, "steps": steps,
+        "highest_flat_rate": max(flat_rates) if flat_rates else None,
+        "alerts_total": e2e["alerts"], "alerts_matched": e2e["matched"],
+        "per_worker": [{"name": w.name, "rss_bytes": (last["workers"][i] if i < len(last["workers"]) else {}).get("rss"),
+                        "tracked_numbers": (last["workers"][i] if i < len(last["workers"]) else {}).get("tracked_numbers"),
+                        "final_counts": (reports[i] or {}).get("counts")} for i, w in enumerate(ws)],
+        "samples": _slim(samples),
+    }
+
+
+def end_to_end_latency(bootstrap: str, cdr_topic: str, alert_topic: str, steps: list[dict[str, Any]],
+                       timeout: float = 120.0) -> dict[str, Any]:
+    """Alert CreateTime - triggering CDR CreateTime, per step (by the CDR's produce time)."""
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+    def read(topic: str) -> Iterator[Any]:
+        c = Consumer({"bootstrap.servers": bootstrap, "group.id": unique("bench-read"), "enable.auto.commit": False,
+                      "log_level": 3})
+        try:
+            md = c.list_topics(topic, timeout=10)
+            ends = {}
+            for p in md.topics[topic].partitions:
+                lo, hi = c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+                if hi > lo:
+                    ends[p] = hi
+            if not ends:
+                return
+            c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in ends])
+            done: set[int] = set()
+            deadline = time.monotonic() + timeout
+            while len(done) < len(ends) and time.monotonic() < deadline:
+                for m in c.consume(5000, timeout=0.5):
+                    if m.error():
+                        continue
+                    yield m
+                    if m.offset() + 1 >= ends[m.partition()]:
+                        done.add(m.partition())
+        finally:
+            c.close()
+
+    alerts: list[tuple[str, float]] = []
+    for m in read(alert_topic):
+        try:
+            body = json.loads(m.value())
+        except ValueError:
+            continue
+        alerts.append((body.get("trigger_cdr_id"), m.timestamp()[1] / 1000.0))
+    want = {cid for cid, _ in alerts if cid}
+    produced: dict[str, float] = {}
+    if want:
+        for m in read(cdr_topic):
+            v = m.value()
+            mm = _CDR_ID.search(v) if v else None
+            if mm:
+                cid = mm.group(1).decode()
+                if cid in want and cid not in produced:
+                    produced[cid] = m.timestamp()[1] / 1000.0
+    per_step = []
+    for st in steps:
+        lat = [t_alert - produced[cid] for cid, t_alert in alerts
+               if cid in produced and st["t_start"] <= produced[cid] <= st["t_end"] + 0.5]
+        per_step.append({"e2e_alerts": len(lat), "e2e_p50_s": quantile(lat, 0.5), "e2e_p99_s": quantile(lat, 0.99),
+                         "e2e_max_s": max(lat) if lat else None})
+    return {"alerts": len(alerts), "matched": sum(1 for cid, _ in alerts if cid in produced), "per_step": per_step}
+
+
+# -- profile of the hot path -------------------------------------------------------------------------------
+
+def profile_hot_path(stream: Path, records: int, batch_size: int, partitions: int, out: Path) -> dict[str, Any]:
+    """BatchProcessor in-process (dict stores, the worker's packing of internal events), under pyinstrument.
+    Internal events are fed back as the next batch's inbound/handset/evidence records, as the topics would."""
+    from detector.worker.processor import BatchProcessor, DictStore, InRecord
+
+    stores = {"numbers": DictStore(), "handsets": DictStore(), "episodes": DictStore()}
+    bp = BatchProcessor(partitions, stores, max_hold_s=0.0)
+    part = bp.part
+    lines = [ln.rstrip(b"\n") for ln in islice(file_lines(str(stream)), records)]
+    from detector.produce import caller_key
+
+    recs = []
+    for i, ln in enumerate(lines):
+        k = caller_key(ln)
+        recs.append(InRecord("cdrs", part(k.decode()) if k else 0, i, ln, k))
+
+    def run() -> tuple[int, int]:
+        pending: list[InRecord] = []
+        alerts = 0
+        for off in range(0, len(recs), batch_size):
+            batch = pending + recs[off: off + batch_size]
+            res = bp.process(batch, assigned=range(partitions), flush=True)
+            alerts += len(res.alerts)
+            pending = [InRecord(kind, p, 0, v) for kind, p, v in res.internal]
+        res = bp.process(pending, assigned=range(partitions), flush=True)
+        return alerts, len(recs)
+
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        Profiler = None  # type: ignore[assignment,misc]
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    if Profiler is not None:
+        prof = Profiler(interval=0.001)
+        prof.start()
+        alerts, n = run()
+        prof.stop()
+        (out / "profile.txt").write_text(prof.output_text(unicode=False, color=False, show_all=False))
+        try:
+            (out / "profile.html").write_text(prof.output_html())
+        except Exception:  # noqa: BLE001
+            pass
+    else:
+        alerts, n = run()
+    wall = time.perf_counter() - t0
+    cpu = time.process_time() - c0
+    return {"records": n, "batch_size": batch_size, "wall_s": wall, "cpu_s": cpu, "rate_cpu": n / cpu,
+            "alerts": alerts, "profiled": Profiler is not None,
+            "note": "pyinstrument adds overhead; see rate_unprofiled for the plain figure"}
+
+
+def unprofiled_rate(stream: Path, records: int, batch_size: int, partitions: int) -> float:
+    from detector.produce import caller_key
+    from detector.worker.processor import BatchProcessor, DictStore, InRecord
+
+    stores = {"numbers": DictStore(), "handsets": DictStore(), "episodes": DictStore()}
+    bp = BatchProcessor(partitions, stores, max_hold_s=0.0)
+    part = bp.part
+    recs = []
+    for i, ln in enumerate(islice(file_lines(str(stream)), records)):
+        ln = ln.rstrip(b"\n")
+        k = caller_key(ln)
+        recs.append(InRecord("cdrs", part(k.decode()) if k else 0, i, ln, k))
+    c0 = time.process_time()
+    pending: list[InRecord] = []
+    for off in range(0, len(recs), batch_size):
+        res = bp.process(pending + recs[off: off + batch_size], assigned=range(partitions), flush=True)
+        pending = [InRecord(kind, p, 0, v) for kind, p, v in res.internal]
+    bp.process(pending, assigned=range(partitions), flush=True)
+    return len(recs) / (time.process_time() - c0)
+
+
+# -- output --------------------------------------------------------------------------------------------------
+
+def _rate_series(samples: list[dict[str, Any]], window: float = 1.0) -> tuple[list[float], list[float]]:
+    ts, rs = [], []
+    j = 0
+    for i, s in enumerate(samples):
+        while j < i and s["t"] - samples[j]["t"] > window:
+            j += 1
+        if j < i and s["t"] > samples[j]["t"]:
+            ts.append(s["t"])
+            rs.append((s["processed"] - samples[j]["processed"]) / (s["t"] - samples[j]["t"]))
+    return ts, rs
+
+
+def plots(result: dict[str, Any], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    naive = result["naive"]["rate"]
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 7), sharex=True)
+    for ph in result["drain"]:
+        t0 = ph["t_first_processed_s"] or 0.0
+        ts, rs = _rate_series(ph["samples"])
+        ax1.plot([t - t0 for t in ts], rs, label=f"{ph['workers']} worker(s): {ph['rate_10_90'] or 0:,.0f}/s (10-90%)")
+        lt = [(s["t"] - t0, s["lag"]) for s in ph["samples"] if s["lag"] is not None]
+        ax2.plot([x for x, _ in lt], [y for _, y in lt], label=f"{ph['workers']} worker(s)")
+    ax1.axhline(naive, color="grey", ls="--", label=f"naive river per-call (1 core, CPU): {naive:,.0f}/s")
+    ax1.axhline(50_000, color="red", ls=":", label="issue bar: 50,000/s per worker")
+    ax1.set_ylabel("CDR/s processed (1 s window)")
+    ax1.set_title(f"Backlog drain of {result['config']['drain_records']:,} CDRs ({result['config']['partitions']} partitions)")
+    ax1.legend(fontsize=8)
+    ax1.grid(alpha=0.3)
+    ax2.set_ylabel("consumer lag (messages)")
+    ax2.set_xlabel("seconds since first CDR processed")
+    ax2.legend(fontsize=8)
+    ax2.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out / "throughput.png", dpi=110)
+    plt.close(fig)
+
+    if result["latency"]:
+        fig, axes = plt.subplots(len(result["latency"]), 1, figsize=(9, 3.6 * len(result["latency"])), squeeze=False)
+        for ax, ph in zip(axes[:, 0], result["latency"]):
+            s0 = ph["samples"][0]["epoch"] if ph["samples"] else 0
+            ts, rs = _rate_series(ph["samples"])
+            ax.plot(ts, rs, label="processed CDR/s", color="tab:blue")
+            for st in ph["steps"]:
+                ax.hlines(st["offered_rate"], st["t_start"] - s0, st["t_end"] - s0, color="black", lw=2)
+                ax.axvspan(st["t_start"] - s0, st["t_end"] - s0, color="green" if st["lag_flat"] else "red", alpha=0.08)
+            ax.set_ylabel("CDR/s (black: offered)")
+            ax2 = ax.twinx()
+            lt = [(s["t"], s["lag"]) for s in ph["samples"] if s["lag"] is not None]
+            ax2.plot([x for x, _ in lt], [y for _, y in lt], color="tab:orange", label="lag")
+            ax2.set_ylabel("consumer lag (messages)", color="tab:orange")
+            ax.set_title(f"{ph['workers']} worker(s): offered-rate steps (green: lag flat, red: growing)")
+            ax.set_xlabel("seconds")
+            ax.grid(alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(out / "latency_phases.png", dpi=110)
+        plt.close(fig)
+
+        fig, ax = plt.subplots(figsize=(8, 5))
+        for ph, c in zip(result["latency"], ("tab:blue", "tab:green", "tab:purple")):
+            st = sorted(ph["steps"], key=lambda x: x["offered_rate"])
+            xs = [x["offered_rate"] for x in st]
+            for key, ls, lab in (("e2e_p50_s", "-", "e2e p50"), ("e2e_p99_s", "-", "e2e p99"),
+                                 ("worker_hist_p99_s", ":", "worker histogram p99")):
+                pts = [(x, s[key]) for x, s in zip(xs, st) if s.get(key) is not None]
+                if pts:
+                    ax.plot([p[0] for p in pts], [p[1] for p in pts], ls=ls, marker="o" if "p99" in key else "s",
+                            color=c, alpha=0.5 if "p50" in key else 1.0, label=f"{ph['workers']} worker(s) {lab}")
+        ax.axhline(1.0, color="red", ls=":", label="issue bar: p99 < 1 s at 20,000/s")
+        ax.set_yscale("log")
+        ax.set_xlabel("offered CDR/s")
+        ax.set_ylabel("CDR-to-alert latency, s (log)")
+        ax.set_title("CDR-to-alert latency against offered rate")
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3, which="both")
+        fig.tight_layout()
+        fig.savefig(out / "latency_vs_rate.png", dpi=110)
+        plt.close(fig)
+
+
+def _f(x: Any, fmt: str = "{:,.0f}") -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt.format(x)
+
+
+def markdown(result: dict[str, Any]) -> str:
+    naive = result["naive"]["rate"]
+    m = result["machine"]
+    la = result.get("loadavg_start")
+    lines = [f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}; broker {result['broker']}; "
+             f"load average at start {_f(la[0] if la else None, '{:.2f}')} (other work on the machine).",
+             f"Stream: {result['stream']}. Partitions {result['config']['partitions']}, batch_size "
+             f"{result['config']['batch_size']}, batch_timeout_s {result['config']['batch_timeout_s']}.", "",
+             "| figure | value | vs naive per-call river (1 core, CPU-s) |", "|---|---:|---:|"]
+    d1 = {p["workers"]: p for p in result["drain"]}
+    for n, p in sorted(d1.items()):
+        rate = p["rate_10_90"]
+        cpu = ", ".join(_f(w["cpu_cores_10_90"], "{:.2f}") for w in p["per_worker"])
+        lines.append(f"| backlog drain, {n} worker(s): CDR/s (10-90 %) [worker cores: {cpu}; broker "
+                     f"{_f(p['broker_cpu_cores_10_90'], '{:.2f}')}] | {_f(rate)} | {_f(rate / naive if rate else None, '{:.2f}x')} |")
+        if n > 1 and rate:
+            lines.append(f"| per worker, {n} workers | {_f(rate / n)} | {_f(rate / n / naive, '{:.2f}x')} |")
+    if 1 in d1 and 2 in d1 and d1[1]["rate_10_90"] and d1[2]["rate_10_90"]:
+        lines.append(f"| scaling 2 workers / 1 worker | {d1[2]['rate_10_90'] / d1[1]['rate_10_90']:.2f}x | |")
+    lines.append(f"| naive per-call river pipeline (in process, no Kafka) | {_f(naive)} | 1.00x |")
+    lines.append(f"| in-process batch step (BatchProcessor, dict stores, no Kafka; CPU-s) | "
+                 f"{_f(result['profile'].get('rate_unprofiled'))} | "
+                 f"{_f((result['profile'].get('rate_unprofiled') or 0) / naive, '{:.2f}x')} |")
+    for ph in result["latency"]:
+        lines.append(f"| highest offered rate with flat lag, {ph['workers']} worker(s) | {_f(ph['highest_flat_rate'])} | "
+                     f"{_f((ph['highest_flat_rate'] or 0) / naive, '{:.2f}x')} |")
+    for p in result["drain"]:
+        for w in p["per_worker"]:
+            tn = w["tracked_numbers"]
+            lines.append(f"| {w['name']}: RSS after drain / tracked numbers | {_f(w['rss_bytes'] / 2**20 if w['rss_bytes'] else None, '{:,.0f} MiB')}"
+                         f" / {_f(tn)} | |")
+    lines += ["", "| workers | offered CDR/s | achieved | lag | e2e p50 s | e2e p99 s | e2e alerts | worker-hist p50 s | worker-hist p99 s | worker cores | broker cores |",
+              "|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---:|"]
+    for ph in result["latency"]:
+        for st in sorted(ph["steps"], key=lambda x: x["offered_rate"]):
+            lines.append(
+                f"| {ph['workers']} | {_f(st['offered_rate'])} | {_f(st['achieved_rate'])} | "
+                f"{'flat' if st['lag_flat'] else 'growing ' + _f(st['lag_slope_per_s']) + '/s'} | "
+                f"{_f(st.get('e2e_p50_s'), '{:.3f}')} | {_f(st.get('e2e_p99_s'), '{:.3f}')} | {st.get('e2e_alerts', 0)} | "
+                f"{_f(st['worker_hist_p50_s'], '{:.3f}')} | {_f(st['worker_hist_p99_s'], '{:.3f}')} | "
+                f"{', '.join(_f(c, '{:.2f}') for c in st['cpu_cores'])} | {_f(st['broker_cpu_cores'], '{:.2f}')} |")
+    return "\n".join(lines) + "\n"
+
+
+# -- main ------------------------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, required=True, help="output folder")
+    ap.add_argument("--quick", action="store_true", help="small settings (~3 min)")
+    ap.add_argument("--bootstrap", help="use this broker instead of starting a LocalKafka")
+    ap.add_argument("--input", type=Path, help="CDR file (default: generate one into --out)")
+    ap.add_argument("--seed", type=int, default=99)
+    ap.add_argument("--drain-records", type=int, default=None, help="backlog size (default 400k; quick 100k)")
+    ap.add_argument("--drain-timeout", type=float, default=180.0)
+    ap.add_argument("--drain-workers", default="1,2")
+    ap.add_argument("--latency-workers", default=None, help="default 1,2 (quick: 1)")
+    ap.add_argument("--rates", default="5000,20000", help="fixed offered rates, CDR/s")
+    ap.add_argument("--search-steps", type=int, default=None, help="extra rates searched (default 3; quick 1)")
+    ap.add_argument("--step-s", type=float, default=None, help="seconds per rate step (default 15; quick 8)")
+    ap.add_argument("--drain-between", type=float, default=40.0, help="max wait for lag 0 between steps")
+    ap.add_argument("--phase-budget", type=float, default=None, help="max seconds of steps per latency phase")
+    ap.add_argument("--partitions", type=int, default=8)
+    ap.add_argument("--batch-size", type=int, default=2000)
+    ap.add_argument("--batch-timeout-s", type=float, default=0.1)
+    ap.add_argument("--baseline-records", type=int, default=100_000)
+    ap.add_argument("--profile-records", type=int, default=None, help="default 100k (quick 30k)")
+    ap.add_argument("--profile-only", action="store_true")
+    a = ap.parse_args(argv)
+    q = a.quick
+    a.drain_records = a.drain_records or (100_000 if q else 400_000)
+    a.latency_workers = a.latency_workers or ("1" if q else "1,2")
+    a.search_steps = a.search_steps if a.search_steps is not None else (1 if q else 3)
+    a.step_s = a.step_s or (8.0 if q else 15.0)
+    a.phase_budget = a.phase_budget or (90.0 if q else 150.0)
+    a.profile_records = a.profile_records or (30_000 if q else 100_000)
+    a.rates = [float(x) for x in a.rates.split(",") if x.strip()]
+    drain_workers = [int(x) for x in a.drain_workers.split(",") if x.strip()]
+    lat_workers = [int(x) for x in a.latency_workers.split(",") if x.strip()]
+    out: Path = a.out
+    out.mkdir(parents=True, exist_ok=True)
+    t_run = time.monotonic()
+
+    # the stream: big enough for the drain and for every latency phase's steps
+    need = max(a.drain_records, int(sum(a.rates) * a.step_s + a.search_steps * 15_000 * a.step_s) + 50_000,
+               a.baseline_records, a.profile_records)
+    if a.input:
+        stream = a.input
+        stream_desc = str(a.input)
+    else:
+        from detector import synth
+
+        gen_dir = out / "stream"
+        if not (gen_dir / "cdrs.jsonl").exists() or json.loads((gen_dir / "manifest.json").read_text()).get(
+                "bench_need", 0) < need:
+            log(f"generating ~{need:,} CDRs (seed {a.seed}) into {gen_dir}")
+            man = synth.generate(synth.GeneratorConfig(seed=a.seed, days=2.0, target_cdrs=int(need * 1.05),
+                                                            min_history_hours=1.0), gen_dir)
+            man = json.loads((gen_dir / "manifest.json").read_text())
+            man["bench_need"] = need
+            (gen_dir / "manifest.json").write_text(json.dumps(man))
+        stream = gen_dir / "cdrs.jsonl"
+        stream_desc = (f"detector.synth seed {a.seed}, 2 days, target {int(need * 1.05):,} CDRs, fraud from hour 1 "
+                       "(so the first, slow rate step already sees alerts)")
+
+    result: dict[str, Any] = {"machine": _machine(), "stream": stream_desc, "broker": None,
+                              "config": {"partitions": a.partitions, "batch_size": a.batch_size,
+                                         "batch_timeout_s": a.batch_timeout_s, "drain_records": a.drain_records,
+                                         "rates": a.rates, "step_s": a.step_s, "quick": q,
+                                         "argv": sys.argv[1:] if argv is None else argv},
+                              "drain": [], "latency": [], "loadavg_start": os.getloadavg()}
+    log("profiling the batch step in-process")
+    result["profile"] = profile_hot_path(stream, a.profile_records, a.batch_size, a.partitions, out)
+    result["profile"]["rate_unprofiled"] = unprofiled_rate(stream, a.profile_records, a.batch_size, a.partitions)
+    log(f"batch step in-process: {result['profile']['rate_unprofiled']:,.0f} CDR/s (CPU), profile in profile.txt")
+    log(f"naive river pipeline on {a.baseline_records:,} CDRs")
+    result["naive"] = run_naive([ln for ln in islice(file_lines(str(stream)), a.baseline_records)])
+    log(f"naive: {result['naive']['rate']:,.0f} CDR/s (CPU)")
+    if a.profile_only:
+        (out / "result.json").write_text(json.dumps(result, indent=1, default=str))
+        return 0
+
+    kafka = None
+    broker_pid = None
+    if a.bootstrap:
+        bootstrap = a.bootstrap
+        result["broker"] = f"external {bootstrap}"
+    else:
+        from detector.localkafka import KAFKA_VERSION, LocalKafka
+
+        kafka = LocalKafka(partitions=a.partitions, heap="1g").start(timeout=120)
+        bootstrap = kafka.bootstrap
+        broker_pid = kafka.pid
+        result["broker"] = f"LocalKafka {KAFKA_VERSION} (1 JVM, heap 1g) on the same machine"
+        log(f"broker up at {bootstrap}")
+    try:
+        for n in drain_workers:
+            result["drain"].append(phase_drain(n, a.drain_records, stream, bootstrap, out, a, broker_pid))
+            (out / "result.json").write_text(json.dumps(result, indent=1, default=str))
+        for n in lat_workers:
+            result["latency"].append(phase_latency(n, stream, bootstrap, out, a, broker_pid))
+            (out / "result.json").write_text(json.dumps(result, indent=1, default=str))
+    finally:
+        if kafka is not None:
+            result["broker_rss_end"] = kafka.rss_bytes()
+            kafka.stop()
+    result["elapsed_s"] = time.monotonic() - t_run
+    result["loadavg_end"] = os.getloadavg()
+    (out / "result.json").write_text(json.dumps(result, indent=1, default=str))
+    (out / "results.md").write_text(markdown(result))
+    plots(result, out)
+    print(markdown(result))
+    log(f"done in {result['elapsed_s']:.0f} s; output in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
