@@ -59,3 +59,29 @@ class DestinationRarity:
     def is_risky(self, cc: str) -> bool:
         """Known high-risk range, or a destination this network almost never calls."""
         return cc in HIGH_RISK_CODES or self.is_rare(cc)
+
+
+class RingConvention:
+    """Whether this stream's unanswered calls carry their ring time in ``duration_s``.
+
+    Many switches write 0 s for every unanswered call; then "rang under 10 s" says nothing, and a one-ring
+    lure cannot be told from a call that rang out by duration alone.  Learned from the stream: ring times
+    are trusted once ``min_calls`` unanswered calls were seen and at least ``min_share`` had a duration.
+    """
+
+    __slots__ = ("unanswered", "timed", "min_calls", "min_share")
+
+    def __init__(self, min_calls: int = 1_000, min_share: float = 0.05) -> None:
+        self.unanswered = 0
+        self.timed = 0
+        self.min_calls = min_calls
+        self.min_share = min_share
+
+    def observe(self, duration: float) -> None:
+        self.unanswered += 1
+        if duration > 0.0:
+            self.timed += 1
+
+    def known(self) -> bool:
+        n = self.unanswered
+        return n >= self.min_calls and self.timed >= self.min_share * n

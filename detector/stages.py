@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import MutableMapping, Protocol
 
 from .features import HandsetState, NumberState
-from .numbering import DestinationRarity, country_code
+from .numbering import DestinationRarity, RingConvention, country_code
 from .records import Candidate, Cdr, Reason
 from .typologies import NumberRules
 
@@ -36,6 +36,7 @@ class CallerStage:
         self.rules = rules
         self.model = model
         self.rarity = rarity or DestinationRarity()
+        self.rings = RingConvention()
 
     def on_handset(self, store: MutableMapping[str, NumberState], number: str, t: float, sims: int,
                    rate: float) -> None:
@@ -59,6 +60,8 @@ class CallerStage:
         if voice:
             rarity = self.rarity
             rarity.observe(cc_to)
+            if cdr.disposition != "answered":
+                self.rings.observe(cdr.duration)
             risky = intl and rarity.is_risky(cc_to)
         t = cdr.start
         callback = s.on_outbound(
@@ -71,7 +74,7 @@ class CallerStage:
         rules = self.rules
         if not rules.gate(s, t):
             return None, callback
-        typology, score, reasons = rules.score(s, t)
+        typology, score, reasons = rules.score(s, t, self.rings.known())
         if score < rules.cfg.candidate_floor:
             return None, callback
         # The rules decide; the online model ranks.  Its evidence raises the severity of a candidate the rules

@@ -62,7 +62,7 @@ class NumberRules:
             return False
         return rate_per_hour(s.rate_h, TAU_H, s.age(t)) >= self.cfg.busy_lo
 
-    def score(self, s: NumberState, t: float) -> tuple[str, float, list[Reason]]:
+    def score(self, s: NumberState, t: float, ring_known: bool = True) -> tuple[str, float, list[Reason]]:
         """(typology, score, reasons) of the best-matching typology for an outbound-active number.
 
         Each typology is ``required x (floor + (1 - floor) x mean(supporting))``: the required evidence is
@@ -89,9 +89,12 @@ class NumberRules:
         dur_cv = cv(s.d_mean, s.d_sq) if s.nd >= 8 else 1.0
         scores: dict[str, float] = {}
 
-        # Wangiri: one-ring lures to many new numbers.  Callbacks from the rung make it certain.
-        scores["wangiri"] = base * ramp(unans, 0.6, 0.85) * ramp(ring_share, 0.7, 0.95) * (
-            0.6 + 0.4 * _support(low_in, failed, ramp(s.f_seq, 0.2, 0.5), ramp(s.cb_rate, 1.0, 4.0)))
+        # Wangiri: unanswered lures to many new numbers at a volume no person dials.  One ring (when the stream
+        # carries ring times at all), a foreign caller, callbacks from the rung and number-range sweeps support.
+        ring = ramp(ring_share, 0.7, 0.95) if ring_known else 0.0
+        callbacks = ramp(s.cb_rate, 1.0, 4.0) if ring_known else 0.0  # without ring times, any missed call "rang"
+        scores["wangiri"] = base * ramp(unans, 0.6, 0.85) * (0.2 + 0.8 * _support(
+            ring, callbacks, ramp(rate, 40.0, 120.0), ramp(s.f_intl, 0.5, 0.9), low_in, ramp(s.f_seq, 0.2, 0.5)))
 
         # Robocall: a machine's rhythm (regular gaps, or a recorded message's fixed length).
         regular = max(1.0 - ramp(gap_cv, 0.15, 0.35), (1.0 - ramp(dur_cv, 0.1, 0.25)) * ramp(answered, 0.3, 0.5))
@@ -102,7 +105,9 @@ class NumberRules:
         # outbound call centre is the rest: hang-ups, hours, nobody calling back, dead numbers dialled.
         # Shares over a handful of calls are noise (the first calls of a day are all "off hours", none
         # inbound yet); typologies that convict on shares need a dozen calls behind them.
-        sure = ramp(s.kv, MIN_CALLS - 2.0, 2.0 * MIN_CALLS)
+        # An hour of observation also matters: a business's inbound calls and its daytime hours only show
+        # once its day has started.
+        sure = ramp(s.kv, MIN_CALLS - 2.0, 3.0 * MIN_CALLS) * ramp(s.age(t), 1_800.0, 3_600.0)
         scores["scam_farm"] = sure * base * ramp(unans + s.f_short, 0.5, 0.75) * _support(
             ramp(short_ans, 0.15, 0.4), off, low_in, 0.5 * failed, 0.5 * shared)
 
@@ -111,7 +116,7 @@ class NumberRules:
         no_in = 1.0 - ramp(s.in_share, 0.01, 0.05)
         never_in = 1.0 - ramp(s.in_share, 0.0, 0.01)  # dozens of calls out, not one call back: nobody knows it
         scores["simbox"] = sure * base * no_in * (1.0 - ramp(unans, 0.5, 0.7)) * (1.0 - ramp(s.f_sms, 0.02, 0.1)) * (
-            0.6 + 0.4 * static) * (0.4 + 0.6 * _support(off, ramp(s.f_imei, 0.02, 0.1), shared, never_in))
+            0.4 + 0.6 * _support(off, ramp(s.f_imei, 0.02, 0.1), shared, never_in, 0.5 * static))
 
         # IRSF: repeated, long calls to high-cost destinations; a new habit, not an old one.
         risky_min = s.risky_s / 60.0
