@@ -41,7 +41,7 @@ class NumberState:
         "f_unans", "f_short", "f_ring", "f_fail", "f_new", "f_seq", "f_intl", "f_risky", "f_off", "f_cell",
         "f_sms", "f_imei", "h_new", "h_intl", "h_off",
         "g_mean", "g_sq", "d_mean", "d_sq", "nd",
-        "risky_rate", "risky_s",
+        "risky_rate", "risky_s", "intl_rate", "intl_s",
         "in_t", "in_rate", "in_share", "cb_rate", "rung_t", "rung_by",
         "bloom_cur", "bloom_prev", "bloom_n", "c1", "c2", "c3",
         "imei", "imei_t", "cell", "area", "area_t", "swap_t", "post_n", "post_new", "post_intl",
@@ -60,7 +60,8 @@ class NumberState:
         self.h_new = self.h_intl = self.h_off = 0.0
         self.g_mean = self.g_sq = self.d_mean = self.d_sq = 0.0
         self.nd = 0
-        self.risky_rate = self.risky_s = 0.0
+        self.risky_rate = self.risky_s = 0.0  # calls/hour and talk seconds/hour to high-risk destinations
+        self.intl_rate = self.intl_s = 0.0  # ... and to any foreign destination
         self.in_t = 0.0
         self.in_rate = self.in_share = self.cb_rate = 0.0
         self.rung_t = -1.0
@@ -203,6 +204,11 @@ class NumberState:
         self.h_intl += h * (x - self.h_intl)
         self.risky_rate *= eh
         self.risky_s *= eh
+        self.intl_rate *= eh
+        self.intl_s *= eh
+        if intl:
+            self.intl_rate += 1.0
+            self.intl_s += duration
         if risky:
             self.f_risky += a * (1.0 - self.f_risky)
             self.risky_rate += 1.0

@@ -56,7 +56,7 @@ class NumberRules:
 
     def gate(self, s: NumberState, t: float) -> bool:
         """Cheap test: is there anything worth scoring?  Most ordinary calls stop here."""
-        if s.risky_rate > 1.0 or (s.swap_t >= 0.0 and t - s.swap_t < 43_200.0):
+        if s.risky_rate > 1.0 or s.intl_rate > 2.0 or (s.swap_t >= 0.0 and t - s.swap_t < 43_200.0):
             return True
         if s.kv < MIN_CALLS:
             return False
@@ -121,10 +121,13 @@ class NumberRules:
         # IRSF: repeated, long calls to high-cost destinations; a new habit, not an old one.
         risky_min = s.risky_s / 60.0
         novelty = max(ramp(s.f_new, 0.3, 0.6), 1.0 - ramp(s.h_intl, 0.3, 0.6), 1.0 - ramp(s.kv, 30.0, 100.0))
-        scores["irsf"] = (
-            ramp(s.risky_rate, 1.5, 4.0) * max(ramp(risky_min, 10.0, 40.0), ramp(s.risky_rate, 4.0, 10.0))
-            * (0.6 + 0.4 * _mean(novelty, ramp(s.f_off - s.h_off, 0.0, 0.3), ramp(answered, 0.5, 0.8)))
-        )
+        support = 0.6 + 0.4 * _mean(novelty, ramp(s.f_off - s.h_off, 0.0, 0.3), ramp(answered, 0.5, 0.8))
+        known_risky = ramp(s.risky_rate, 1.5, 4.0) * max(ramp(risky_min, 10.0, 40.0), ramp(s.risky_rate, 4.0, 10.0))
+        # Fraudsters move to ranges no list names yet: the same shape to any foreign destination, at twice the
+        # volume, is IRSF too (a diaspora caller makes one long call, not several an hour for hours).
+        intl_min = s.intl_s / 60.0
+        any_foreign = ramp(s.intl_rate, 3.0, 6.0) * max(ramp(intl_min, 40.0, 90.0), ramp(s.intl_rate, 8.0, 16.0))
+        scores["irsf"] = max(known_risky, any_foreign) * support
 
         # Takeover: a new handset in a new place on a number with history, then only strangers called.
         takeover = 0.0
