@@ -398,6 +398,7 @@ class Runtime:
             "compression.type": "none",  # aiokafka here decodes gzip only; loopback needs none
             "partitioner": "murmur2_random",
             "log_level": 4,
+            "error_cb": self._on_client_error,
         })
         self.tables = tables
         self.stores = {name_: TableStore(tables[name_], name_, self._produce_raw) for name_ in CODECS}
@@ -418,7 +419,34 @@ class Runtime:
         self.stopping = False
         self.fatal: str | None = None
         self.gauges_at = 0.0
+        self.left_to_next_owner = 0
         self.event_skew_s: float | None = None
+        # Broker reachability as the producer sees it (librdkafka's error callback): for health and logs.
+        self.broker_errors = 0
+        self.broker_outages = 0
+        self.broker_down_since: float | None = None
+        self.broker_down_total_s = 0.0
+        self.last_broker_error = ""
+
+    # -- broker reachability -------------------------------------------------------------------------------
+    def _on_client_error(self, err: Any) -> None:
+        """librdkafka error callback (served by ``producer.poll``): transport errors mean the broker is gone."""
+        from confluent_kafka import KafkaError
+
+        self.broker_errors += 1
+        self.last_broker_error = _scrub(err.str(), self.s)[:300]
+        if err.code() in (KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT) and self.broker_down_since is None:
+            self.broker_down_since = time.monotonic()
+            self.broker_outages += 1
+            log.warning("broker unreachable (%s); retrying, nothing is committed until output is delivered",
+                        self.last_broker_error)
+
+    def _broker_back(self) -> None:
+        if self.broker_down_since is not None:
+            down = time.monotonic() - self.broker_down_since
+            self.broker_down_total_s += down
+            self.broker_down_since = None
+            log.warning("broker reachable again after %.1f s", down)
 
     # -- producing --------------------------------------------------------------------------------------
     def _produce_raw(self, topic: str, partition: int, key: bytes | None, value: bytes | None) -> None:
@@ -461,6 +489,7 @@ class Runtime:
             consumer._unacked_messages.add(m)  # faust waits for these before a rebalance commits
         if messages:
             self.last_records_at = time.monotonic()
+            self._broker_back()  # records fetched: the broker answers again
         cdr_topic = self.topics["cdrs"]
         assigned = [tp.partition for tp in consumer.assignment() if tp.topic == cdr_topic]
 
@@ -521,8 +550,12 @@ class Runtime:
 
     def _observe(self, res: Any, t0: float) -> None:
         m = self.metrics
-        if res.consumed:
-            m.consumed(res.consumed)
+        # Counted when done with (processed, rejected or duplicate), not when fetched: a record held back for
+        # ordering and then left to the partition's next owner (rebalance, stop) is counted once, by that
+        # owner, so consumed_total == processed_total + rejected_total + duplicate_total holds exactly.
+        done = res.processed + len(res.rejects) + res.duplicates
+        if done:
+            m.consumed(done)
         if res.processed:
             m.processed(res.processed)
             m.last_event_time(res.max_event_time)
@@ -576,6 +609,8 @@ class Runtime:
         consumer = self.app.consumer
         while self.pending and self.pending[0].outstanding <= 0:
             d = self.pending.popleft()
+            if d.error is None and d.messages:
+                self._broker_back()
             if d.error is not None:
                 self.fatal = f"producing a batch's output failed: {d.error}"
                 log.error("%s; its offsets are not committed, the batch will be read again", self.fatal)
@@ -626,10 +661,13 @@ class Runtime:
             log.error("at %s: %s", why, exc)
             self.pending.clear()
         if why == "stop":
+            # Held-back CDRs are not ours any more: uncounted here (the next owner counts them).
+            self.left_to_next_owner += self.processor.revoke(list(self.processor.aligner.buffers))
             # Whatever is still tracked was not processed (held back for ordering, or a failed batch): it is
             # not acked, so not committed, and the next owner reads it again.  faust must not wait for it.
             self.app.consumer._unacked_messages.clear()
-        log.info("%s: drained (held back for ordering, not acked: %d)", why, self.processor.held)
+        log.info("%s: drained (held back for ordering, not acked: %d; left to the next owner at stop: %d)", why,
+                 self.processor.held, self.left_to_next_owner)
 
     def _assigned_cdr_partitions(self) -> list[int]:
         try:
@@ -737,7 +775,8 @@ class Runtime:
         keeping_up = age < max(10.0, 20 * self.s.batch_timeout_s)
         stats = self.processor.stats.to_dict()
         return {
-            "status": "ok" if assigned and keeping_up and not self.fatal else "degraded",
+            "status": "ok" if assigned and keeping_up and not self.fatal and self.broker_down_since is None
+            else "degraded",
             "worker": self.name,
             "assigned_partitions": assigned,
             "assignment": by_topic,
@@ -749,12 +788,22 @@ class Runtime:
             "event_time_skew_s": None if self.event_skew_s is None else round(self.event_skew_s, 1),
             "state_bytes": self.state_bytes(),
             "held_for_ordering": self.processor.held,
+            "left_to_next_owner": self.left_to_next_owner,
             "pending_batches": len(self.pending),
             "learner_snapshots": self.learner_snapshots,
             "batches": self.batches,
             "counts": stats,
             "coverage": {t: {str(p): spans for p, spans in per.items()} for t, per in self.coverage.items()},
             "fatal": self.fatal,
+            "broker": {
+                "reachable": self.broker_down_since is None,
+                "down_for_s": None if self.broker_down_since is None
+                else round(time.monotonic() - self.broker_down_since, 1),
+                "outages": self.broker_outages,
+                "down_total_s": round(self.broker_down_total_s, 1),
+                "errors": self.broker_errors,
+                "last_error": self.last_broker_error,
+            },
         }
 
 
@@ -782,11 +831,8 @@ def _table(app: DetectorApp, name: str, value_serializer: str, partitions: int) 
                      default=None)
 
 
-def build_app(settings: Settings, name: str, cfg: DetectorConfig | None = None,
-              metrics: Metrics | None = None) -> DetectorApp:
-    """The faust app for ``settings``: topics, tables, the batch path and the health page."""
-    from prometheus_client import CollectorRegistry
-
+def check_store(settings: Settings) -> None:
+    """WorkerError unless the configured table store can be used (before anything connects)."""
     if settings.store == "rocksdb":
         try:
             import rocksdict  # noqa: F401
@@ -797,6 +843,14 @@ def build_app(settings: Settings, name: str, cfg: DetectorConfig | None = None,
         raise WorkerError(
             "store=rocksdb is not supported by this worker yet: it writes table values directly into faust's "
             "in-memory store (see detector/worker/app.py); use store=memory")
+
+
+def build_app(settings: Settings, name: str, cfg: DetectorConfig | None = None,
+              metrics: Metrics | None = None) -> DetectorApp:
+    """The faust app for ``settings``: topics, tables, the batch path and the health page."""
+    from prometheus_client import CollectorRegistry
+
+    check_store(settings)
     n = settings.partitions
     app = DetectorApp(
         settings.group_id,

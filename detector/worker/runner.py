@@ -46,12 +46,13 @@ def run_worker(settings: Settings, name: str, report: Path | None = None) -> int
 
     from ..metrics import Metrics
     from ..pipeline import DetectorConfig
-    from .app import build_app, ensure_topics
+    from .app import build_app, check_store, ensure_topics
 
     cfg = DetectorConfig()
     logging.basicConfig(level=settings.log_level.upper().replace("WARN", "WARNING"),
                         format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s")
     log.info("worker %s starting with %s", name, settings.public())  # secrets print as '***'
+    check_store(settings)
     check_state_dir(settings.state_dir)
     ensure_topics(settings)
     metrics = Metrics(CollectorRegistry(), model_version=cfg.model.version)
