@@ -29,7 +29,7 @@ SEQ_SPAN = 100  # callees within 100 of a recent callee: scanning a number range
 WORK_START_H = 7  # 07:00-21:00 local time is when honest businesses call
 WORK_END_H = 21
 SWAP_WINDOW_S = 10_800.0  # a new handset and a new location area within 3 h of each other is a "swap"
-SWAP_MIN_HISTORY_S = 21_600.0  # ... on a number seen for at least 6 h before (else it's just a new number)
+SWAP_MIN_HISTORY_S = 3_600.0  # ... on a number seen calling out at least 1 h before (else it is just new)
 
 
 class NumberState:
@@ -42,7 +42,7 @@ class NumberState:
         "f_sms", "f_imei", "h_new", "h_intl", "h_off",
         "g_mean", "g_sq", "d_mean", "d_sq", "nd",
         "risky_rate", "risky_s", "intl_rate", "intl_s",
-        "in_t", "in_rate", "in_share", "cb_rate", "rung_t", "rung_by",
+        "in_t", "in_rate", "in_share", "cb_rate", "rung_t", "rung_by", "in_sms", "in_sms_t",
         "bloom_cur", "bloom_prev", "bloom_n", "c1", "c2", "c3",
         "imei", "imei_t", "cell", "area", "area_t", "swap_t", "post_n", "post_new", "post_intl",
         "hs_sims", "hs_t", "hs_rate",
@@ -65,6 +65,8 @@ class NumberState:
         self.in_t = 0.0
         self.in_rate = self.in_share = self.cb_rate = 0.0
         self.rung_t = -1.0
+        self.in_sms = 0.0  # SMS received, decayed over an hour: one-time codes arrive in bursts
+        self.in_sms_t = 0.0
         self.rung_by = 0
         self.bloom_cur = self.bloom_prev = 0
         self.bloom_n = 0
@@ -229,6 +231,12 @@ class NumberState:
         """Update from a call this number received.  ``callback``: the caller was recently rung by someone."""
         self.in_share += A_IN * (1.0 - self.in_share)
         if not voice:
+            dt = t - self.in_sms_t
+            if dt < 0.0:
+                dt = 0.0
+            else:
+                self.in_sms_t = t
+            self.in_sms = self.in_sms * math.exp(-dt / TAU_H) + 1.0
             return
         dt = t - self.in_t
         if dt < 0.0:
@@ -248,6 +256,13 @@ class NumberState:
         self.hs_sims = sims
         self.hs_t = t
         self.hs_rate = rate
+
+    def sms_received_last_hour(self, t: float) -> float:
+        return self.decayed(self.in_sms, self.in_sms_t, t, TAU_H)
+
+    def swapped_recently(self, t: float) -> bool:
+        """A handset and location change together in the last 12 h (see ``swap_t``)."""
+        return self.swap_t >= 0.0 and t - self.swap_t < 43_200.0
 
     def shared_handset(self, t: float) -> int:
         """Active SIMs on this number's handset if reported within the last day, else 0."""

@@ -68,9 +68,10 @@ class CallerStage:
             t, cdr.utc_offset_min, int(callee[1:]), cdr.duration, cdr.disposition == "answered",
             cdr.disposition == "failed", voice, intl, risky, cdr.imei, cdr.cell_id,
         )
-        if not voice:
+        if not voice and not s.swapped_recently(t):
             return None, callback
-        self.model.observe(s, t)
+        if voice:
+            self.model.observe(s, t)
         rules = self.rules
         if not rules.gate(s, t):
             return None, callback

@@ -56,7 +56,7 @@ class NumberRules:
 
     def gate(self, s: NumberState, t: float) -> bool:
         """Cheap test: is there anything worth scoring?  Most ordinary calls stop here."""
-        if s.risky_rate > 1.0 or s.intl_rate > 2.0 or (s.swap_t >= 0.0 and t - s.swap_t < 43_200.0):
+        if s.risky_rate > 1.0 or s.intl_rate > 2.0 or s.swapped_recently(t):
             return True
         if s.kv < MIN_CALLS:
             return False
@@ -131,9 +131,12 @@ class NumberRules:
 
         # Takeover: a new handset in a new place on a number with history, then only strangers called.
         takeover = 0.0
-        if s.swap_t >= 0.0 and t - s.swap_t < 43_200.0 and s.post_n >= 3:
-            post_new = s.post_new / s.post_n
-            takeover = ramp(post_new, 0.5, 0.85) * (0.7 + 0.3 * _mean(ramp(s.post_intl / s.post_n, 0.1, 0.3), off))
+        if s.swapped_recently(t) and s.post_n >= 2:
+            # After a SIM swap the fraudster calls and texts strangers (or the victim's contacts), abroad,
+            # while the bank's one-time codes pour in.  The swap alone is not enough: honest people buy phones.
+            post_new = ramp(s.post_new / s.post_n, 0.5, 0.85) * ramp(s.post_n, 2.0, 5.0)
+            takeover = 0.3 + 0.7 * _support(post_new, ramp(s.post_intl / s.post_n, 0.1, 0.3),
+                                            ramp(s.sms_received_last_hour(t), 2.0, 5.0), off)
         scores["takeover"] = takeover
 
         typology = max(scores, key=scores.__getitem__)
@@ -200,5 +203,7 @@ class NumberRules:
                        "handset (IMEI) and location area changed together on a number with history"),
                 Reason("new_callee_share_since_swap", post_new, s.h_new,
                        f"{_pct(post_new)} of {s.post_n} calls since then went to numbers never called before"),
+                Reason("sms_received_last_hour", s.sms_received_last_hour(s.t_last), 2.0,
+                       f"{s.sms_received_last_hour(s.t_last):.0f} SMS received in the last hour (one-time codes?)"),
                 Reason("international_share", s.f_intl, s.h_intl,
                        f"{_pct(s.f_intl)} international calls (habit {_pct(s.h_intl)})")]

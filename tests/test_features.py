@@ -636,8 +636,8 @@ def test_sim_swap_is_a_new_handset_and_a_new_area_on_a_number_with_history() -> 
     ["handset only", "area only", "too far apart", "too little history"],
 )
 def test_not_a_sim_swap(case: str) -> None:
-    s = swap_history(1.0 if case == "too little history" else 8.0)
-    t = s.t_last + 3_600.0
+    s = swap_history(0.0 if case == "too little history" else 8.0)
+    t = s.t_last + (SWAP_MIN_HISTORY_S / 2 if case == "too little history" else 3_600.0)
     if case == "handset only":
         outbound(s, t, 1_001, imei=IMEI_B, cell="460-00-1-11")
     elif case == "area only":
@@ -646,7 +646,7 @@ def test_not_a_sim_swap(case: str) -> None:
         outbound(s, t, 1_001, imei=IMEI_A, cell="460-00-7-3")
         outbound(s, t + SWAP_WINDOW_S + 60, 1_002, imei=IMEI_B, cell="460-00-7-3")
     else:
-        assert s.t_last - s.t_first < SWAP_MIN_HISTORY_S - 3_600.0
+        assert t - s.t_first < SWAP_MIN_HISTORY_S
         outbound(s, t, 1_001, imei=IMEI_B, cell="460-00-7-3")
     assert s.swap_t == -1.0 and s.post_n == 0
 
