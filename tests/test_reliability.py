@@ -42,7 +42,7 @@ PARTITIONS = 4
 
 @pytest.fixture(scope="module")
 def lines(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
-    """~16k CDRs of the generator (seed 7, 1,000 subscribers, 1 day, 15 fraud numbers)."""
+    """~19.6k CDRs of the generator (seed 7, 1,000 subscribers, 1 day, 15 fraud numbers)."""
     from detector.synth import GeneratorConfig, generate
 
     out = tmp_path_factory.mktemp("rel-stream")
