@@ -134,7 +134,8 @@ class NumberRules:
         if s.swapped_recently(t) and s.post_n >= 2:
             # After a SIM swap the fraudster calls and texts strangers (or the victim's contacts), abroad,
             # while the bank's one-time codes pour in.  The swap alone is not enough: honest people buy phones.
-            post_new = ramp(s.post_new / s.post_n, 0.5, 0.85) * ramp(s.post_n, 2.0, 5.0)
+            # Strangers against this number's own habit: in a young stream everybody's callees are "new".
+            post_new = ramp(s.post_new / s.post_n - s.h_new, 0.15, 0.4) * ramp(s.post_n, 2.0, 5.0)
             takeover = 0.3 + 0.7 * _support(post_new, ramp(s.post_intl / s.post_n, 0.1, 0.3),
                                             ramp(s.sms_received_last_hour(t), 2.0, 5.0), off)
         scores["takeover"] = takeover
