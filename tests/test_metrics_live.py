@@ -49,10 +49,6 @@ JOB = "cdr-detector"  # the job name the rules and the dashboard select on
 PROCESS_TIMEOUT_S = 60.0
 PROMETHEUS_TIMEOUT_S = 60.0
 
-#: Metric names whose series the worker only creates as a side effect of something other than processing.
-#: consumer_lag_messages{partition}: the worker sets it inside Runtime.health(), i.e. only when someone
-#: requests /health; a worker that nobody probes (Prometheus alone) exports the family with no series.
-ONLY_AFTER_HEALTH = {"cdr_detector_consumer_lag_messages"}
 
 
 def _get(url: str, timeout: float = 3.0) -> tuple[int, bytes, str]:
@@ -187,22 +183,7 @@ def _sample_names(text: str) -> set[str]:
     return {s.name for f in text_string_to_metric_families(text) for s in f.samples}
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            n,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the worker calls Metrics.consumer_lag() only from Runtime.health() (detector/worker/app.py), "
-                       "so the series exist only after someone requests /health",
-            ),
-        )
-        if n in ONLY_AFTER_HEALTH
-        else n
-        for n in sorted(_worker_names_referenced())
-    ],
-)
+@pytest.mark.parametrize("name", sorted(_worker_names_referenced()))
 def test_referenced_series_have_samples_without_probes(live: Live, name: str) -> None:
     """Not just the declared family: the worker exports samples of it (scraped before any /health call)."""
     assert name in _sample_names(live.before_health)
@@ -337,7 +318,5 @@ def test_the_worker_serves_no_other_health_page(live: Live) -> None:
         assert status == 404, (path, status)
 
 
-@pytest.mark.xfail(strict=True, reason="the worker never calls Metrics.score()/scores() (detector/worker/), so "
-                                       "cdr_detector_model_score is exported but stays empty")
 def test_model_scores_are_observed(live: Live) -> None:
     assert (_sample(live.before_health, "cdr_detector_model_score_count") or 0.0) > 0
