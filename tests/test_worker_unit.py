@@ -119,3 +119,18 @@ def test_topology_matches_replay(tmp_path: Path) -> None:
     assert s.consumed == len(lines) + 2 and s.processed == len(lines) and s.rejected_total == 2
     assert c["common"] >= 0.9 * c["replay_numbers"] and c["common"] >= 0.85 * c["worker_numbers"], c
     assert c["typology_equal"] == c["common"], c
+
+
+def test_latency_starts_when_the_cdr_reached_kafka() -> None:
+    from detector.worker.processor import MAX_QUEUED_S, InRecord, _arrival
+
+    now = 1_800_000_000.0
+
+    def rec(ts: float | None) -> InRecord:
+        return InRecord("cdrs", 0, 0, b"", None, ts)
+
+    assert _arrival(rec(now - 2.5), now) == now - 2.5  # faust gives seconds
+    assert _arrival(rec((now - 2.5) * 1000.0), now) == now - 2.5  # a raw client gives milliseconds
+    assert _arrival(rec(None), now) == now
+    assert _arrival(rec(now + 30.0), now) == now  # a producer clock ahead of ours: no negative latency
+    assert _arrival(rec(now - MAX_QUEUED_S - 1.0), now) == now  # a replayed backlog is not latency

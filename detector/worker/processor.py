@@ -123,6 +123,20 @@ class InRecord:
     topic: str = ""
 
 
+MAX_QUEUED_S = 3_600.0  # a record older than this on the broker is a replay, not latency to report
+
+
+def _arrival(rec: InRecord, now: float) -> float:
+    """When the CDR reached Kafka (the message timestamp: seconds from faust, milliseconds from a raw client),
+    so CDR-to-alert latency includes time queued on the broker; the read time when the message has none or it
+    is implausible (clock skew, a replayed backlog)."""
+    ts = rec.timestamp
+    if ts is None or ts <= 0:
+        return now
+    t = ts / 1000.0 if ts > 1e11 else float(ts)
+    return t if now - MAX_QUEUED_S <= t <= now else now
+
+
 @dataclass(slots=True)
 class Stats:
     """What happened in the worker so far.  ``consumed == processed + rejected + duplicates + held``."""
@@ -385,7 +399,7 @@ class BatchProcessor:
                 else:
                     self._reject(Reject(reason, detail, raw), rec, res)
                 continue
-            self.aligner.push(p, cdr, rec, now)
+            self.aligner.push(p, cdr, rec, _arrival(rec, now))
 
         if assigned is None:
             assigned = set(self.aligner.buffers)
