@@ -257,6 +257,10 @@ class NumberState:
         self.hs_t = t
         self.hs_rate = rate
 
+    def last_activity(self) -> float:
+        """Event time this number was last seen, calling or called: idle state expires from here."""
+        return max(self.t_last, self.in_t)
+
     def sms_received_last_hour(self, t: float) -> float:
         return self.decayed(self.in_sms, self.in_sms_t, t, TAU_H)
 
@@ -295,6 +299,9 @@ class HandsetState:
         self.rate_h = 0.0
         self.t_first = -1.0
         self.t_last = 0.0
+
+    def last_activity(self) -> float:
+        return self.t_last
 
     def calls_per_hour(self) -> float:
         """Calls per hour of all its SIMs together, corrected for a handset first seen minutes ago."""

@@ -117,13 +117,13 @@ class Detector:
             return 0
         self.next_expiry = now + self.cfg.expire_every_s
         horizon = now - self.cfg.idle_ttl_s
-        dead = [k for k, s in self.numbers.items() if max(s.t_last, s.in_t) < horizon]
+        dead = [k for k, s in self.numbers.items() if s.last_activity() < horizon]
         for k in dead:
             del self.numbers[k]
-        dead_h = [k for k, h in self.handsets.items() if h.t_last < horizon]
+        dead_h = [k for k, h in self.handsets.items() if h.last_activity() < horizon]
         for k in dead_h:
             del self.handsets[k]
-        dead_e = [k for k, e in self.episodes.items() if e.last_t < horizon]
+        dead_e = [k for k, e in self.episodes.items() if e.last_activity() < horizon]
         for k in dead_e:
             del self.episodes[k]
         n = len(dead) + len(dead_h) + len(dead_e)

@@ -37,6 +37,9 @@ class Episode:
         self.level = -1  # index into SEVERITIES of the last alert in this episode (-1: none)
         self.typology = ""
 
+    def last_activity(self) -> float:
+        return self.last_t
+
 
 def alert_id(number: str, episode_start: float, level: int) -> str:
     """Stable across replays and restarts; unique even after an idle number's state has expired."""

@@ -513,14 +513,11 @@ class BatchProcessor:
         self.next_expiry = now + self.cfg.expire_every_s
         horizon = now - self.cfg.idle_ttl_s
         n = 0
-        for name, view, idle in (
-            ("numbers", numbers, lambda s: max(s.t_last, s.in_t) < horizon),
-            ("handsets", handsets, lambda h: h.t_last < horizon),
-            ("episodes", episodes, lambda e: e.last_t < horizon),
-        ):
+        for name, view in (("numbers", numbers), ("handsets", handsets), ("episodes", episodes)):
             store = self.stores[name]
-            dead = [k for k, v in store.items() if k not in view and v is not None and idle(v)]
-            dead += [k for k, v in view.items() if idle(v)]
+            dead = [k for k, v in store.items()
+                    if k not in view and v is not None and v.last_activity() < horizon]
+            dead += [k for k, v in view.items() if v.last_activity() < horizon]
             for k in dead:
                 view.pop(k, None)
                 store.delete(k, self.part(k))
