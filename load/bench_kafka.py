@@ -170,6 +170,11 @@ def quantile(values: list[float], q: float) -> float | None:
 
 # -- workers ------------------------------------------------------------------------------------------------
 
+#: Where the workers import ``detector`` from: the repository (pure Python) or, with ``--compiled``, a scratch
+#: copy with the mypyc-compiled core (load/native_build.py), as the production image runs it.
+CORE_DIR: Path = ROOT
+
+
 class Worker:
     """``python -m detector worker`` in a subprocess with its own health and metrics ports."""
 
@@ -193,7 +198,7 @@ class Worker:
     def start(self) -> "Worker":
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(self.args, stdout=self._log, stderr=subprocess.STDOUT,
-                                     env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
+                                     env={**os.environ, "PYTHONPATH": str(CORE_DIR)}, cwd=CORE_DIR)
         return self
 
     @property
@@ -810,6 +815,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, required=True, help="output folder")
     ap.add_argument("--quick", action="store_true", help="small settings (~3 min)")
+    ap.add_argument("--compiled", action="store_true",
+                    help="run the workers on the mypyc-compiled core (as deploy/Dockerfile builds it)")
     ap.add_argument("--bootstrap", help="use this broker instead of starting a LocalKafka")
     ap.add_argument("--input", type=Path, help="CDR file (default: generate one into --out)")
     ap.add_argument("--seed", type=int, default=99)
@@ -842,6 +849,13 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = a.out
     out.mkdir(parents=True, exist_ok=True)
     t_run = time.monotonic()
+    if a.compiled:
+        global CORE_DIR
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from native_build import build_compiled
+
+        log("building the mypyc-compiled core for the workers")
+        CORE_DIR = build_compiled(out / "native")
 
     # the stream: big enough for the drain and for every latency phase's steps
     need = max(a.drain_records, int(sum(a.rates) * a.step_s + a.search_steps * 15_000 * a.step_s) + 50_000,
@@ -869,6 +883,7 @@ def main(argv: list[str] | None = None) -> int:
                               "config": {"partitions": a.partitions, "batch_size": a.batch_size,
                                          "batch_timeout_s": a.batch_timeout_s, "drain_records": a.drain_records,
                                          "rates": a.rates, "step_s": a.step_s, "quick": q,
+                                         "compiled_core": a.compiled,
                                          "argv": sys.argv[1:] if argv is None else argv},
                               "drain": [], "latency": [], "loadavg_start": os.getloadavg()}
     log("profiling the batch step in-process")
