@@ -8,6 +8,10 @@ Workers are subprocesses (``python -m detector worker``); the broker tests use a
 
 from __future__ import annotations
 
+from typing import Iterator
+
+import contextlib
+
 import json
 import os
 import signal
@@ -252,8 +256,38 @@ def _run_worker(args: list[str], timeout: float = 60) -> subprocess.CompletedPro
                           timeout=timeout, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
-@pytest.mark.parametrize("kind", ["under_a_file", "in_proc", "read_only_dir"])
+@contextlib.contextmanager
+def _tmpfs(where: Path, options: str) -> Iterator[Path]:
+    """A tiny tmpfs of our own (root only): a full or read-only disk without touching the real one."""
+    where.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True,
+                          text=True, timeout=10)
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({proc.stderr.strip()[:200]})")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], capture_output=True, timeout=10)
+
+
+@pytest.mark.parametrize("kind", ["under_a_file", "in_proc", "read_only_dir", "read_only_fs", "full_disk"])
 def test_unusable_state_dir_is_a_clear_error_and_exit_2(kind: str, tmp_path: Path) -> None:
+    if kind in ("read_only_fs", "full_disk"):
+        options = "size=64k,ro" if kind == "read_only_fs" else "size=16k"
+        with _tmpfs(tmp_path / "mnt", options) as mnt:
+            if kind == "full_disk":
+                with open(mnt / "filler", "wb", buffering=0) as fh:  # fill it to the last byte
+                    with contextlib.suppress(OSError):
+                        for _ in range(64):
+                            fh.write(b"x" * 4096)
+                with pytest.raises(OSError):  # really full
+                    (mnt / "probe").write_bytes(b"x" * 4096)
+            state = mnt / "state" if kind == "read_only_fs" else mnt
+            proc = _run_worker(["--state-dir", str(state)])
+        assert proc.returncode == 2, proc.stderr[-2000:]
+        assert f"state directory '{state}' is not usable" in proc.stderr
+        assert "Traceback" not in proc.stderr
+        return
     if kind == "under_a_file":
         (tmp_path / "file").write_text("x")
         state = tmp_path / "file" / "state"
