@@ -29,6 +29,8 @@ SEQ_SPAN = 100  # callees within 100 of a recent callee: scanning a number range
 WORK_START_H = 7  # 07:00-21:00 local time is when honest businesses call
 WORK_END_H = 21
 SWAP_WINDOW_S = 10_800.0  # a new handset and a new location area within 3 h of each other is a "swap"
+HANDSET_MAX_SIMS = 16  # SIMs remembered per handset (the most recent); a SIM bank shows long before 16
+HANDSET_SIM_TTL_S = 86_400.0  # a SIM unseen on a handset for a day no longer counts as on it
 SWAP_MIN_HISTORY_S = 3_600.0  # ... on a number seen calling out at least 1 h before (else it is just new)
 
 
@@ -282,15 +284,21 @@ class NumberState:
         return value * math.exp(-dt / tau) if dt > 0.0 else value
 
 
+def state_fields(cls: type) -> tuple[str, ...]:
+    """The per-instance fields of a state class, in a canonical (sorted) order that is the same for the
+    pure-Python classes (``__slots__``) and their mypyc-compiled builds (``__mypyc_attrs__``): codecs that
+    serialise state field by field use it, so a pure and a compiled worker read each other's changelogs."""
+    names: tuple[str, ...] = tuple(getattr(cls, "__slots__", ()) or getattr(cls, "__mypyc_attrs__", ()))
+    return tuple(sorted(n for n in names if not n.startswith("__")))
+
+
 class HandsetState:
     """Which SIMs use one handset (IMEI) and how much they call: SIM-boxes and call farms show here.
 
-    Keeps at most ``MAX_SIMS`` SIMs (the most recent); a SIM unseen for ``SIM_TTL_S`` no longer counts, so
+    Keeps at most ``HANDSET_MAX_SIMS`` SIMs (the most recent); a SIM unseen for ``HANDSET_SIM_TTL_S`` no longer counts, so
     a second-hand phone with a new owner does not read as a SIM-box.
     """
 
-    MAX_SIMS = 16
-    SIM_TTL_S = 86_400.0
 
     __slots__ = ("sims", "rate_h", "t_first", "t_last")
 
@@ -313,7 +321,7 @@ class HandsetState:
         if caller_key in sims:
             del sims[caller_key]  # re-insert to keep insertion order = recency order
         sims[caller_key] = t
-        if len(sims) > self.MAX_SIMS:
+        if len(sims) > HANDSET_MAX_SIMS:
             del sims[next(iter(sims))]
         if voice:
             if self.t_first < 0.0:
@@ -324,7 +332,7 @@ class HandsetState:
             else:
                 self.t_last = t
             self.rate_h = self.rate_h * math.exp(-dt / TAU_H) + 1.0
-        horizon = t - self.SIM_TTL_S
+        horizon = t - HANDSET_SIM_TTL_S
         active = 0
         for seen in sims.values():
             if seen >= horizon:

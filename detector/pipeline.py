@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, TypeVar
 
-from .features import HandsetState, NumberState
+from .features import HandsetState, NumberState, state_fields
 from .model import AnomalyModel, ModelConfig
 from .numbering import DestinationRarity
 from .policy import AlertPolicy, Episode, PolicyConfig
@@ -141,7 +141,7 @@ class Detector:
         # Pure Python keeps each float in its own object; a mypyc-compiled NumberState stores floats and
         # small ints unboxed in the object itself, so only the boxed attributes are added there.
         compiled = hasattr(NumberState, "__mypyc_attrs__")
-        names = getattr(NumberState, "__mypyc_attrs__", None) or getattr(NumberState, "__slots__", ())
+        names = state_fields(NumberState)
         mem = 0
         for s in items:
             mem += sys.getsizeof(s)

@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 
 from detector.features import (
     A_FAST,
+    HANDSET_MAX_SIMS,
+    HANDSET_SIM_TTL_S,
     A_IN,
     A_SLOW,
     CALLBACK_WINDOW_S,
@@ -672,15 +674,15 @@ def test_handset_counts_distinct_sims_within_a_day() -> None:
 
 def test_handset_keeps_at_most_max_sims() -> None:
     h = HandsetState()
-    counts = [h.on_call(T0 + i, 447700900000 + i, True) for i in range(3 * HandsetState.MAX_SIMS)]
-    assert max(counts) == HandsetState.MAX_SIMS
-    assert len(h.sims) == HandsetState.MAX_SIMS
-    assert set(h.sims) == {447700900000 + i for i in range(2 * HandsetState.MAX_SIMS, 3 * HandsetState.MAX_SIMS)}
+    counts = [h.on_call(T0 + i, 447700900000 + i, True) for i in range(3 * HANDSET_MAX_SIMS)]
+    assert max(counts) == HANDSET_MAX_SIMS
+    assert len(h.sims) == HANDSET_MAX_SIMS
+    assert set(h.sims) == {447700900000 + i for i in range(2 * HANDSET_MAX_SIMS, 3 * HANDSET_MAX_SIMS)}
 
 
 def test_handset_forgets_the_least_recent_sim_not_the_first_seen() -> None:
     h = HandsetState()
-    for i in range(HandsetState.MAX_SIMS):
+    for i in range(HANDSET_MAX_SIMS):
         h.on_call(T0 + i, 1_000 + i, True)
     h.on_call(T0 + 100, 1_000, True)  # the first SIM is used again
     h.on_call(T0 + 101, 9_999, True)  # a new SIM pushes out the least recently used
@@ -692,8 +694,8 @@ def test_handset_sims_expire_after_the_ttl() -> None:
     for i in range(5):
         h.on_call(T0 + i, 1_000 + i, True)
     # a day later: itself and the two SIMs last seen exactly a day ago or less (T0+3, T0+4)
-    assert h.on_call(T0 + HandsetState.SIM_TTL_S + 3, 1_000, True) == 3
-    assert h.on_call(T0 + 2 * HandsetState.SIM_TTL_S + 10, 5_000, True) == 1  # a second-hand phone
+    assert h.on_call(T0 + HANDSET_SIM_TTL_S + 3, 1_000, True) == 3
+    assert h.on_call(T0 + 2 * HANDSET_SIM_TTL_S + 10, 5_000, True) == 1  # a second-hand phone
 
 
 @pytest.mark.parametrize("seed", SEEDS)

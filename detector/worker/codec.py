@@ -34,7 +34,7 @@ from typing import Any, Callable
 import orjson
 from aiokafka.partitioner import murmur2
 
-from ..features import HandsetState, NumberState
+from ..features import HandsetState, NumberState, state_fields
 from ..policy import Episode
 from ..records import Cdr
 
@@ -48,7 +48,7 @@ class StateLayoutError(ValueError):
 
 
 def _fingerprint(cls: type) -> int:
-    return zlib.crc32(" ".join(cls.__slots__).encode()) & 0xFF  # type: ignore[attr-defined]
+    return zlib.crc32(" ".join(state_fields(cls)).encode()) & 0xFF
 
 
 class _SlotCodec:
@@ -59,7 +59,7 @@ class _SlotCodec:
     def __init__(self, cls: type, tag: int) -> None:
         self.cls = cls
         self.tag = tag
-        self.slots: tuple[str, ...] = tuple(cls.__slots__)  # type: ignore[attr-defined]
+        self.slots: tuple[str, ...] = state_fields(cls)  # the same for the pure and the compiled class
         self.header = bytes((MAGIC, CODEC_VERSION, tag, _fingerprint(cls)))
         self.get_all: Callable[[Any], tuple[Any, ...]] = attrgetter(*self.slots)
         self.new = cls.__new__
