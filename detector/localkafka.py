@@ -283,7 +283,7 @@ def fetch_jars(
 # --------------------------------------------------------------------------------------------------
 
 
-def _free_ports(n: int) -> list[int]:
+def free_ports(n: int) -> list[int]:
     """``n`` distinct free TCP ports on 127.0.0.1 (held open together so they differ)."""
     socks = []
     try:
@@ -295,6 +295,11 @@ def _free_ports(n: int) -> list[int]:
     finally:
         for s in socks:
             s.close()
+
+
+def free_port() -> int:
+    """One free TCP port on 127.0.0.1 (for a worker's metrics or health endpoint in tests and benchmarks)."""
+    return free_ports(1)[0]
 
 
 def _tcp_open(port: int, timeout: float = 0.5) -> bool:
@@ -610,7 +615,7 @@ class LocalKafka:
     # ---------------------------------------------------------------- internals
     def _choose_ports(self) -> None:
         wanted = 2 + len(self.extra_listeners)
-        free = iter(_free_ports(wanted))
+        free = iter(free_ports(wanted))
         if self._port is None:
             self._port = next(free)
         if self._controller_port is None:

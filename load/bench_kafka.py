@@ -37,7 +37,6 @@ import math
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -56,6 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_replay import _machine, run_naive  # noqa: E402
 from driver import Schedule, drive, file_lines  # noqa: E402
 
+from detector.localkafka import free_port  # noqa: E402
 from detector.produce import ensure_topic  # noqa: E402
 
 SAMPLE_S = 0.5
@@ -64,12 +64,6 @@ _CDR_ID = re.compile(rb'"cdr_id"\s*:\s*"([^"]+)"')
 
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def unique(prefix: str) -> str:
