@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -31,38 +31,41 @@ def _imei_text(imei: np.ndarray) -> list[str | None]:
     return [f"{m:015d}" if m else None for m in imei.tolist()]
 
 
+def _record_fields(batch: EventBatch, first_seq: int, cells: list[Any], imeis: list[Any]) -> Iterator[tuple[Any, ...]]:
+    """(seq, record_type, caller, callee, start_time, duration_s, disposition, cell, imei) per record.
+
+    Shared by :func:`format_jsonl` and :func:`batch_dicts` so the text and the dicts cannot drift apart;
+    only the cell and IMEI renderings differ (JSON text vs Python values), so the caller passes those in.
+    """
+    return zip(
+        range(first_seq, first_seq + len(batch)),
+        _RECORD_TYPE[batch.kind].tolist(),
+        batch.caller.tolist(),
+        batch.callee.tolist(),
+        rfc3339(batch.t, batch.off).tolist(),
+        batch.dur.tolist(),
+        _DISPOSITION[batch.disp].tolist(),
+        cells,
+        imeis,
+    )
+
+
 def format_jsonl(batch: EventBatch, first_seq: int, id_prefix: str, cell_json: np.ndarray) -> bytes:
     """JSON lines for a sorted batch; record ``i`` gets cdr_id ``{id_prefix}{first_seq + i:010d}``."""
     if not len(batch):
         return b""
-    times = rfc3339(batch.t, batch.off).tolist()
-    kinds = _RECORD_TYPE[batch.kind].tolist()
-    disps = _DISPOSITION[batch.disp].tolist()
     cells = cell_json[batch.cell + 1].tolist()
     imeis = [f'"{m:015d}"' if m else "null" for m in batch.imei.tolist()]
     lines = [
         f'{{"cdr_id":"{id_prefix}{seq:010d}","record_type":"{k}","caller":"+{a}","callee":"+{b}",'
         f'"start_time":"{ts}","duration_s":{d},"disposition":"{dp}","cell_id":{c},"imei":{m}}}\n'
-        for seq, k, a, b, ts, d, dp, c, m in zip(
-            range(first_seq, first_seq + len(batch)),
-            kinds,
-            batch.caller.tolist(),
-            batch.callee.tolist(),
-            times,
-            batch.dur.tolist(),
-            disps,
-            cells,
-            imeis,
-        )
+        for seq, k, a, b, ts, d, dp, c, m in _record_fields(batch, first_seq, cells, imeis)
     ]
     return "".join(lines).encode()
 
 
 def batch_dicts(batch: EventBatch, first_seq: int, id_prefix: str, cell_text: Sequence[str]) -> list[dict[str, Any]]:
     """The records of a batch as dicts, equal to the parsed lines of :func:`format_jsonl`."""
-    times = rfc3339(batch.t, batch.off).tolist()
-    kinds = _RECORD_TYPE[batch.kind].tolist()
-    disps = _DISPOSITION[batch.disp].tolist()
     cells = [cell_text[c] if c >= 0 else None for c in batch.cell.tolist()]
     return [
         {
@@ -76,17 +79,7 @@ def batch_dicts(batch: EventBatch, first_seq: int, id_prefix: str, cell_text: Se
             "cell_id": c,
             "imei": m,
         }
-        for seq, k, a, b, ts, d, dp, c, m in zip(
-            range(first_seq, first_seq + len(batch)),
-            kinds,
-            batch.caller.tolist(),
-            batch.callee.tolist(),
-            times,
-            batch.dur.tolist(),
-            disps,
-            cells,
-            _imei_text(batch.imei),
-        )
+        for seq, k, a, b, ts, d, dp, c, m in _record_fields(batch, first_seq, cells, _imei_text(batch.imei))
     ]
 
 
