@@ -213,6 +213,19 @@ class SimBank:
         cell = self.cells[rng.integers(0, len(self.cells), len(sim))]
         return cell, self.imeis[slot], self.offset_min
 
+    def calls(
+        self, rng: Rng, sim: np.ndarray, t: np.ndarray, *, callee: np.ndarray, kind: Any, disp: Any, dur: Any
+    ) -> EventBatch:
+        """CDRs originated by SIMs ``sim`` at ``t``: caller number, cell, IMEI and offset come from the bank.
+
+        The one way every scheme dialling from its own SIMs builds its records.  The cells are drawn here,
+        after the caller has drawn callees and outcomes, which is the draw order the schemes always had.
+        """
+        cell, imei, off = self.attrs(rng, sim, t)
+        return EventBatch.build(
+            t=t, caller=self.numbers[sim], callee=callee, kind=kind, disp=disp, dur=dur, cell=cell, imei=imei, off=off
+        )
+
 
 class TargetPicker:
     """Whom a dialing operation rings.

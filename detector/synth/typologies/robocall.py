@@ -128,15 +128,4 @@ class Robocall(Scheme):
         dur = np.select([disp == ANSWERED, disp == NO_ANSWER], [talk, ring], 0).astype(np.int32)
         disp = disp.astype(np.int8)
         mark_unallocated(disp, dur, allocated)
-        cell, imei, off = self.bank.attrs(rng, who, t)
-        return EventBatch.build(
-            t=t,
-            caller=self.bank.numbers[who],
-            callee=callee,
-            kind=KIND_VOICE,
-            disp=disp,
-            dur=np.maximum(dur, 0),
-            cell=cell,
-            imei=imei,
-            off=off,
-        )
+        return self.bank.calls(rng, who, t, callee=callee, kind=KIND_VOICE, disp=disp, dur=np.maximum(dur, 0))

@@ -138,19 +138,8 @@ class ScamFarm(Scheme):
         victim = (disp == ANSWERED) & ~is_sms & (rng.random(n) < p["p_victim"])
         dur[victim] = answered_talk(rng, int(victim.sum()), p["victim_talk_median_s"], 0.6)
         mark_unallocated(disp, dur, allocated)
-        cell, imei, off = self.bank.attrs(rng, sim, t)
         parts.append(
-            EventBatch.build(
-                t=t,
-                caller=self.bank.numbers[sim],
-                callee=callee,
-                kind=np.where(is_sms, KIND_SMS, KIND_VOICE),
-                disp=disp,
-                dur=dur,
-                cell=cell,
-                imei=imei,
-                off=off,
-            )
+            self.bank.calls(rng, sim, t, callee=callee, kind=np.where(is_sms, KIND_SMS, KIND_VOICE), disp=disp, dur=dur)
         )
         voice = ~is_sms & allocated
         parts.append(

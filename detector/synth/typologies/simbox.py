@@ -113,18 +113,7 @@ class SimBox(Scheme):
             p_busy=0.35,
             p_failed=0.04,
         )
-        cell, imei, off = self.bank.attrs(rng, sim, t)
         parts.append(
-            EventBatch.build(
-                t=t,
-                caller=self.bank.numbers[sim],
-                callee=callee,
-                kind=np.where(is_sms, KIND_SMS, KIND_VOICE),
-                disp=disp,
-                dur=dur,
-                cell=cell,
-                imei=imei,
-                off=off,
-            )
+            self.bank.calls(rng, sim, t, callee=callee, kind=np.where(is_sms, KIND_SMS, KIND_VOICE), disp=disp, dur=dur)
         )
         return EventBatch.concat(parts)

@@ -108,19 +108,8 @@ class Wangiri(Scheme):
         disp = np.where(picked_up, ANSWERED, NO_ANSWER).astype(np.int8)
         dur = rng.integers(0, 4, n).astype(np.int32)  # one ring: 0-3 s either way
         mark_unallocated(disp, dur, allocated)
-        if self.bank is not None:
-            cell, imei, off = self.bank.attrs(rng, which, t)
-            rings = EventBatch.build(
-                t=t,
-                caller=self.ringers[which],
-                callee=callee,
-                kind=KIND_VOICE,
-                disp=disp,
-                dur=dur,
-                cell=cell,
-                imei=imei,
-                off=off,
-            )
+        if self.bank is not None:  # the ringers are the bank's SIMs
+            rings = self.bank.calls(rng, which, t, callee=callee, kind=KIND_VOICE, disp=disp, dur=dur)
         else:  # a foreign ringer: we see neither its cell nor its handset
             rings = EventBatch.build(
                 t=t,
