@@ -318,11 +318,22 @@ def callbacks(
 
 
 def warmup(
-    world: World, rng: Rng, bank: SimBank, friends: np.ndarray, per_day: float, t0: int, t1: int, until: int
+    world: World,
+    rng: Rng,
+    bank: SimBank,
+    friends: np.ndarray | None,
+    per_day: float | None,
+    t0: int,
+    t1: int,
+    until: int,
 ) -> EventBatch:
-    """Light, human-looking use of new SIMs before the operation starts (to age them past new-SIM rules)."""
+    """Light, human-looking use of new SIMs before the operation starts (to age them past new-SIM rules).
+
+    ``friends`` None means the operation was not warmed: nothing, and nothing drawn, so the schemes that
+    may warm up call this unconditionally instead of each repeating the test.
+    """
     t1 = min(t1, until)
-    if t1 <= t0:
+    if friends is None or per_day is None or t1 <= t0:
         return EventBatch.empty()
     mid = (t0 + t1) // 2
     weight = diurnal_weight(

@@ -116,11 +116,7 @@ class ScamFarm(Scheme):
 
     def events(self, rng: Rng, t0: int, t1: int) -> EventBatch:
         p = self.params
-        parts = []
-        if self.friends is not None:
-            parts.append(
-                warmup(self.world, rng, self.bank, self.friends, p["warmup_per_day"], t0, t1, self.fraud_start)
-            )
+        parts = [warmup(self.world, rng, self.bank, self.friends, p["warmup_per_day"], t0, t1, self.fraud_start)]
         sim, t = self.activity.arrivals(rng, self.rates, t0, t1)
         n = len(sim)
         callee, rung, allocated = self.targets.pick(rng, n)
