@@ -13,6 +13,7 @@ from typing import MutableMapping, Protocol
 from .features import HandsetState, NumberState
 from .numbering import DestinationRarity, RingConvention, country_code
 from .records import Candidate, Cdr, Reason
+from .sketches import number_key
 from .typologies import NumberRules
 
 
@@ -65,7 +66,7 @@ class CallerStage:
             risky = intl and rarity.is_risky(cc_to)
         t = cdr.start
         callback = s.on_outbound(
-            t, cdr.utc_offset_min, int(callee[1:]), cdr.duration, cdr.disposition == "answered",
+            t, cdr.utc_offset_min, number_key(callee), cdr.duration, cdr.disposition == "answered",
             cdr.disposition == "failed", voice, intl, risky, cdr.imei, cdr.cell_id,
         )
         if not voice and not s.swapped_recently(t):
@@ -104,7 +105,7 @@ class CalleeStage:
             s = NumberState()
             store[number] = s
         answered = cdr.disposition == "answered"
-        s.on_inbound(cdr.start, int(cdr.caller[1:]), cdr.duration, answered, cdr.record_type == "voice", callback)
+        s.on_inbound(cdr.start, number_key(cdr.caller), cdr.duration, answered, cdr.record_type == "voice", callback)
         if not (callback and answered and s.cb_rate >= 3.0):
             return None
         typology, score, reasons = self.rules.score_inbound(s)
@@ -130,5 +131,5 @@ class HandsetStage:
         if h is None:
             h = HandsetState()
             store[imei] = h
-        sims = h.on_call(cdr.start, int(cdr.caller[1:]), cdr.record_type == "voice")
+        sims = h.on_call(cdr.start, number_key(cdr.caller), cdr.record_type == "voice")
         return (sims, h.calls_per_hour()) if sims >= 2 else (0, 0.0)
