@@ -97,12 +97,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .replay import run_replay
 
     out: Path = args.out
-    parser = argparse.ArgumentParser()
-    synth.add_arguments(parser)
-    gen_args = parser.parse_args(["--out", str(out), "--seed", str(args.seed),
-                                  "--subscribers", str(args.subscribers), "--days", str(args.days)])
     print(f"demo: generating {args.subscribers:,} subscribers x {args.days:g} days into {out}", file=sys.stderr)
-    synth.generate(synth.config_from_args(gen_args), out)
+    synth.generate(synth.GeneratorConfig(seed=args.seed, subscribers=args.subscribers, days=args.days), out)
     run_replay(str(out / "cdrs.jsonl"), out / "alerts.jsonl", out / "rejects.jsonl", out / "report.json")
     ev = argparse.ArgumentParser()
     evaluate.add_arguments(ev)
