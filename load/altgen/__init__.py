@@ -1,0 +1,5 @@
+"""Independent labeled CDR stream generator (second opinion on the detector); see README.md."""
+
+from .stream import Config, generate
+
+__all__ = ["Config", "generate"]
