@@ -115,7 +115,7 @@ class Fraud:
                     history=history) -> Iterator[list[tuple]]:
                 friends = [self.pop.offnet(region) for _ in range(2)]
                 for t in history:  # SIM activation / test calls
-                    yield [(int(t), "voice", number, srng.choice(friends + numbers[:2]), srng.randint(5, 90),
+                    yield [(int(t), "voice", number, srng.choice(friends + [n for n in numbers[:3] if n != number]), srng.randint(5, 90),
                             "answered", region.offset_min, cells[0], own)]
                 first = True
                 for t in _chain([start], nhpp(srng, start + 1, self.end, per_day * srng.uniform(0.6, 1.4),
@@ -307,7 +307,8 @@ class Fraud:
                     h = srng.choice(pool) if handsets == "rotating" else own
                     cell = srng.choice(cells)
                     if mimic and srng.random() < 0.04:
-                        yield [(int(t), "sms", number, srng.choice(numbers), 0, "answered", region.offset_min, cell, h)]
+                        yield [(int(t), "sms", number, srng.choice([n for n in numbers if n != number]), 0, "answered",
+                                region.offset_min, cell, h)]
                         continue
                     if recent and srng.random() < p_repeat:
                         callee = srng.choice(recent[-20:])

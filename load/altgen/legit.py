@@ -310,8 +310,14 @@ class Legit:
             if disp == "answered":
                 dur = int(rng.lognormvariate(sub.dur_mu, 0.9)) + 5
             cell = cell_main if rng.random() < 0.93 else cell_alt
-            yield [(int(t), "voice", sub.number, callee, min(dur, 7200), disp, sub.region.offset_min, cell,
-                    sub.imei)]
+            batch = [(int(t), "voice", sub.number, callee, min(dur, 7200), disp, sub.region.offset_min, cell,
+                      sub.imei)]
+            customer = self.pop.by_number.get(callee)
+            if customer is not None and customer.responsive and rng.random() < sub.extra["p_back"]:
+                t2 = t + 60 + rng.expovariate(1 / 5400)  # "you called me?" / returning a missed call
+                if t2 < customer.stop_t:
+                    batch.append(self._voice(rng, customer, t2, sub.number, 4.6, 0.9, 0.8))
+            yield batch
 
     # -- taxi dispatch: drivers (fixed pool) and customers, around the clock --------------------------------
     def taxi(self, sub: Sub, rng: random.Random) -> Iterator[list[tuple]]:
@@ -336,8 +342,16 @@ class Legit:
     # -- hotline: calls back people who called in (many distinct callees, some international) ---------------
     def hotline(self, sub: Sub, rng: random.Random) -> Iterator[list[tuple]]:
         shape = sub.shape
+        inbound = nhpp(rng, self.start, self.end, sub.per_day * sub.extra["inbound_ratio"],
+                       lambda t: shape.at(t, sub.region.offset_min), shape.peak)
+        next_in = next(inbound, None)
         for t in nhpp(rng, self.start, self.end, sub.per_day, lambda t: shape.at(t, sub.region.offset_min),
                       shape.peak):
+            while next_in is not None and next_in <= t:
+                caller = self.pop.subs[rng.randrange(len(self.pop.subs))]
+                if caller.responsive and next_in < caller.stop_t:
+                    yield [self._voice(rng, caller, next_in, sub.number, 5.0, 0.8, 0.7)]
+                next_in = next(inbound, None)
             if rng.random() < 0.06:
                 callee = self.pop.numbering.foreign(COUNTRIES[weighted_choice(rng, DIASPORA_WEIGHTS)])
             else:
@@ -424,7 +438,7 @@ def assign_profiles(pop: Population, rng: random.Random, start: float, end: floa
             s.dur_mu = rng.uniform(4.0, 5.3)
             s.shape = Shape(SHAPES["business"], weekend=rng.uniform(0.0, 0.45), sunday=0.0,
                             shift=rng.choice((0, 0, 1)))
-            s.extra = {"cells": cells, "book": book}
+            s.extra = {"cells": cells, "book": book, "p_back": rng.uniform(0.03, 0.12)}
     for _ in range(max(1, round(rng.uniform(5, 9) * scale))):
         for s in take(rng.randint(1, 3)):
             s.profile = "taxi_dispatch"
@@ -435,6 +449,7 @@ def assign_profiles(pop: Population, rng: random.Random, start: float, end: floa
     for s in take(max(1, round(rng.uniform(6, 12) * scale))):
         s.profile = "hotline"
         s.per_day = rng.uniform(30, 120)
+        s.extra = {"inbound_ratio": rng.uniform(1.5, 4.0)}
         s.shape = Shape(SHAPES["business"], weekend=rng.uniform(0.3, 0.9), shift=rng.choice((0, 1, 2)))
     for s in take(max(1, round(rng.uniform(2, 4) * scale))):
         s.profile = "bulk_sms"
