@@ -267,7 +267,8 @@ class Fraud:
         pool = [imei(rng, tac) for _ in range(max(2, k // 2))]
         mimic = rng.random() < 0.55
         per_day = rng.uniform(12, 45) if mimic else rng.uniform(60, 220)
-        shape = Shape(SHAPES[rng.choice(("standard", "evening"))], weekend=rng.uniform(0.6, 1.1)) if mimic else None
+        shape = Shape(SHAPES[rng.choice(("standard", "evening", "business"))], weekend=rng.uniform(0.3, 1.1),
+                      shift=rng.choice((-1, 0, 1))) if mimic else None
         flat = _window(rng.uniform(6, 9), rng.uniform(22, 24.5), region.offset_min)
         p_answer = rng.uniform(0.5, 0.78)
         dur_mu = math.log(rng.uniform(60, 260))

@@ -66,6 +66,7 @@ class Population:
         self.subs: list[Sub] = []
         self.by_number: dict[str, Sub] = {}
         self.reserved: set[int] = set()  # indices used by fraud (takeover victims etc.)
+        self.foreign_callers: dict[str, int] = {}  # relatives abroad who call in -> their UTC offset
         mnc_weights = [rng.uniform(0.5, 1.5) for _ in HOME_MNCS]
         mnc_weights[0] *= 2.5  # one dominant operator
         region_w = [r.weight for r in REGIONS]
@@ -260,7 +261,16 @@ class Legit:
                     ev = self._sms(rng, sub, t, callee)
                 else:
                     ev = self._voice(rng, sub, t, callee, sub.extra["intl_mu"], 0.8, 0.8)
-                yield [ev]
+                batch = [ev]
+                off = self.pop.foreign_callers.get(callee)
+                if off is not None and rng.random() < 0.4:  # the relative calls back later (inbound from abroad)
+                    t2 = t + 60 + rng.expovariate(1 / 10800)
+                    if rng.random() < 0.7:
+                        disp, dur = "answered", _answered_dur(rng, sub.extra["intl_mu"], 0.8)
+                    else:
+                        disp, dur = rng.choice(("no_answer", "no_answer", "busy")), 0
+                    batch.append((int(t2), "voice", callee, sub.number, dur, disp, off, None, None))
+                yield batch
                 continue
             if roaming and rng.random() < 0.25:
                 callee = self.pop.numbering.foreign(COUNTRIES[sub.roam[2]]) if rng.random() < 0.3 else \
@@ -478,8 +488,13 @@ def assign_profiles(pop: Population, rng: random.Random, start: float, end: floa
         s.profile = "international_caller"
         _person_params(rng, s, "evening")
         keys = [weighted_choice(rng, DIASPORA_WEIGHTS) for _ in range(rng.randint(1, 3))]
-        s.extra = {"intl": [pop.numbering.foreign(COUNTRIES[k]) for k in keys for _ in range(rng.randint(1, 3))],
-                   "p_intl": rng.uniform(0.3, 0.7), "intl_mu": rng.uniform(5.5, 6.8)}
+        intl = []
+        for k in keys:
+            for _ in range(rng.randint(1, 3)):
+                number = pop.numbering.foreign(COUNTRIES[k])
+                intl.append(number)
+                pop.foreign_callers[number] = COUNTRIES[k].offset_min
+        s.extra = {"intl": intl, "p_intl": rng.uniform(0.3, 0.7), "intl_mu": rng.uniform(5.5, 6.8)}
     for s in take(round(n * rng.uniform(0.015, 0.025))):
         s.profile = "roaming"
         _person_params(rng, s)

@@ -85,6 +85,8 @@ def generate(cfg: Config) -> dict:
     labels: dict[str, tuple[str, str, str]] = {}
     for s in pop.subs:
         labels[s.number] = (s.profile, "", "")
+    for number in pop.foreign_callers:
+        labels[number] = ("foreign_relative", "", "")
     for fn, _ in fraud_entities:
         labels[fn.number] = ("fraud", fn.typology, rfc3339(fn.fraud_start, fn.offset_min))
 
