@@ -23,6 +23,7 @@ A_FAST = 1.0 / 16  # recent behaviour: ~16 calls
 A_SLOW = 1.0 / 128  # habit: ~128 calls, to compare recent behaviour against
 A_IN = 1.0 / 32  # inbound share of all events
 SHORT_S = 10.0  # an answered call under 10 s is a hang-up, not a conversation
+CONV_S = 60.0  # an answered call of a minute or more is a conversation: what honest calls mostly become
 RING_S = 10.0  # an unanswered call that rang under 10 s is a "one-ring" (wangiri lure)
 CALLBACK_WINDOW_S = 7_200.0  # a call to whoever rang you within 2 h is a callback
 SEQ_SPAN = 100  # callees within 100 of a recent callee: scanning a number range
@@ -40,7 +41,7 @@ class NumberState:
     __slots__ = (
         "t_first", "t_last", "tv_last", "k", "kv",
         "rate_m", "rate_h",
-        "f_unans", "f_short", "f_ring", "f_fail", "f_new", "f_seq", "f_intl", "f_risky", "f_off", "f_cell",
+        "f_unans", "f_short", "f_conv", "f_ring", "f_fail", "f_new", "f_seq", "f_intl", "f_risky", "f_off", "f_cell",
         "f_sms", "f_imei", "h_new", "h_intl", "h_off",
         "g_mean", "g_sq", "d_mean", "d_sq", "nd",
         "risky_rate", "risky_s", "intl_rate", "intl_s",
@@ -57,7 +58,7 @@ class NumberState:
         self.k = 0  # outbound events (voice + sms)
         self.kv = 0  # outbound voice calls
         self.rate_m = self.rate_h = 0.0
-        self.f_unans = self.f_short = self.f_ring = self.f_fail = self.f_new = self.f_seq = 0.0
+        self.f_unans = self.f_short = self.f_conv = self.f_ring = self.f_fail = self.f_new = self.f_seq = 0.0
         self.f_intl = self.f_risky = self.f_off = self.f_cell = self.f_sms = self.f_imei = 0.0
         self.h_new = self.h_intl = self.h_off = 0.0
         self.g_mean = self.g_sq = self.d_mean = self.d_sq = 0.0
@@ -185,6 +186,7 @@ class NumberState:
             self.g_sq += ag * (dt * dt - self.g_sq)
         self.f_unans += a * ((0.0 if answered else 1.0) - self.f_unans)
         self.f_short += a * ((1.0 if answered and duration < SHORT_S else 0.0) - self.f_short)
+        self.f_conv += a * ((1.0 if answered and duration >= CONV_S else 0.0) - self.f_conv)
         self.f_ring += a * ((1.0 if not answered and duration < RING_S else 0.0) - self.f_ring)
         self.f_fail += a * ((1.0 if failed else 0.0) - self.f_fail)
         if answered:

@@ -22,7 +22,7 @@ from .records import Alert, Candidate, Cdr
 from .stages import CalleeStage, CallerStage, HandsetStage
 from .typologies import NumberRules, RuleConfig
 
-STATE_FORMAT = 2  # bump whenever a state class gains or loses a slot: old files are then refused
+STATE_FORMAT = 3  # bump whenever a state class gains or loses a slot: old files are then refused
 T = TypeVar("T")
 
 

@@ -16,10 +16,20 @@ from .records import Reason
 from .sketches import cv, ramp, rate_per_hour
 
 MIN_CALLS = 8  # fewer calls than this say nothing about shape (regularity needs 8 gaps)
+HONEST_TALK = 0.6  # share of an honest caller's answered calls that last a minute (a prior, not a fit)
 
 
 def _mean(*xs: float) -> float:
     return sum(xs) / len(xs)
+
+
+def _shrunk(share: float, n: float, prior: float, weight: float = 4.0) -> float:
+    """A share measured over ``n`` calls, shrunk towards ``prior`` as if ``weight`` calls had shown it.
+
+    Two unanswered calls out of two say little; twenty out of twenty say a lot.  Shrinking replaces waiting
+    a fixed time or call count: the evidence is as strong as the calls behind it, no stronger.
+    """
+    return (share * n + prior * weight) / (n + weight)
 
 
 def _support(*xs: float) -> float:
@@ -63,7 +73,16 @@ class NumberRules:
         return rate_per_hour(s.rate_h, TAU_H, s.age(t)) >= self.cfg.busy_lo
 
     def score(self, s: NumberState, t: float, ring_known: bool = True) -> tuple[str, float, list[Reason]]:
-        """(typology, score, reasons) of the best-matching typology for an outbound-active number.
+        """(typology, score, reasons) of the best-matching typology for an outbound-active number."""
+        scores = self.scores(s, t, ring_known)
+        typology = max(scores, key=scores.__getitem__)
+        value = scores[typology]
+        if value < self.cfg.candidate_floor:
+            return typology, value, []
+        return typology, value, self._explain(typology, s, t)
+
+    def scores(self, s: NumberState, t: float, ring_known: bool = True) -> dict[str, float]:
+        """Every typology's score for an outbound-active number (diagnostics read all of them).
 
         Each typology is ``required x (floor + (1 - floor) x mean(supporting))``: the required evidence is
         what defines the typology (one ring for wangiri, a machine's rhythm for robocalls); the supporting
@@ -84,7 +103,7 @@ class NumberRules:
         low_in = 1.0 - ramp(s.in_share, 0.02, 0.08)
         failed = ramp(s.f_fail, 0.1, 0.25)  # dialling unallocated numbers: random or range dialling
         off = ramp(s.f_off, 0.1, 0.3)
-        static = 1.0 - ramp(s.f_cell, 0.1, 0.3)
+        static = 1.0 - ramp(s.f_cell, 0.1, 0.3) if s.cell is not None else 0.0  # no cells in the stream: no evidence
         gap_cv = cv(s.g_mean, s.g_sq) if s.kv >= 8 else 1.0
         dur_cv = cv(s.d_mean, s.d_sq) if s.nd >= 8 else 1.0
         scores: dict[str, float] = {}
@@ -92,7 +111,8 @@ class NumberRules:
         # Wangiri: unanswered lures to many new numbers at a volume no person dials.  One ring (when the stream
         # carries ring times at all), a foreign caller, callbacks from the rung and number-range sweeps support.
         ring = ramp(ring_share, 0.7, 0.95) if ring_known else 0.0
-        callbacks = ramp(s.cb_rate, 1.0, 4.0) if ring_known else 0.0  # without ring times, any missed call "rang"
+        # Callbacks are the scheme only after one-ring lures: people also return a call centre's missed calls.
+        callbacks = ramp(s.cb_rate, 1.0, 4.0) * ramp(ring_share, 0.3, 0.6) if ring_known else 0.0
         scores["wangiri"] = base * ramp(unans, 0.6, 0.85) * (0.2 + 0.8 * _support(
             ring, callbacks, ramp(rate, 40.0, 120.0), ramp(s.f_intl, 0.5, 0.9), low_in, ramp(s.f_seq, 0.2, 0.5)))
 
@@ -101,21 +121,29 @@ class NumberRules:
         scores["robocall"] = base * regular * (
             0.6 + 0.4 * _support(ramp(s.f_seq, 0.2, 0.5), failed, low_in, ramp(short_ans, 0.2, 0.5)))
 
-        # Scam farm: calls that rarely become conversations, to new people.  What separates it from an
-        # outbound call centre is the rest: hang-ups, hours, nobody calling back, dead numbers dialled.
-        # Shares over a handful of calls are noise (the first calls of a day are all "off hours", none
-        # inbound yet); typologies that convict on shares need a dozen calls behind them.
-        # An hour of observation also matters: a business's inbound calls and its daytime hours only show
-        # once its day has started.
-        sure = ramp(s.kv, MIN_CALLS - 2.0, 3.0 * MIN_CALLS) * ramp(s.age(t), 1_800.0, 3_600.0)
-        scores["scam_farm"] = sure * base * ramp(unans + s.f_short, 0.5, 0.75) * _support(
-            ramp(short_ans, 0.15, 0.4), off, low_in, 0.5 * failed, 0.5 * shared)
+        # Scam farm: calls to strangers that rarely become conversations.  What separates it from an outbound
+        # call centre (whose answered calls last minutes) and a courier (whose customers call back, on the
+        # move) is the rest: nobody calls back, one place, hang-ups, dead numbers dialled, hours, a SIM bank.
+        # Shares over a handful of calls are noise, so each is shrunk towards an honest caller's value by the
+        # number of calls behind it instead of waiting a fixed time: strong evidence convicts within minutes.
+        # "Conversation" is judged on the answered calls only: an outbound call centre's calls mostly ring out
+        # too, but the ones that are answered last minutes.
+        n = min(s.kv, 16)
+        n_ans = n * answered
+        talk = _shrunk(s.f_conv / answered if answered > 0.0 else 0.0, n_ans, HONEST_TALK, 2.0)
+        no_talk = 1.0 - ramp(talk, 0.25, 0.5)
+        quiet = ramp(n, 4.0, 16.0)  # "nobody calls back" needs calls out to be called back about
+        low_in = quiet * (1.0 - ramp(s.in_share, 0.02, 0.08))
+        called_back = ramp(s.in_share, 0.1, 0.3)  # people return its calls: what a scam number rarely gets
+        scores["scam_farm"] = base * no_talk * (1.0 - 0.5 * called_back) * (0.2 + 0.8 * _support(
+            low_in, static, ramp(short_ans, 0.15, 0.4), off, failed, shared))
 
         # SIM-box: answered local calls at volume that nobody ever returns; no SMS, no movement; around the
         # clock or rotating through a SIM bank's handsets.
-        no_in = 1.0 - ramp(s.in_share, 0.01, 0.05)
-        never_in = 1.0 - ramp(s.in_share, 0.0, 0.01)  # dozens of calls out, not one call back: nobody knows it
-        scores["simbox"] = sure * base * no_in * (1.0 - ramp(unans, 0.5, 0.7)) * (1.0 - ramp(s.f_sms, 0.02, 0.1)) * (
+        no_in = quiet * (1.0 - ramp(s.in_share, 0.01, 0.05))
+        never_in = ramp(n, 8.0, 16.0) * (1.0 - ramp(s.in_share, 0.0, 0.01))  # many calls out, not one back
+        no_sms = 1.0 - ramp(s.f_sms, 0.02, 0.1)
+        scores["simbox"] = base * no_in * (1.0 - ramp(unans, 0.5, 0.7)) * no_sms * (
             0.4 + 0.6 * _support(off, ramp(s.f_imei, 0.02, 0.1), shared, never_in, 0.5 * static))
 
         # IRSF: repeated, long calls to high-cost destinations; a new habit, not an old one.
@@ -139,12 +167,7 @@ class NumberRules:
             takeover = 0.3 + 0.7 * _support(post_new, ramp(s.post_intl / s.post_n, 0.1, 0.3),
                                             ramp(s.sms_received_last_hour(t), 2.0, 5.0), off)
         scores["takeover"] = takeover
-
-        typology = max(scores, key=scores.__getitem__)
-        value = scores[typology]
-        if value < cfg.candidate_floor:
-            return typology, value, []
-        return typology, value, self._explain(typology, s, rate, gap_cv, dur_cv)
+        return scores
 
     def score_inbound(self, s: NumberState) -> tuple[str, float, list[Reason]]:
         """A premium number behind wangiri: many callbacks from people who were just rung, and no outbound."""
@@ -160,8 +183,11 @@ class NumberRules:
             Reason("inbound_share", s.in_share, 0.7, f"{_pct(s.in_share)} of its traffic is inbound"),
         ]
 
-    def _explain(self, typology: str, s: NumberState, rate: float, gap_cv: float, dur_cv: float) -> list[Reason]:
+    def _explain(self, typology: str, s: NumberState, t: float) -> list[Reason]:
         cfg = self.cfg
+        rate = rate_per_hour(s.rate_h, TAU_H, s.age(t))
+        gap_cv = cv(s.g_mean, s.g_sq) if s.kv >= 8 else 1.0
+        dur_cv = cv(s.d_mean, s.d_sq) if s.nd >= 8 else 1.0
         vol = Reason("calls_per_hour", rate, cfg.busy_lo,
                      f"{rate:.0f} calls/hour against {cfg.busy_lo:.0f}/hour for a busy person")
         new = Reason("new_callee_share", s.f_new, s.h_new,

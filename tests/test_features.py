@@ -33,6 +33,7 @@ from detector.features import (
     SWAP_WINDOW_S,
     TAU_H,
     TAU_M,
+    CONV_S,
     WORK_END_H,
     WORK_START_H,
     HandsetState,
@@ -180,6 +181,7 @@ def test_voice_ratios_match_numpy_ewma(seed: int, n: int) -> None:
     expected = {
         "f_unans": ewma(~stream.ans, A_FAST),
         "f_short": ewma(stream.ans & short, A_FAST),
+        "f_conv": ewma(stream.ans & (stream.dur >= CONV_S), A_FAST),
         "f_ring": ewma(~stream.ans & (stream.dur < RING_S), A_FAST),
         "f_fail": ewma(stream.failed, A_FAST),
         "f_intl": ewma(stream.intl, A_FAST),
