@@ -7,27 +7,33 @@ the live workers.
 from __future__ import annotations
 
 from pathlib import Path
-
-from prometheus_client import CollectorRegistry
+from typing import TYPE_CHECKING
 
 from .engine import Counts
 from .metrics import Metrics
-from .replay import ReplayResult
+
+if TYPE_CHECKING:
+    from .replay import ReplayResult
 
 
 def record_counts(metrics: Metrics, counts: Counts) -> None:
-    """Add an engine's counts to ``metrics`` (used by replay at the end and by workers per batch)."""
-    metrics.consumed(counts.consumed)
-    metrics.processed(counts.processed)
+    """Add counts to ``metrics``: replay's total at the end, a worker's batch (what it finished) per batch."""
+    if counts.consumed:
+        metrics.consumed(counts.consumed)
+    if counts.processed:
+        metrics.processed(counts.processed)
     for reason, n in counts.rejected.items():
         metrics.rejected(reason, n)
-    metrics.duplicate(counts.duplicates)
+    if counts.duplicates:
+        metrics.duplicate(counts.duplicates)
     for (typology, severity), n in counts.alerts.items():
-        for _ in range(n):
+        for _ in range(n):  # Metrics.alert counts one (detector/metrics.py)
             metrics.alert(typology, severity)
 
 
-def write_replay_metrics(result: ReplayResult, path: Path) -> None:
+def write_replay_metrics(result: "ReplayResult", path: Path) -> None:
+    from prometheus_client import CollectorRegistry
+
     metrics = Metrics(CollectorRegistry(), model_version=result.model_version)
     record_counts(metrics, result.raw_counts)
     metrics.state(result.tracked_numbers, int(result.state_bytes_in_memory * result.tracked_numbers))

@@ -31,13 +31,15 @@ import faust
 from faust.serializers import codecs
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
+from mode.utils.futures import notify
 
 from ..admission import AdmissionConfig
 from ..metrics import Metrics
 from ..pipeline import DetectorConfig
 from ..settings import Settings
 from .codec import CODECS, StateLayoutError
-from .processor import BatchProcessor, InRecord
+from ..metrics_export import record_counts
+from .processor import MAX_HOLD_S, BatchProcessor
 
 log = logging.getLogger("detector.worker")
 
@@ -49,6 +51,15 @@ GAUGES_EVERY_S = 1.0
 LEARNER_SNAPSHOT_S = 3.0
 #: Most batches whose output may be in flight at once before the worker waits for deliveries.
 MAX_PENDING_BATCHES = 8
+#: How often (wall time) the state changed since the last flush is written to the changelogs, one record per
+#: changed key (a key changed by 30 batches in that time is written once, not 30 times).  Input offsets are
+#: acked only after the flush that covers them is delivered, so commits lag processing by up to this much
+#: plus the commit interval (1 s); alerts are produced at once, unaffected.
+STATE_FLUSH_S = 1.0
+#: Keys of sealed epochs written per record of a batch and per timer tick (20 ms): the writes of an epoch are
+#: spread over the batches after it (a batch changes at most ~3 keys per record) instead of stalling the loop.
+PERSIST_PER_RECORD = 4
+PERSIST_PER_TICK = 1_000
 DELIVERY_TIMEOUT_S = 60.0
 
 
@@ -69,10 +80,13 @@ class _StateCodec(codecs.Codec):
     def _dumps(self, obj: Any) -> bytes:
         return self._codec.dumps(obj)
 
+    errors = 0  # records refused at recovery (another layout), reported as state_errors
+
     def _loads(self, s: bytes) -> Any:
         try:
             return self._codec.loads(s)
         except StateLayoutError as exc:
+            _StateCodec.errors += 1
             log.warning("changelog record dropped at recovery: %s", exc)
             return None
 
@@ -84,48 +98,103 @@ for _name in CODECS:
 # -- the batch path through faust's consumer -----------------------------------------------------------
 
 
-class BatchConsumer(faust_aiokafka.Consumer):
-    """faust's aiokafka consumer, with the worker's topics taken from ``getmany`` a batch at a time."""
+class _InFlight:
+    """Stands in faust's unacked-message set for everything the worker has read and not yet acked.
 
-    batch_topics: frozenset[str] = frozenset()
-    batch_handler: Callable[[list[Any]], Any] | None = None
+    faust waits for that set to empty before a rebalance or a stop commits (``Consumer.wait_empty``); the
+    worker acks whole batches by offset (:meth:`BatchConsumer.ack_offsets`), so instead of one entry per
+    message the set holds this one object, "acked" when no batch is waiting for delivery or a state flush.
+    """
+
+    refcount = 0
+
+    def __init__(self, busy: Callable[[], bool]) -> None:
+        self._busy = busy
+
+    @property
+    def acked(self) -> bool:
+        return not self._busy()
+
+    def __repr__(self) -> str:
+        return f"<worker batches in flight: {self._busy()}>"
+
+
+class BatchConsumer(faust_aiokafka.Consumer):
+    """faust's aiokafka consumer, with the worker's topics taken a fetched batch at a time.
+
+    The batch topics skip faust's per-message path entirely: no ``ConsumerMessage`` per record, no
+    round-robin scheduler, no unacked-set entry, no per-message ack.  The aiokafka records of each fetched
+    topic-partition go, as the list aiokafka built, to ``batch_handler(by_kind, last_offsets)``; finished
+    offsets come back through :meth:`ack_offsets`, into the same bookkeeping faust commits from.  Other
+    topics (the tables' changelogs during recovery) still go faust's way, message by message.
+    """
+
+    batch_kinds: dict[str, str] = {}  # topic -> kind (cdrs, inbound, handset, evidence)
+    batch_handler: Callable[[dict[str, list[Any]], dict[Any, int]], Any] | None = None
     batch_timeout_s: float = 0.2
 
     async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - runs against a broker
-        # Mirrors faust.transport.consumer.Consumer._drain_messages for other topics.
+        # Mirrors faust.transport.consumer.Consumer._drain_messages and .getmany, a topic-partition at a time.
         callback = self.callback
-        getmany = self.getmany
         consumer_should_stop = self._stopped.is_set
         fetcher_should_stop = fetcher._stopped.is_set
-        get_read_offset = self._read_offset.__getitem__
+        get_read_offset = self._read_offset.get
         set_read_offset = self._read_offset.__setitem__
         acks_enabled_for = self.app.topics.acks_enabled_for
-        batch_topics = self.batch_topics
+        kind_of = self.batch_kinds
         handler = self.batch_handler
+        to_message = self._to_message
         try:
             while not (consumer_should_stop() or fetcher_should_stop()):
-                batch: list[Any] = []
                 generation = self.app.consumer_generation_id
                 await self.sleep(0)
                 if self.should_stop:
                     break
-                async for tp, message in getmany(timeout=self.batch_timeout_s):
-                    offset = message.offset
+                records, active = await self._wait_next_records(self.batch_timeout_s)
+                if records is None or self.should_stop:
+                    continue
+                by_kind: dict[str, list[Any]] = {k: [] for k in set(kind_of.values())}
+                last_offsets: dict[Any, int] = {}
+                n = 0
+                if records and not self.flow_active:
+                    try:  # as faust's getmany: records fetched while the flow stopped are read again later
+                        await self.perform_seek()
+                    except Exception as exc:  # noqa: BLE001
+                        self.log.warning("exception performing seek when flow not active %r", exc)
+                    continue
+                for tp, recs in records.items():
+                    if not recs or (active is not None and tp not in active
+                                    and tp not in self._buffered_partitions):
+                        continue
+                    self.app.monitor.track_tp_end_offset(tp, self.highwater(tp))
                     r_offset = get_read_offset(tp)
-                    if r_offset is not None and offset < r_offset:
-                        continue  # already read (a seek back): faust drops these too
-                    gap = offset - (r_offset or 0)
-                    if gap > 1 and r_offset and acks_enabled_for(message.topic):
-                        await self._add_gap(tp, r_offset + 1, offset)
-                    set_read_offset(tp, offset)
-                    if tp.topic in batch_topics:
-                        batch.append(message)
+                    if r_offset is not None and recs[0].offset < r_offset:
+                        recs = [r for r in recs if r.offset >= r_offset]  # already read (a seek back)
+                        if not recs:
+                            continue
+                    first, last = recs[0].offset, recs[-1].offset
+                    if acks_enabled_for(tp.topic):
+                        if r_offset and first - r_offset > 1:
+                            await self._add_gap(tp, r_offset + 1, first)
+                        if last - first + 1 != len(recs):  # holes inside the batch (rare): as faust, per record
+                            prev = first
+                            for r in recs[1:]:
+                                if r.offset - prev > 1:
+                                    await self._add_gap(tp, prev + 1, r.offset)
+                                prev = r.offset
+                    set_read_offset(tp, last)
+                    kind = kind_of.get(tp.topic)
+                    if kind is not None:
+                        by_kind[kind].extend(recs)
+                        last_offsets[tp] = last
+                        n += len(recs)
                     else:
-                        await self.wait_first(callback(message), self.suspend_flow.wait())
-                if handler is not None and (batch or self.flow_active):
-                    if batch and generation != self.app.consumer_generation_id:
+                        for record in recs:
+                            await self.wait_first(callback(to_message(tp, record)), self.suspend_flow.wait())
+                if handler is not None and (n or self.flow_active):
+                    if n and generation != self.app.consumer_generation_id:
                         continue  # fetched before a rebalance: its partitions are read again
-                    await handler(batch)
+                    await handler(by_kind, last_offsets)
         except self.consumer_stopped_errors:
             if self.transport.app.should_stop:
                 return
@@ -134,6 +203,57 @@ class BatchConsumer(faust_aiokafka.Consumer):
             if self.transport.app.should_stop:
                 return
             raise
+
+    def ack_offsets(self, tp: Any, offsets: Iterable[int]) -> int:
+        """Ack finished offsets of one topic-partition in bulk (what ``ack(message)`` does per message)."""
+        idx = self._acked_index[tp]
+        new = set(offsets)
+        new.difference_update(idx)
+        committed = self._committed_offset[tp]
+        if committed is not None and new and min(new) < committed:
+            new = {o for o in new if o >= committed}
+        if new:
+            idx.update(new)
+            self._acked[tp].extend(new)
+            self._n_acked += len(new)
+        notify(self._waiting_for_ack)
+        return len(new)
+
+    def _new_offset(self, tp: TP) -> int | None:
+        """faust's ``Consumer._new_offset`` with the first run of consecutive acked offsets found by bisection
+        (faust walks every offset with ``itertools.groupby``)."""
+        acked = self._acked[tp]
+        if not acked:
+            return None
+        gap_for_tp = self._gap[tp]
+        if gap_for_tp:
+            max_offset = max(acked)
+            candidates = sorted(gap_for_tp.overlap(0, max_offset), key=lambda x: x.begin)
+            if candidates:
+                stuff_to_add: list[int] = []
+                for entry in candidates:
+                    stuff_to_add.extend(range(entry.begin, entry.end))
+                new_max_offset = max(stuff_to_add[-1], max_offset + 1)
+                acked.extend(stuff_to_add)
+                gap_for_tp.chop(0, new_max_offset)
+        acked[:] = sorted(set(acked))  # sorted and without repeats: the bisection below relies on both
+        committed_offset = self._committed_offset[tp]
+        if committed_offset and acked[0] - committed_offset > 1:
+            return None
+        # acked is sorted and (through _acked_index) free of repeats, so acked[i] - i never decreases: the
+        # first run of consecutive offsets ends at the last i with acked[i] - i == acked[0].
+        first = acked[0]
+        lo, hi = 0, len(acked) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if acked[mid] - mid == first:
+                lo = mid
+            else:
+                hi = mid - 1
+        batch = acked[: lo + 1]
+        del acked[: lo + 1]
+        self._acked_index[tp].difference_update(batch)
+        return batch[-1] + 1
 
 
 class BatchTransport(faust_aiokafka.Transport):
@@ -158,8 +278,9 @@ class DetectorApp(faust.App):
 
 
 class TableStore:
-    """A :class:`~detector.worker.processor.StateStore` over a faust table's store, writing the changelog
-    itself (see the module docstring).  Values live decoded in the in-memory store."""
+    """A :class:`~detector.worker.processor.StateStore` over a faust table's in-memory store, writing the
+    changelog itself (see the module docstring).  Values live decoded in the store's dict, keyed by ``str``
+    (the table's key type; on the changelog the key is its UTF-8)."""
 
     def __init__(self, table: Any, name: str, produce: Callable[[str, int, bytes, bytes | None], None]) -> None:
         self.table = table
@@ -167,6 +288,7 @@ class TableStore:
         self.codec = CODECS[name]
         self._produce = produce
         self._topic: str | None = None
+        self._store: Any = None
         self.bytes_written = 0  # serialized bytes of every value written (for the state-size estimate)
         self.values_written = 0
 
@@ -177,58 +299,64 @@ class TableStore:
         return self._topic
 
     @property
-    def _data(self) -> dict[str, Any]:
-        return self.table.data.data  # the memory store's dict
+    def store(self) -> Any:
+        """faust's memory store (created by the table on first use; the same object for the app's life)."""
+        if self._store is None:
+            self._store = self.table.data
+        return self._store
 
-    def get(self, key: str) -> Any | None:
-        return self._data.get(key.encode())
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.store.data  # cleared in place by faust, never replaced
 
-    def put(self, key: str, partition: int, value: Any) -> None:
-        store = self.table.data
+    def persist(self, key: str, partition: int, value: Any | None) -> None:
+        key_partition = self.store._key_partition  # so faust drops the key when the partition moves away
         k = key.encode()
-        store.data[k] = value
-        store._key_partition[k] = partition  # so faust drops it when the partition moves away
+        if value is None:
+            key_partition.pop(key, None)
+            self._produce(self.topic, partition, k, None)
+            return
+        key_partition[key] = partition
         blob = self.codec.dumps(value)
         self.bytes_written += len(blob) + len(k)
         self.values_written += 1
         self._produce(self.topic, partition, k, blob)
 
-    def delete(self, key: str, partition: int) -> None:
-        store = self.table.data
-        k = key.encode()
-        store.data.pop(k, None)
-        store._key_partition.pop(k, None)
-        self._produce(self.topic, partition, k, None)
-
-    def items(self) -> Iterable[tuple[str, Any]]:
-        return [(k.decode(), v) for k, v in self._data.items()]
-
     def __len__(self) -> int:
-        return len(self._data)
+        return len(self.data)
 
     def approx_bytes(self) -> int:
         """Serialized size of what the store holds: live keys x mean serialized size of the values written
         (the codec computes the bytes anyway; no per-key bookkeeping)."""
         if not self.values_written:
             return 0
-        return int(len(self._data) * self.bytes_written / self.values_written)
+        return int(len(self.data) * self.bytes_written / self.values_written)
 
 
 # -- delivery tracking ------------------------------------------------------------------------------------
 
 
 class _Delivery:
-    """Outstanding deliveries of one batch, and the input messages to ack when they are all done."""
+    """One *epoch*: the batches processed between two state flushes, everything they (and the flush that
+    closes the epoch) produced, and the input records to ack when all of that is delivered."""
 
-    __slots__ = ("outstanding", "error", "messages", "t0")
+    __slots__ = ("outstanding", "error", "records", "t0", "batches", "callback", "to_persist")
 
-    def __init__(self, messages: list[Any]) -> None:
+    def __init__(self) -> None:
         self.outstanding = 0
         self.error: str | None = None
-        self.messages = messages
+        self.records: list[Any] = []
         self.t0 = time.monotonic()
+        self.batches = 0
+        self.callback = self._delivered  # one bound method for every message of the epoch
+        #: state changes still to write for this epoch: (store, keys), written a slice at a time
+        self.to_persist: deque[tuple[str, list[str]]] = deque()
 
-    def callback(self, err: Any, msg: Any) -> None:
+    @property
+    def done(self) -> bool:
+        return self.outstanding <= 0 and not self.to_persist
+
+    def _delivered(self, err: Any, msg: Any) -> None:
         self.outstanding -= 1
         if err is not None and self.error is None:
             self.error = str(err)
@@ -380,7 +508,8 @@ class Runtime:
     """Glue between faust's consumer, the batch processor, the producer, metrics and health."""
 
     def __init__(self, app: DetectorApp, settings: Settings, tables: dict[str, Any], metrics: Metrics,
-                 name: str, cfg: DetectorConfig | None = None) -> None:
+                 name: str, cfg: DetectorConfig | None = None, state_flush_s: float = STATE_FLUSH_S,
+                 max_hold_s: float = MAX_HOLD_S) -> None:
         from confluent_kafka import Producer
 
         self.app = app
@@ -403,9 +532,14 @@ class Runtime:
         self.tables = tables
         self.stores = {name_: TableStore(tables[name_], name_, self._produce_raw) for name_ in CODECS}
         admission = AdmissionConfig(late_tolerance_s=settings.late_tolerance_s, max_ahead_s=settings.max_ahead_s)
-        self.processor = BatchProcessor(settings.partitions, self.stores, cfg, admission, source=name)
-        self.pending: deque[_Delivery] = deque()
-        self.current: _Delivery | None = None
+        self.processor = BatchProcessor(settings.partitions, self.stores, cfg, admission, source=name,
+                                        max_hold_s=max_hold_s)
+        self.pending: deque[_Delivery] = deque()  # sealed epochs, oldest first, acked in order when delivered
+        self.epoch = _Delivery()  # the open epoch: batches whose state changes are not flushed yet
+        self.state_flush_s = state_flush_s
+        self.state_flushes = 0
+        self.state_writes = 0
+        self.in_flight = _InFlight(lambda: bool(self.pending or self.epoch.records))
         self.inflight: asyncio.Task[None] | None = None
         self.last_batch_at = time.monotonic()
         self.last_records_at = 0.0
@@ -450,86 +584,133 @@ class Runtime:
 
     # -- producing --------------------------------------------------------------------------------------
     def _produce_raw(self, topic: str, partition: int, key: bytes | None, value: bytes | None) -> None:
-        d = self.current
-        cb = d.callback if d is not None else None
-        for _ in range(10_000):
-            try:
-                self.producer.produce(topic, value, key, partition=partition, on_delivery=cb)
-                break
-            except BufferError:
+        """Produce one message as part of the open epoch (acked input waits for its delivery)."""
+        d = self.epoch
+        produce = self.producer.produce
+        try:
+            produce(topic, value, key, partition=partition, on_delivery=d.callback)
+        except BufferError:
+            for _ in range(10_000):
                 self.producer.poll(0.01)
-        else:
-            raise WorkerError("producer queue full for 100 s")
-        if d is not None:
-            d.outstanding += 1
+                try:
+                    produce(topic, value, key, partition=partition, on_delivery=d.callback)
+                    break
+                except BufferError:
+                    continue
+            else:
+                raise WorkerError("producer queue full for 100 s") from None
+        d.outstanding += 1
 
     def _produce_keyed(self, topic: str, key: bytes | None, value: bytes) -> None:
         self._produce_raw(topic, -1, key, value)  # -1: librdkafka's partitioner (murmur2 of the key)
 
     # -- the batch --------------------------------------------------------------------------------------
-    async def on_batch(self, messages: list[Any]) -> None:
-        """Called by :class:`BatchConsumer` for each fetched batch (possibly empty)."""
+    async def on_batch(self, by_kind: dict[str, list[Any]], last_offsets: dict[Any, int]) -> None:
+        """Called by :class:`BatchConsumer` for each fetched batch (possibly empty): records by kind (aiokafka's
+        records) and the last offset read per topic-partition."""
         if self.fatal:
             raise WorkerError(self.fatal)
-        task = asyncio.ensure_future(self._batch(messages))
+        task = asyncio.ensure_future(self._batch(by_kind, last_offsets))
         self.inflight = task
         # Shielded: a stop or rebalance cancelling the fetcher lets the batch finish and be acked.
         await asyncio.shield(task)
 
-    async def _batch(self, messages: list[Any]) -> None:
+    async def _batch(self, by_kind: dict[str, list[Any]], last_offsets: dict[Any, int]) -> None:
         t0 = time.perf_counter()
         consumer = self.app.consumer
-        records: list[InRecord] = []
-        kind_of = self.kind_of
-        for m in messages:
-            kind = kind_of[m.topic]
-            records.append(InRecord(kind, m.partition, m.offset, m.value, m.key, m.timestamp, m, m.topic))
-            if kind == "cdrs":
-                self.read_offsets[m.partition] = m.offset
-            consumer._unacked_messages.add(m)  # faust waits for these before a rebalance commits
-        if messages:
+        cdr_topic = self.topics["cdrs"]
+        if last_offsets:
+            for tp, last in last_offsets.items():
+                if tp.topic == cdr_topic:
+                    self.read_offsets[tp.partition] = last
             self.last_records_at = time.monotonic()
             self._broker_back()  # records fetched: the broker answers again
-        cdr_topic = self.topics["cdrs"]
+            consumer._unacked_messages.add(self.in_flight)  # faust waits for it before a rebalance commits
         assigned = [tp.partition for tp in consumer.assignment() if tp.topic == cdr_topic]
 
         def lag(p: int) -> int | None:
             behind = self.lag(p)
             return 1 if behind is None else behind
 
-        delivery = self.current = _Delivery([])
         try:
-            try:
-                res = self.processor.process(records, lag, assigned)
-            except Exception as exc:
-                # A bug, not bad input (bad input becomes a reject).  Nothing of this batch is acked, so it
-                # is read again after a restart; stop rather than skip it silently.
-                for m in messages:
-                    consumer._unacked_messages.discard(m)
-                self.fatal = f"batch processing failed: {exc!r}"
-                log.exception("batch processing failed; stopping the worker (the batch is not committed)")
-                await self.app.crash(exc)
-                raise
-            alert_topic, dlq_topic, topics = self.s.alert_topic, self.s.dlq_topic, self.topics
-            for key, value in res.alerts:
-                self._produce_keyed(alert_topic, key, value)
-            for key, value in res.dlq:
-                self._produce_keyed(dlq_topic, key, value)
-            for kind, partition, value in res.internal:
-                self._produce_raw(topics[kind], partition, None, value)
-        finally:
-            self.current = None
-        delivery.messages = res.done
-        done = {id(t) for t in res.done}
-        unacked = consumer._unacked_messages
-        for m in messages:
-            if id(m) not in done:
-                unacked.discard(m)  # held back for ordering: not in flight, must not block a rebalance
-        self.pending.append(delivery)
+            res = self.processor.process_kinds(by_kind, lag, assigned, flush_state=False)
+        except Exception as exc:
+            # A bug, not bad input (bad input becomes a reject).  Nothing of this batch is acked, so it is read
+            # again after a restart; stop rather than skip it silently.
+            self.fatal = f"batch processing failed: {exc!r}"
+            log.exception("batch processing failed; stopping the worker (the batch is not committed)")
+            await self.app.crash(exc)
+            raise
+        alert_topic, dlq_topic, topics = self.s.alert_topic, self.s.dlq_topic, self.topics
+        for key, value in res.alerts:
+            self._produce_keyed(alert_topic, key, value)
+        for key, value in res.dlq:
+            self._produce_keyed(dlq_topic, key, value)
+        for kind, partition, value in res.internal:
+            self._produce_raw(topics[kind], partition, None, value)
+        epoch = self.epoch
+        epoch.records.extend(res.done)
+        epoch.batches += 1
+        if time.monotonic() - epoch.t0 >= self.state_flush_s:
+            self.seal()
+        if self.pending:
+            self.persist_some(PERSIST_PER_RECORD * len(res.done) + PERSIST_PER_TICK)
         self.producer.poll(0)
         self._observe(res, t0)
         await self._settle(max_pending=MAX_PENDING_BATCHES)
         self._maybe_snapshot_learners(assigned)
+
+    def seal(self) -> None:
+        """Close the open epoch: take the keys its batches changed (written by :meth:`persist_some`, one
+        changelog record per key, with their value at that time), queue it to be acked once all of that and
+        everything else it produced is delivered, open the next."""
+        epoch = self.epoch
+        if not epoch.records and not self.processor.unflushed and not epoch.outstanding:
+            epoch.t0 = time.monotonic()
+            return
+        epoch.to_persist.extend(self.processor.take_dirty())
+        self.state_flushes += 1
+        self.pending.append(epoch)
+        self.epoch = _Delivery()
+
+    def persist_some(self, budget: int | None = None) -> int:
+        """Write up to ``budget`` (None: all) keys of the sealed epochs' state changes, oldest epoch first.
+
+        In slices, so that a flush of tens of thousands of keys does not stall the event loop (and the alerts
+        of the batches behind it) for a quarter of a second."""
+        written = 0
+        processor = self.processor
+        for epoch in self.pending:
+            todo = epoch.to_persist
+            while todo:
+                name, keys = todo[0]
+                if budget is not None and len(keys) > budget - written:
+                    take = budget - written
+                    if take <= 0:
+                        self.state_writes += written
+                        return written
+                    processor.persist(name, keys[-take:])
+                    del keys[-take:]
+                    written += take
+                else:
+                    processor.persist(name, keys)
+                    written += len(keys)
+                    todo.popleft()
+                # outstanding grew with every write; acked when delivered
+        self.state_writes += written
+        return written
+
+    def tick(self) -> None:
+        """Timer: seal an epoch that is old enough (or at once while faust waits for acks to rebalance), ack
+        what is delivered."""
+        epoch = self.epoch
+        if epoch.records or epoch.outstanding or self.processor.unflushed:
+            consumer = self.app.consumer
+            if time.monotonic() - epoch.t0 >= self.state_flush_s or not consumer.flow_active:
+                self.seal()
+        if self.pending:
+            self.persist_some(None if not self.app.consumer.flow_active else PERSIST_PER_TICK)
+        self.ack_delivered()
 
     def lag(self, p: int) -> int | None:
         """Records of CDR partition ``p`` on the broker not yet read here (None: not known yet)."""
@@ -553,23 +734,14 @@ class Runtime:
         # Counted when done with (processed, rejected or duplicate), not when fetched: a record held back for
         # ordering and then left to the partition's next owner (rebalance, stop) is counted once, by that
         # owner, so consumed_total == processed_total + rejected_total + duplicate_total holds exactly.
-        done = res.processed + len(res.rejects) + res.duplicates
-        if done:
-            m.consumed(done)
+        record_counts(m, res.counts)
         if res.processed:
-            m.processed(res.processed)
             m.last_event_time(res.max_event_time)
             # Signed skew of the stream against this host's clock (negative: event times run ahead of it),
             # kept for health; the lag metric cannot go below 0 (its histogram starts at 1 s), the
             # last_event_timestamp gauge shows a stream running ahead.
             self.event_skew_s = time.time() - res.max_event_time
             m.event_lag(max(0.0, self.event_skew_s))
-        if res.duplicates:
-            m.duplicate(res.duplicates)
-        if res.rejects:
-            m.rejects(res.rejects)
-        for typology, severity in res.alert_labels:
-            m.alert(typology, severity)
         for latency in res.latencies:
             m.alert_latency(latency)
         if res.scores:
@@ -602,45 +774,65 @@ class Runtime:
         return sum(store.approx_bytes() for store in self.stores.values())
 
     def ack_delivered(self) -> None:
-        """Ack, in order, the batches whose output is delivered (faust commits acked offsets)."""
+        """Ack, in order, the epochs whose output is delivered (faust commits acked offsets)."""
         if not self.pending:
             return
         self.producer.poll(0)
         consumer = self.app.consumer
-        while self.pending and self.pending[0].outstanding <= 0:
+        while self.pending and self.pending[0].done:
             d = self.pending.popleft()
-            if d.error is None and d.messages:
-                self._broker_back()
             if d.error is not None:
                 self.fatal = f"producing a batch's output failed: {d.error}"
                 log.error("%s; its offsets are not committed, the batch will be read again", self.fatal)
                 raise WorkerError(self.fatal)
-            for msg in d.messages:
-                if msg is not None:
-                    consumer.ack(msg)
-                    self._cover(msg)
+            if d.records:
+                self._broker_back()
+            by_tp: dict[tuple[str, int], list[int]] = {}
+            for r in d.records:
+                key = (r.topic, r.partition)
+                offs = by_tp.get(key)
+                if offs is None:
+                    by_tp[key] = [r.offset]
+                else:
+                    offs.append(r.offset)
+            for (topic, partition), offs in by_tp.items():
+                consumer.ack_offsets(TP(topic, partition), offs)
+                self._cover(topic, partition, offs)
 
     async def _settle(self, max_pending: int, timeout: float = DELIVERY_TIMEOUT_S) -> None:
-        """Ack delivered batches; wait while more than ``max_pending`` batches are still in flight."""
+        """Ack delivered epochs; wait while more than ``max_pending`` epochs are still in flight."""
         deadline = time.monotonic() + timeout
         while True:
             self.ack_delivered()
             if len(self.pending) <= max_pending:
                 return
+            self.persist_some(None if max_pending == 0 else PERSIST_PER_TICK)
             if time.monotonic() > deadline:
                 self.fatal = f"output not delivered within {timeout:.0f}s"
                 raise WorkerError(self.fatal)
             await asyncio.sleep(0.002)
 
-    def _cover(self, msg: Any) -> None:
+    def _cover(self, topic: str, partition: int, offsets: list[int]) -> None:
         """Offsets processed, as intervals per topic partition (reported; the tests check coverage)."""
-        per = self.coverage.setdefault(msg.topic, {})
-        spans = per.setdefault(msg.partition, [])
-        o = msg.offset
-        if spans and spans[-1][1] + 1 == o:
-            spans[-1][1] = o
+        spans = self.coverage.setdefault(topic, {}).setdefault(partition, [])
+        offsets.sort()
+        first, last = offsets[0], offsets[-1]
+        if last - first + 1 == len(offsets):  # one run (the common case)
+            runs = [(first, last)]
         else:
-            spans.append([o, o])
+            runs = []
+            start = prev = first
+            for o in offsets[1:]:
+                if o != prev + 1:
+                    runs.append((start, prev))
+                    start = o
+                prev = o
+            runs.append((start, prev))
+        for a, b in runs:
+            if spans and spans[-1][1] + 1 == a:
+                spans[-1][1] = b
+            else:
+                spans.append([a, b])
 
     async def drain(self, why: str) -> None:
         """Finish the batch in flight, deliver everything, ack it (faust commits next)."""
@@ -654,12 +846,15 @@ class Runtime:
             except Exception as exc:  # noqa: BLE001
                 log.warning("batch in flight at %s did not finish: %r", why, exc)
         self._snapshot_learners(self._assigned_cdr_partitions())
+        self.seal()
+        self.persist_some(None)
         await asyncio.get_running_loop().run_in_executor(None, self.producer.flush, DELIVERY_TIMEOUT_S)
         try:
             await self._settle(max_pending=0)
         except WorkerError as exc:
             log.error("at %s: %s", why, exc)
             self.pending.clear()
+            self.epoch = _Delivery()
         if why == "stop":
             # Held-back CDRs are not ours any more: uncounted here (the next owner counts them).
             self.left_to_next_owner += self.processor.revoke(list(self.processor.aligner.buffers))
@@ -773,7 +968,9 @@ class Runtime:
         age = time.monotonic() - self.last_batch_at
         assigned = len(by_topic.get(cdr_topic, []))
         keeping_up = age < max(10.0, 20 * self.s.batch_timeout_s)
-        stats = self.processor.stats.to_dict()
+        counts = self.processor.counts
+        counts.state_errors = _StateCodec.errors
+        stats = counts.to_dict()
         return {
             "status": "ok" if assigned and keeping_up and not self.fatal and self.broker_down_since is None
             else "degraded",
@@ -789,7 +986,9 @@ class Runtime:
             "state_bytes": self.state_bytes(),
             "held_for_ordering": self.processor.held,
             "left_to_next_owner": self.left_to_next_owner,
-            "pending_batches": len(self.pending),
+            "pending_batches": len(self.pending) + (1 if self.epoch.records else 0),
+            "state_flushes": self.state_flushes,
+            "state_writes": self.state_writes,
             "learner_snapshots": self.learner_snapshots,
             "batches": self.batches,
             "counts": stats,
@@ -825,9 +1024,10 @@ def _value_type(serializer: str) -> type:
     return type(f"Value[{serializer}]", (), {"_options": _Options, "from_data": classmethod(from_data)})
 
 
-def _table(app: DetectorApp, name: str, value_serializer: str, partitions: int) -> Any:
-    """A table keyed by bytes (the UTF-8 of a number or IMEI: raw on the changelog) with our codec's values."""
-    return app.Table(name, key_type=bytes, value_type=_value_type(value_serializer), partitions=partitions,
+def _table(app: DetectorApp, name: str, value_serializer: str, partitions: int, key_type: type = str) -> Any:
+    """A table keyed by a number or IMEI (``str`` in memory, its UTF-8 raw on the changelog) with our codec's
+    values; the learners table is keyed by bytes."""
+    return app.Table(name, key_type=key_type, value_type=_value_type(value_serializer), partitions=partitions,
                      default=None)
 
 
@@ -883,12 +1083,12 @@ def build_app(settings: Settings, name: str, cfg: DetectorConfig | None = None,
                           key_serializer="raw", value_serializer="raw")
         app.topics.add(topic)
     tables = {name_: _table(app, name_, f"cdr-{name_}", n) for name_ in CODECS}
-    tables["learners"] = _table(app, "learners", "raw", n)
+    tables["learners"] = _table(app, "learners", "raw", n, key_type=bytes)
     metrics = metrics or Metrics(CollectorRegistry())
     runtime = Runtime(app, settings, tables, metrics, name, cfg)
     app.runtime = runtime
     transport_consumer = BatchConsumer
-    transport_consumer.batch_topics = frozenset(names.values())
+    transport_consumer.batch_kinds = {topic_name: kind for kind, topic_name in names.items()}
     transport_consumer.batch_handler = runtime.on_batch
     transport_consumer.batch_timeout_s = settings.batch_timeout_s
 
@@ -908,7 +1108,7 @@ def build_app(settings: Settings, name: str, cfg: DetectorConfig | None = None,
     async def _acks() -> None:
         # Deliveries complete in the background; ack them even when no batch comes (during a rebalance
         # faust waits for in-flight messages to be acked before it commits).
-        runtime.ack_delivered()
+        runtime.tick()
 
     @app.timer(GAUGES_EVERY_S)
     async def _gauges() -> None:

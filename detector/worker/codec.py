@@ -101,12 +101,14 @@ class Partitioner:
     bounded cache makes the pure-Python murmur2 (about 2 us) a dict lookup for numbers seen recently.
     """
 
-    __slots__ = ("n", "_cache", "_max")
+    __slots__ = ("n", "_cache", "_max", "cached")
 
     def __init__(self, partitions: int, cache_size: int = 1_000_000) -> None:
         self.n = partitions
         self._cache: dict[str, int] = {}
         self._max = cache_size
+        #: ``cached(key)``: the partition if already known, else None (one C call; hot loops try it first)
+        self.cached: Callable[[str], int | None] = self._cache.get
 
     def __call__(self, key: str) -> int:
         p = self._cache.get(key)

@@ -20,24 +20,27 @@ Every topic has the same partition count and the same key (a number, or an IMEI 
 partition p of every topic and of every table's changelog belongs to one worker, and one sequential
 loop owns every read-modify-write of a number's state: the caller and callee stages never race.
 
-Per batch each touched key's state is loaded once (:class:`BatchView`), the core runs on it, and each
-touched key is written back once.  CDR partitions are merged by event time before the caller stage
-(:class:`Aligner`), so partitions consumed at different speeds do not skew event time between numbers.
+The stages work on the stores' dicts directly (the live state objects); the processor notes which keys each
+stage changed, and :meth:`BatchProcessor.flush_state` persists each changed key once, however many batches
+changed it since the previous flush (the Kafka adapter flushes at most every ``state_flush_s`` and always
+before the offsets of those batches are committed).  CDR partitions are merged by event time before the caller
+stage (:class:`Aligner`), so partitions consumed at different speeds do not skew event time between numbers.
 """
 
 from __future__ import annotations
 
-import heapq
 import logging
 import time
-from collections import Counter, deque
+from collections import deque
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Callable, Iterable, Iterator, MutableMapping, Protocol
 
 import orjson
 
 from ..admission import Admission, AdmissionConfig
 from ..codec import alert_to_json, reject_to_dict
+from ..engine import Counts
 from ..parse import CdrParser
 from ..pipeline import DetectorConfig, Stages, build_stages
 from ..records import Alert, Candidate, Cdr, Reject
@@ -50,63 +53,29 @@ MAX_HOLD_S = 2.0  # wall seconds a CDR may wait for slower partitions before it 
 
 
 class StateStore(Protocol):
-    """Where one kind of state lives: a faust table in the worker, a dict in tests."""
+    """Where one kind of state lives: a faust table in the worker, a dict in tests.
 
-    def get(self, key: str) -> Any | None: ...
+    ``data`` holds the live values keyed by number (or IMEI); the stages read and change them in place.
+    ``persist`` makes one key's current value durable (``None``: the key was deleted); the processor calls it
+    once per key changed since the last :meth:`BatchProcessor.flush_state`, not once per change.
+    """
 
-    def put(self, key: str, partition: int, value: Any) -> None: ...
+    data: dict[str, Any]
 
-    def delete(self, key: str, partition: int) -> None: ...
-
-    def items(self) -> Iterable[tuple[str, Any]]: ...
+    def persist(self, key: str, partition: int, value: Any | None) -> None: ...
 
 
 class DictStore:
-    """A :class:`StateStore` over a dict, remembering every write (for tests and the simulator)."""
+    """A :class:`StateStore` over a dict, remembering every persisted write (for tests and the benchmarks)."""
 
     def __init__(self) -> None:
         self.data: dict[str, Any] = {}
         self.writes = 0
         self.partitions: dict[str, int] = {}
 
-    def get(self, key: str) -> Any | None:
-        return self.data.get(key)
-
-    def put(self, key: str, partition: int, value: Any) -> None:
-        self.data[key] = value
+    def persist(self, key: str, partition: int, value: Any | None) -> None:
         self.partitions[key] = partition
         self.writes += 1
-
-    def delete(self, key: str, partition: int) -> None:
-        self.data.pop(key, None)
-        self.writes += 1
-
-    def items(self) -> Iterable[tuple[str, Any]]:
-        return list(self.data.items())
-
-
-class BatchView(dict):  # type: ignore[type-arg]
-    """The per-batch state map the stages see: loads a key from the store on first ``get``, keeps it.
-
-    Every key in the view at the end of the batch was read or created by a stage, and is written back
-    once.  (Stages only use ``get`` and ``[]=``, see :mod:`detector.stages`.)
-    """
-
-    __slots__ = ("_load",)
-
-    def __init__(self, load: Callable[[str], Any | None]) -> None:
-        super().__init__()
-        self._load = load
-
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        try:
-            return self[key]
-        except KeyError:
-            value = self._load(key)
-            if value is None:
-                return default
-            self[key] = value
-            return value
 
 
 @dataclass(slots=True)
@@ -138,40 +107,20 @@ def _arrival(rec: InRecord, now: float) -> float:
 
 
 @dataclass(slots=True)
-class Stats:
-    """What happened in the worker so far.  ``consumed == processed + rejected + duplicates + held``."""
+class WorkerCounts(Counts):
+    """The engine's :class:`~detector.engine.Counts` (``consumed == processed + rejected + duplicates + held``)
+    plus what only the worker has: its internal topics, expiry and unreadable state records."""
 
-    consumed: int = 0
-    processed: int = 0
-    duplicates: int = 0
-    rejected: Counter[str] = field(default_factory=Counter)
-    alerts: Counter[tuple[str, str]] = field(default_factory=Counter)
     internal_in: int = 0
     internal_bad: int = 0
     expired: int = 0
     state_errors: int = 0
 
-    @property
-    def rejected_total(self) -> int:
-        return sum(self.rejected.values())
-
     def to_dict(self) -> dict[str, Any]:
-        by_typology: Counter[str] = Counter()
-        for (typology, _), n in self.alerts.items():
-            by_typology[typology] += n
-        return {
-            "consumed": self.consumed,
-            "processed": self.processed,
-            "duplicates": self.duplicates,
-            "rejected": self.rejected_total,
-            "rejected_by_reason": dict(sorted(self.rejected.items())),
-            "alerts": sum(self.alerts.values()),
-            "alerts_by_typology": dict(sorted(by_typology.items())),
-            "internal_messages": self.internal_in,
-            "internal_bad": self.internal_bad,
-            "expired": self.expired,
-            "state_errors": self.state_errors,
-        }
+        out = Counts.to_dict(self)
+        out.update({"internal_messages": self.internal_in, "internal_bad": self.internal_bad,
+                    "expired": self.expired, "state_errors": self.state_errors})
+        return out
 
 
 @dataclass(slots=True)
@@ -181,15 +130,21 @@ class BatchResult:
     alerts: list[tuple[bytes, bytes]] = field(default_factory=list)  # (key = number, alert JSON)
     dlq: list[tuple[bytes | None, bytes]] = field(default_factory=list)  # (original key, reject JSON)
     internal: list[tuple[str, int, bytes]] = field(default_factory=list)  # (kind, partition, packed events)
-    done: list[Any] = field(default_factory=list)  # tokens to ack once everything above is delivered
+    done: list[Any] = field(default_factory=list)  # records to ack once everything above is delivered
     latencies: list[float] = field(default_factory=list)  # CDR arrival -> alert, wall seconds
-    alert_labels: list[tuple[str, str]] = field(default_factory=list)  # (typology, severity) per alert
-    rejects: list[str] = field(default_factory=list)  # reason per rejected record (duplicates excluded)
     scores: list[float] = field(default_factory=list)  # the online model's evidence in [0, 1], per candidate
-    consumed: int = 0
-    processed: int = 0
-    duplicates: int = 0
+    #: What this batch finished: ``consumed`` = processed + rejected + duplicates of this batch (records held
+    #: back are counted by the batch that releases them), alerts by (typology, severity).
+    counts: Counts = field(default_factory=Counts)
     max_event_time: float = 0.0
+
+    @property
+    def processed(self) -> int:
+        return self.counts.processed
+
+    @property
+    def duplicates(self) -> int:
+        return self.counts.duplicates
 
 
 class Aligner:
@@ -203,16 +158,17 @@ class Aligner:
 
     def __init__(self, max_hold_s: float = MAX_HOLD_S) -> None:
         self.max_hold_s = max_hold_s
-        self.buffers: dict[int, deque[tuple[Cdr, InRecord, float]]] = {}
+        #: partition -> (event time, CDR, record, arrival wall time), in offset order
+        self.buffers: dict[int, deque[tuple[float, Cdr, Any, float]]] = {}
 
     def __len__(self) -> int:
         return sum(len(b) for b in self.buffers.values())
 
-    def push(self, partition: int, cdr: Cdr, rec: InRecord, now: float) -> None:
+    def push(self, partition: int, cdr: Cdr, rec: Any, now: float) -> None:
         buf = self.buffers.get(partition)
         if buf is None:
             buf = self.buffers[partition] = deque()
-        buf.append((cdr, rec, now))
+        buf.append((cdr.start, cdr, rec, now))
 
     def drop(self, partitions: Iterable[int]) -> int:
         """Forget buffered records of revoked partitions (their new owner reads them again)."""
@@ -224,14 +180,14 @@ class Aligner:
         return n
 
     def release(self, lag: Callable[[int], int | None], assigned: Iterable[int], now: float,
-                flush: bool = False) -> list[tuple[Cdr, InRecord, float]]:
+                flush: bool = False) -> list[tuple[float, Cdr, Any, float]]:
         """Records that may be processed now, in event-time order (ties: partition, then offset)."""
         frontier = float("inf")
         if not flush:
             for p in assigned:
                 buf = self.buffers.get(p)
                 if buf:
-                    t = buf[-1][0].start
+                    t = buf[-1][0]
                 else:
                     behind = lag(p)
                     if not behind:
@@ -239,22 +195,37 @@ class Aligner:
                     t = float("-inf")  # records on the broker not yet fetched: wait for them (bounded)
                 if t < frontier:
                     frontier = t
-        out: list[tuple[Cdr, InRecord, float]] = []
+        out: list[tuple[float, Cdr, Any, float]] = []
         oldest_allowed = now - self.max_hold_s
-        for buf in self.buffers.values():
-            while buf and (buf[0][0].start <= frontier or buf[0][2] <= oldest_allowed):
-                out.append(buf.popleft())
+        everything = frontier == float("inf")
+        for p in sorted(self.buffers):
+            buf = self.buffers[p]
+            if not buf:
+                continue
+            if everything:  # flushing, or every partition caught up: the whole buffer goes
+                out.extend(buf)
+                buf.clear()
+                continue
+            append, popleft = out.append, buf.popleft
+            while buf and (buf[0][0] <= frontier or buf[0][3] <= oldest_allowed):
+                append(popleft())
         if len(out) > 1:
-            out.sort(key=_order)
+            # Stable sort by event time over partitions taken in order, each in offset order: ties keep
+            # (partition, offset) order without building a key tuple per record.
+            out.sort(key=_start)
         return out
 
 
-def _order(item: tuple[Cdr, InRecord, float]) -> tuple[float, int, int]:
-    return item[0].start, item[1].partition, item[1].offset
+_start = itemgetter(0)
 
 
 class BatchProcessor:
-    """The detection step of one worker.  Not thread-safe; one per process."""
+    """The detection step of one worker.  Not thread-safe; one per process.
+
+    State changes are persisted by :meth:`flush_state`: once per key changed since the previous flush.  The
+    caller decides when (the Kafka adapter: at most every ``state_flush_s`` and before offsets are committed;
+    :meth:`process` flushes itself with ``flush_state=True``, the default for tests and benchmarks).
+    """
 
     def __init__(
         self,
@@ -275,12 +246,19 @@ class BatchProcessor:
         self.admissions: dict[int, Admission] = {}
         self.parser = CdrParser()
         self.aligner = Aligner(max_hold_s)
-        self.stats = Stats()
+        self.counts = WorkerCounts()
         self.source = source
         self.batches = 0
         self.clock = wall_clock
         self.event_time = float("-inf")  # newest CDR start processed here
         self.next_expiry = -1.0
+        #: keys changed (or deleted) since the last flush, per store; the values are read at flush time
+        self.dirty: dict[str, set[str]] = {name: set() for name in stores}
+
+    @property
+    def stats(self) -> WorkerCounts:
+        """The worker's counts (older name)."""
+        return self.counts
 
     # -- assignment -------------------------------------------------------------------------------------
     def revoke(self, partitions: Iterable[int]) -> int:
@@ -289,12 +267,17 @@ class BatchProcessor:
         for p in ps:
             self.admissions.pop(p, None)
         dropped = self.aligner.drop(ps)
-        self.stats.consumed -= dropped  # the new owner consumes (and counts) them again
+        self.counts.consumed -= dropped  # the new owner consumes (and counts) them again
         return dropped
 
     @property
     def held(self) -> int:
         return len(self.aligner)
+
+    @property
+    def unflushed(self) -> int:
+        """Keys changed since the last :meth:`flush_state`."""
+        return sum(len(d) for d in self.dirty.values())
 
     # -- the batch ------------------------------------------------------------------------------------
     def process(
@@ -303,73 +286,109 @@ class BatchProcessor:
         lag: Callable[[int], int | None] = lambda p: 0,
         assigned: Iterable[int] | None = None,
         flush: bool = False,
+        flush_state: bool = True,
     ) -> BatchResult:
-        """Run one batch.  ``lag(p)``: messages of CDR partition p still on the broker (for the aligner)."""
+        """Run one batch of :class:`InRecord`.  ``lag(p)``: messages of CDR partition p still on the broker (for
+        the aligner); ``flush`` releases everything the aligner holds; ``flush_state`` persists state changes."""
+        by_kind: dict[str, list[Any]] = {k: [] for k in KINDS}
+        for rec in records:
+            lst = by_kind.get(rec.kind)
+            if lst is None:
+                raise ValueError(f"unknown record kind {rec.kind!r}")
+            lst.append(rec)
+        return self.process_kinds(by_kind, lag, assigned, flush, flush_state)
+
+    def process_kinds(
+        self,
+        by_kind: dict[str, list[Any]],
+        lag: Callable[[int], int | None] = lambda p: 0,
+        assigned: Iterable[int] | None = None,
+        flush: bool = False,
+        flush_state: bool = True,
+    ) -> BatchResult:
+        """Run one batch, records already split by kind (``cdrs``, ``inbound``, ``handset``, ``evidence``).
+
+        A record is anything with ``partition``, ``offset``, ``value``, ``key``, ``timestamp`` and ``topic``
+        attributes (:class:`InRecord`, or the Kafka client's own record); it comes back in ``done`` when
+        finished.
+        """
         now = self.clock()
         res = BatchResult()
+        counts = res.counts
         self.batches += 1
         st = self.stages
-        numbers = BatchView(self._loader("numbers"))
-        handsets = BatchView(self._loader("handsets"))
-        episodes = BatchView(self._loader("episodes"))
+        numbers = self.stores["numbers"].data
+        handsets = self.stores["handsets"].data
+        episodes = self.stores["episodes"].data
+        dirty_numbers = self.dirty["numbers"]
+        dirty_handsets = self.dirty["handsets"]
+        dirty_episodes = self.dirty["episodes"]
         out_inbound: dict[int, list[Any]] = {}
         out_handset: dict[int, list[Any]] = {}
         out_evidence: dict[int, list[Any]] = {}
-        cdr_recs: list[InRecord] = []
-        evidence_recs: list[InRecord] = []
-        inbound_recs: list[InRecord] = []
-        handset_recs: list[InRecord] = []
-        for rec in records:
-            kind = rec.kind
-            if kind == "cdrs":
-                cdr_recs.append(rec)
-            elif kind == "inbound":
-                inbound_recs.append(rec)
-            elif kind == "handset":
-                handset_recs.append(rec)
-            elif kind == "evidence":
-                evidence_recs.append(rec)
-            else:
-                raise ValueError(f"unknown record kind {kind!r}")
-
+        cdr_recs = by_kind.get("cdrs") or ()
+        evidence_recs = by_kind.get("evidence") or ()
+        inbound_recs = by_kind.get("inbound") or ()
+        handset_recs = by_kind.get("handset") or ()
+        done = res.done
         scores = res.scores
+        decide_ = st.policy.decide
+        threshold = st.policy.cfg.alert_threshold
 
         def decide(cand: Candidate, ts: float) -> None:
             scores.append(cand.model_evidence)
-            alert = st.policy.decide(episodes, cand)
+            if cand.score >= threshold:  # below it the policy neither reads nor changes the episode
+                dirty_episodes.add(cand.number)
+            alert = decide_(episodes, cand)
             if alert is not None:
                 self._emit(alert, ts, now, res)
 
+        # Which keys each stage changes (so which are persisted): the caller stage the caller's number, the
+        # callee stage the callee's, the handset stage the IMEI's, on_handset the number's (if it exists), the
+        # policy the candidate's number (from the alert threshold on).  tests/test_worker_unit.py checks it.
         # 1. Handset evidence about numbers of this partition (older than anything below).
         on_handset = st.caller.on_handset
         for rec in evidence_recs:
-            for ev in self._events(rec, res):
-                on_handset(numbers, ev[0], ev[1], ev[2], ev[3])
+            for ev in self._events(rec, "evidence"):
+                number = ev[0]
+                if number in numbers:
+                    on_handset(numbers, number, ev[1], ev[2], ev[3])
+                    dirty_numbers.add(number)
 
         # 2. Inbound events: the callee stage, then the policy.
         callee_process = st.callee.process
         for rec in inbound_recs:
-            for ev in self._events(rec, res):
+            for ev in self._events(rec, "inbound"):
                 cdr = cdr_from_fields(ev)
                 cand = callee_process(numbers, cdr, bool(ev[10]))
+                dirty_numbers.add(cdr.callee)
                 if cand is not None:
                     decide(cand, ev[11])
 
         # 3. Handset events: the handset stage; its evidence goes back to the caller's partition.
         handset_process = st.handset.process
         part = self.part
+        part_of = part.cached
         for rec in handset_recs:
-            for ev in self._events(rec, res):
+            for ev in self._events(rec, "handset"):
                 cdr = cdr_from_fields(ev)
                 sims, rate = handset_process(handsets, cdr)
+                if cdr.imei is not None:
+                    dirty_handsets.add(cdr.imei)
                 if sims:
-                    out_evidence.setdefault(part(cdr.caller), []).append([cdr.caller, cdr.start, sims, rate])
+                    caller = cdr.caller
+                    p = part_of(caller)
+                    if p is None:
+                        p = part(caller)
+                    out_evidence.setdefault(p, []).append([caller, cdr.start, sims, rate])
 
         # 4. CDRs: parse and admit in partition order, merge partitions by event time, caller stage.
         parse = self.parser.parse
-        stats = self.stats
+        push = self.aligner.push
+        admissions = self.admissions
+        n_cdrs = 0
         for rec in cdr_recs:
-            res.consumed += 1
+            n_cdrs += 1
             raw = rec.value
             if raw is None:
                 self._reject(Reject("malformed_json", "message without a value (tombstone)", b""), rec, res)
@@ -380,149 +399,177 @@ class BatchProcessor:
                 continue
             cdr: Cdr = parsed  # type: ignore[assignment]
             p = rec.partition
-            if part(cdr.caller) != p:
+            caller = cdr.caller
+            cp = part_of(caller)
+            if cp is None:
+                cp = part(caller)
+            if cp != p:
                 self._reject(Reject(
                     "misrouted",
-                    f"misrouted: caller {cdr.caller} belongs to partition {part(cdr.caller)}, not {p} "
+                    f"misrouted: caller {caller} belongs to partition {cp}, not {p} "
                     "(the topic must be keyed by caller with the murmur2 partitioner)", raw), rec, res)
                 continue
-            adm = self.admissions.get(p)
+            adm = admissions.get(p)
             if adm is None:
-                adm = self.admissions[p] = Admission(self.admission_cfg)
+                adm = admissions[p] = Admission(self.admission_cfg)
             bad = adm.admit(cdr, now)
             if bad is not None:
                 reason, detail = bad
                 if reason == "duplicate":
-                    res.duplicates += 1
+                    counts.duplicates += 1
                     res.dlq.append((rec.key, self._dlq_bytes(Reject(reason, detail, raw), rec)))
-                    res.done.append(rec.token)
+                    done.append(rec)
                 else:
                     self._reject(Reject(reason, detail, raw), rec, res)
                 continue
-            self.aligner.push(p, cdr, rec, _arrival(rec, now))
+            push(p, cdr, rec, _arrival(rec, now))
 
         if assigned is None:
             assigned = set(self.aligner.buffers)
         released = self.aligner.release(lag, assigned, now, flush)
         caller_process = st.caller.process
         max_t = self.event_time
-        for cdr, rec, arrived in released:
+        for t, cdr, rec, arrived in released:
             cand, callback = caller_process(numbers, cdr)
+            dirty_numbers.add(cdr.caller)
             if cand is not None:
                 decide(cand, arrived)
             fields = cdr_fields(cdr)
-            out_inbound.setdefault(part(cdr.callee), []).append(fields + [callback, arrived])
-            if cdr.imei is not None:
-                out_handset.setdefault(part(cdr.imei), []).append(fields + [arrived])
-            if cdr.start > max_t:
-                max_t = cdr.start
-            res.done.append(rec.token)
-        res.processed = len(released)
+            callee = cdr.callee
+            p = part_of(callee)
+            if p is None:
+                p = part(callee)
+            ev = fields + [callback, arrived]
+            lst = out_inbound.get(p)
+            if lst is None:
+                out_inbound[p] = [ev]
+            else:
+                lst.append(ev)
+            imei = cdr.imei
+            if imei is not None:
+                p = part_of(imei)
+                if p is None:
+                    p = part(imei)
+                fields.append(arrived)
+                lst = out_handset.get(p)
+                if lst is None:
+                    out_handset[p] = [fields]
+                else:
+                    lst.append(fields)
+            if t > max_t:
+                max_t = t
+            done.append(rec)
+        counts.processed = len(released)
         self.event_time = max_t
         if released:
             res.max_event_time = max_t
 
         # 5. Idle state expires by event time, as in replay.
         if released and max_t >= self.next_expiry:
-            self._expire(max_t, numbers, handsets, episodes)
+            self._expire(max_t)
 
-        # 6. Write back every touched key once; pack the internal events per destination partition.
-        self._write_back("numbers", numbers)
-        self._write_back("handsets", handsets)
-        self._write_back("episodes", episodes)
+        # 6. Pack the internal events per destination partition; persist state if asked.
         src = f"{self.source}/{self.batches}"
         for kind, outs in (("inbound", out_inbound), ("handset", out_handset), ("evidence", out_evidence)):
             for dest, events in outs.items():
                 res.internal.append((kind, dest, pack(kind, src, events)))
-        for rec in evidence_recs:
-            res.done.append(rec.token)
-        for rec in inbound_recs:
-            res.done.append(rec.token)
-        for rec in handset_recs:
-            res.done.append(rec.token)
+        done.extend(evidence_recs)
+        done.extend(inbound_recs)
+        done.extend(handset_recs)
+        if flush_state:
+            self.flush_state()
 
-        stats.consumed += res.consumed
-        stats.processed += res.processed
-        stats.duplicates += res.duplicates
-        for reason in res.rejects:
-            stats.rejected[reason] += 1
-        for label in res.alert_labels:
-            stats.alerts[label] += 1
+        counts.consumed = counts.processed + counts.rejected_total + counts.duplicates
+        total = self.counts
+        total.add(counts)
+        total.consumed += n_cdrs - counts.consumed  # the total counts what was read, held-back records included
         return res
 
-    # -- helpers ----------------------------------------------------------------------------------------
-    def _loader(self, name: str) -> Callable[[str], Any | None]:
-        store = self.stores[name]
-        get = store.get
+    def flush_state(self) -> int:
+        """Persist every key changed since the last flush (its current value, or a delete); return how many."""
+        n = 0
+        for name, keys in self.take_dirty():
+            self.persist(name, keys)
+            n += len(keys)
+        return n
 
-        def load(key: str) -> Any | None:
-            try:
-                return get(key)
-            except ValueError as exc:  # a record of another layout: start afresh, loudly
-                self.stats.state_errors += 1
-                log.warning("%s[%r]: unreadable state dropped (%s)", name, key, exc)
-                return None
+    def take_dirty(self) -> list[tuple[str, list[str]]]:
+        """The keys changed since the last flush, per store, and forget them (for a caller that persists them
+        later, in pieces, with :meth:`persist`: the value written is the key's value at that time)."""
+        out = []
+        for name, keys in self.dirty.items():
+            if keys:
+                out.append((name, list(keys)))
+                keys.clear()
+        return out
 
-        return load
-
-    def _write_back(self, name: str, view: BatchView) -> None:
-        if not view:
-            return
-        put = self.stores[name].put
+    def persist(self, name: str, keys: Iterable[str]) -> None:
+        """Persist the current value of ``keys`` of store ``name`` (a delete for a key no longer there)."""
         part = self.part
-        for key, value in view.items():
-            put(key, part(key), value)
+        part_of = part.cached
+        store = self.stores[name]
+        get = store.data.get
+        persist = store.persist
+        for key in keys:
+            p = part_of(key)
+            if p is None:
+                p = part(key)
+            persist(key, p, get(key))
 
-    def _events(self, rec: InRecord, res: BatchResult) -> list[Any]:
-        self.stats.internal_in += 1
+    # -- helpers ----------------------------------------------------------------------------------------
+    def _events(self, rec: Any, expected: str) -> list[Any]:
+        self.counts.internal_in += 1
         try:
             kind, events = unpack(rec.value)
-            if kind != rec.kind:
-                raise ValueError(f"a {kind!r} message on the {rec.kind!r} topic")
+            if kind != expected:
+                raise ValueError(f"a {kind!r} message on the {expected!r} topic")
         except ValueError as exc:
             # Our own topics: a bad message is a bug or a foreign writer.  Skip it, loudly.
-            self.stats.internal_bad += 1
-            log.error("%s[%d]@%d: not an internal message of ours (%s); skipped", rec.topic or rec.kind,
+            self.counts.internal_bad += 1
+            log.error("%s[%d]@%d: not an internal message of ours (%s); skipped", rec.topic or expected,
                       rec.partition, rec.offset, exc)
             return []
         return events
 
     def _emit(self, alert: Alert, ts: float, now: float, res: BatchResult) -> None:
         res.alerts.append((alert.number.encode(), alert_to_json(alert, now)))
-        res.alert_labels.append((alert.typology, alert.severity))
+        res.counts.alert(alert.typology, alert.severity)
         res.latencies.append(max(0.0, now - ts))
 
-    def _dlq_bytes(self, rej: Reject, rec: InRecord) -> bytes:
-        rej.source = {"topic": rec.topic or rec.kind, "partition": rec.partition, "offset": rec.offset}
+    def _dlq_bytes(self, rej: Reject, rec: Any) -> bytes:
+        rej.source = {"topic": rec.topic or "cdrs", "partition": rec.partition,
+                      "offset": rec.offset}
         if rec.timestamp is not None:
             rej.source["timestamp"] = rec.timestamp
         return orjson.dumps(reject_to_dict(rej))
 
-    def _reject(self, rej: Reject, rec: InRecord, res: BatchResult) -> None:
+    def _reject(self, rej: Reject, rec: Any, res: BatchResult) -> None:
         if rec.value is not None and not rej.raw:
             rej.raw = rec.value
         res.dlq.append((rec.key, self._dlq_bytes(rej, rec)))
-        res.rejects.append(rej.reason)
-        res.done.append(rec.token)
+        res.counts.reject(rej.reason)
+        res.done.append(rec)
 
-    def _expire(self, now: float, numbers: BatchView, handsets: BatchView, episodes: BatchView) -> None:
-        """:meth:`detector.pipeline.Detector.expire`, over the stores of this worker's partitions."""
+    def _expire(self, now: float) -> None:
+        """:meth:`detector.pipeline.Detector.expire`, over the stores of this worker's partitions.
+
+        One pass over each store's dict, no copy of it; only the dead keys are collected.
+        """
         if self.next_expiry < 0.0:
             self.next_expiry = now + self.cfg.expire_every_s
             return
         self.next_expiry = now + self.cfg.expire_every_s
         horizon = now - self.cfg.idle_ttl_s
         n = 0
-        for name, view in (("numbers", numbers), ("handsets", handsets), ("episodes", episodes)):
-            store = self.stores[name]
-            dead = [k for k, v in store.items()
-                    if k not in view and v is not None and v.last_activity() < horizon]
-            dead += [k for k, v in view.items() if v.last_activity() < horizon]
+        for name, store in self.stores.items():
+            data = store.data
+            dead = [k for k, v in data.items() if v is None or v.last_activity() < horizon]
+            dirty = self.dirty[name]
             for k in dead:
-                view.pop(k, None)
-                store.delete(k, self.part(k))
+                del data[k]
+                dirty.add(k)  # persisted as a delete at the next flush
             n += len(dead)
-        self.stats.expired += n
+        self.counts.expired += n
 
 
 def iter_kinds() -> Iterator[str]:
