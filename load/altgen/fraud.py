@@ -177,13 +177,16 @@ class Fraud:
         separate_premium = rng.random() < 0.3  # callback number differs from the ringing number (SMS lure)
         premium = [self.numbering.raw(rng.choice(self.IRSF_RANGES)[0], 12) for _ in range(rng.randint(1, 2))] \
             if separate_premium else []
+        sms_lure = separate_premium and rng.random() < 0.5
+        p_again = rng.choice((0.0, rng.uniform(0.05, 0.3)))
         p_cb = rng.uniform(0.01, 0.07)
         p_pop = rng.uniform(0.35, 0.9)
         sequential = rng.random() < 0.5
         target_region = rng.choice(REGIONS)
         night = rng.random() < 0.5
         desc = dict(typology="wangiri", foreign=foreign, ringers=k, ring=ring, mode=mode, callback_rate=round(p_cb, 3),
-                    separate_premium=separate_premium, sequential_targets=sequential, night=night)
+                    separate_premium=separate_premium, sms_lure=sms_lure, ring_again=round(p_again, 2),
+                    sequential_targets=sequential, night=night)
         campaign_start = self.when(0.08, 0.65)
         nightwin = _window(rng.uniform(21, 23.5), rng.uniform(29, 31), target_region.offset_min)
         out = []
@@ -233,7 +236,14 @@ class Fraud:
                         disp, dur = (("failed", 0) if u < 0.25 else ("answered", srng.randint(1, 2)) if u < 0.3
                                      else ("no_answer", srng.randint(0, 3)))
                     cell = None if foreign else srng.choice(cells)
-                    batch = [(int(t), "voice", number, callee, dur, disp, off, cell, own_imei)]
+                    if sms_lure:  # "please call me back urgently" + the premium number in the text
+                        batch = [(int(t), "sms", number, callee, 0, "answered" if srng.random() < 0.93 else "failed",
+                                  off, cell, own_imei)]
+                    else:
+                        batch = [(int(t), "voice", number, callee, dur, disp, off, cell, own_imei)]
+                        if srng.random() < p_again:  # the same target rung again a little later
+                            batch.append((int(t + srng.uniform(40, 1800)), "voice", number, callee, dur, disp, off,
+                                          cell, own_imei))
                     victim = self.pop.by_number.get(callee)
                     if victim is not None and victim.responsive and srng.random() < p_cb:
                         dest = srng.choice(premium) if premium else number
