@@ -4,13 +4,37 @@ Every failure becomes a :class:`~detector.records.Reject` with a reason from ``R
 exception: a worker must survive any byte sequence a producer can put on a topic.  The parser is pure (no
 clock, no I/O); stream-level checks that need history (event-time range, duplicates) live in
 :mod:`detector.admission`.
+
+What is accepted is exactly what ``schemas/cdr.schema.json`` accepts (``tests/test_parse.py`` checks both
+directions); the schema's patterns and this module's checks are two spellings of the same rules:
+
+* ``cdr_id``: 1-256 characters, none of them a control, line-separator, zero-width or bidi-override character
+  (``_FORBIDDEN_CHARS``); ``cell_id``: the same rule, 1-64 characters.
+* ``caller``/``callee``: E.164, ``+`` then 3-15 ASCII digits, the first not 0.
+* ``start_time``: RFC 3339 with an offset, nothing else: ``YYYY-MM-DD``, ``T`` or ``t``, ``hh:mm:ss`` (second 60,
+  a leap second, counts as the next minute's :00 as POSIX time does), an optional fraction of 1-9 digits
+  (kept to the microsecond, truncated), then ``Z``, ``z`` or ``+hh:mm``/``-hh:mm`` (hours 00-23).  The
+  calendar date must exist.  ISO 8601 forms RFC 3339 does not allow (``+0800``, ``+08``, a space separator,
+  week dates, ``,5``, no seconds ...) are ``bad_time``.
+* the record's local date must lie in 2000-01-01 .. 9999-12-30 (``time_out_of_range`` otherwise): 1970 means
+  a zeroed clock, and every accepted instant can be written back as RFC 3339 in its own offset and in UTC.
+* ``duration_s``: a JSON number in [0, 172800]; ``disposition`` and ``record_type``: the listed values
+  (``record_type`` missing or null means voice); ``imei``: 14-16 ASCII digits.  Unknown extra fields are
+  ignored.
+
+Speed: most records have the same exact shape (``...T hh:mm:ss+hh:mm`` or ``...Z``, ASCII identifiers, known
+numbers).  :meth:`CdrParser.from_dict` checks that shape with a few slices and dictionary look-ups (a
+per-minute cache of the time prefix, a bounded set of numbers already validated) and builds the ``Cdr``; any
+record that is not of that shape, valid or not, goes to the general path, which decides it and names the
+reason.  Both paths accept the same records with the same values (property-tested); the fast path only
+decides sooner.
 """
 
 from __future__ import annotations
 
-import math
-from datetime import datetime, timezone
-from typing import Any
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any, Sequence
 
 import orjson
 
@@ -18,86 +42,204 @@ from .records import DISPOSITIONS, RECORD_TYPES, Cdr, Reject
 
 MAX_MESSAGE_BYTES = 16_384  # a CDR is ~300 bytes; anything 50x larger is an attack or a bug
 MAX_DURATION_S = 2 * 86_400.0  # switches cut calls at 24 h at most; allow margin for clock-split records
-MIN_EPOCH = 946_684_800.0  # 2000-01-01: no CDR stream predates this; 1970 means a zeroed clock
-MAX_EPOCH = 253_402_214_400.0  # 9999-12-31T00:00Z: later instants cannot be written back as RFC 3339
+# The accepted range of a record's LOCAL wall time, as seconds since 1970-01-01T00:00 of that wall clock:
+MIN_EPOCH = 946_684_800.0  # from 2000-01-01T00:00 local: no CDR stream predates this; 1970 means a zeroed clock
+MAX_EPOCH = 253_402_214_400.0  # to before 9999-12-31T00:00 local: every accepted instant formats back in any offset
 _MAX_ID_LEN = 256
 _MAX_FIELD_LEN = 64
-_DISPOSITIONS = frozenset(DISPOSITIONS)
-_RECORD_TYPES = frozenset(RECORD_TYPES)
+_MAX_NUMBERS = 131_072  # numbers remembered as valid E.164 (~10 MB at most)
 _REQUIRED = ("cdr_id", "caller", "callee", "start_time", "duration_s", "disposition")
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# Interned values: the Cdr carries these very objects, so later comparisons are identity checks.
+_DISPOSITION_OF: dict[str, str] = {d: d for d in DISPOSITIONS}
+_RECORD_TYPE_OF: dict[str, str] = {r: r for r in RECORD_TYPES}
+#: Characters refused in cdr_id and cell_id (the schema's pattern lists the same): C0 and C1 controls and DEL,
+#: zero-width and bidi formatting characters, the Unicode line/paragraph separators, the byte-order mark, and
+#: lone surrogates (only reachable through :meth:`CdrParser.from_dict`; JSON input with one is ``encoding``).
+_FORBIDDEN_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]")
+_RFC3339 = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?"
+    r"(?:[Zz]|([+-])([0-9]{2}):([0-9]{2}))"
+)
+_SECONDS: dict[str, int] = {f"{s:02d}": s for s in range(61)}  # "00".."60" -> value (60: a leap second)
+_MILLIS: dict[str, int] = {f"{m:03d}": m * 1000 for m in range(1000)}  # "000".."999" -> microseconds
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_LAST_MINUTE = (9999, 12, 30)  # the last local date accepted
+
+
+def _days_from_civil(y: int, m: int, d: int) -> int:
+    """Days from 1970-01-01 to the proleptic Gregorian date y-m-d (H. Hinnant's algorithm; exact, no datetime)."""
+    if m <= 2:
+        y -= 1
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m - 3 if m > 2 else m + 9) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146_097 + doe - 719_468
+
+
+def _parse_rfc3339(s: str) -> tuple[int, int, int, bool, int] | None:
+    """The general path: ``(whole_seconds_utc, microseconds, offset_min, in_range, second)`` or None.
+
+    ``whole_seconds_utc`` counts a leap second (:60) as the next minute's :00; ``in_range`` is the local-date
+    rule (2000-01-01 .. 9999-12-30); ``second`` is the seconds field as written (for the cache).
+    """
+    if len(s) > 40 or not s.isascii():
+        return None
+    m = _RFC3339.fullmatch(s)
+    if m is None:
+        return None
+    g = m.groups()
+    year = int(g[0])
+    month = int(g[1])
+    day = int(g[2])
+    hour = int(g[3])
+    minute = int(g[4])
+    second = int(g[5])
+    if not 1 <= month <= 12 or day < 1 or hour > 23 or minute > 59 or second > 60:
+        return None
+    dim = _DAYS_IN_MONTH[month]
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        dim = 29
+    if day > dim:
+        return None
+    offset = 0
+    if g[7] is not None:
+        oh = int(g[8])
+        om = int(g[9])
+        if oh > 23 or om > 59:
+            return None
+        offset = oh * 60 + om
+        if g[7] == "-":
+            offset = -offset
+    frac = g[6]
+    micros = int((frac + "00000")[:6]) if frac is not None else 0
+    in_range = year >= 2000 and (year, month, day) <= _LAST_MINUTE
+    whole = _days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset * 60
+    return whole, micros, offset, in_range, second
 
 
 class TimeParser:
-    """RFC 3339 -> (UTC epoch seconds, offset minutes), cached by minute.
+    """RFC 3339 -> (UTC epoch seconds, offset minutes), cached in two bounded levels.
 
-    Parsing datetimes dominates a naive parser.  Records of one minute and offset share everything but the
-    seconds, so the prefix is parsed once with :func:`datetime.fromisoformat` and cached; the cache is
-    cleared when it grows past ``max_entries`` so memory stays bounded on any input.
+    1. Whole strings already seen whose local date is in range -> (epoch, offset): in a stream most records
+       share their second with another record (~80% of look-ups hit with a few thousand entries).
+    2. For the two common exact layouts (``YYYY-MM-DDThh:mm:ss+hh:mm``, 25 characters, and ``...ssZ``, 20),
+       the string without its seconds -> (epoch of the minute, offset, local date in range); the seconds are
+       then one dictionary look-up.  Only valid strings of those layouts are stored, so a key found implies the
+       rest of the string is valid (``...ss.ffffZ``, also 25 characters, is never stored).
+
+    Every other string (fractions, other lengths, anything malformed) takes the general path,
+    :func:`_parse_rfc3339`.  Each cache is cleared when it grows past its limit, so memory stays bounded on
+    any input, and what is cached never changes an answer.
     """
 
-    __slots__ = ("_cache", "_max_entries")
+    __slots__ = ("_cache", "_max_entries", "_exact", "_max_exact")
 
-    def __init__(self, max_entries: int = 65_536) -> None:
-        self._cache: dict[str, tuple[float, int]] = {}
+    def __init__(self, max_entries: int = 65_536, max_exact: int = 4_096) -> None:
+        self._cache: dict[str, tuple[int, int, bool]] = {}
         self._max_entries = max_entries
+        self._exact: dict[str, tuple[float, int]] = {}
+        self._max_exact = max_exact
 
     def parse(self, s: str) -> tuple[float, int] | None:
         """Return ``(epoch_seconds, utc_offset_minutes)`` or None when ``s`` is not RFC 3339 with offset."""
-        # Fast path: "YYYY-MM-DDTHH:MM:SS+HH:MM" (25 chars) or "...SSZ" (20 chars).
+        hit = self._exact.get(s)
+        if hit is not None:
+            return hit
+        got = self.parse_checked(s)
+        if got is None:
+            return None
+        return got[0], got[1]
+
+    def in_range(self, s: str) -> tuple[float, int] | None:
+        """``(epoch_seconds, utc_offset_minutes)`` when ``s`` is RFC 3339 AND its local date is accepted, else
+        None (the record is then refused; :meth:`parse_checked` says why)."""
+        hit = self._exact.get(s)
+        if hit is not None:
+            return hit
+        got = self.parse_checked(s)
+        if got is None or not got[2]:
+            return None
+        value = (got[0], got[1])
+        exact = self._exact
+        if len(exact) >= self._max_exact:
+            exact.clear()
+        exact[s] = value
+        return value
+
+    def parse_checked(self, s: str) -> tuple[float, int, bool] | None:
+        """``(epoch_seconds, utc_offset_minutes, local_date_in_range)`` or None (level 2, then the general path)."""
         n = len(s)
-        if (n == 25 or n == 20) and s[16] == ":" and s[13] == ":":
-            sec = s[17:19]
-            if sec.isdigit() and sec.isascii():
-                key = s[:16] + s[19:]
-                hit = self._cache.get(key)
-                if hit is None:
-                    hit = self._slow(s[:16] + ":00" + s[19:])
-                    if hit is None:
-                        return None
-                    if len(self._cache) >= self._max_entries:
-                        self._cache.clear()
-                    self._cache[key] = hit
-                secs = int(sec)
-                if secs > 59:  # leap seconds are refused, as datetime.fromisoformat refuses them
+        if n == 25 or n == 20:
+            hit = self._cache.get(s[:17] + s[19:])
+            if hit is not None:
+                sec = _SECONDS.get(s[17:19])
+                if sec is None:
                     return None
-                return hit[0] + secs, hit[1]
-        return self._slow(s)
+                return float(hit[0] + sec), hit[1], hit[2]
+        return self.parse_general(s)
+
+    def parse_general(self, s: str) -> tuple[float, int, bool] | None:
+        """The uncached path (which also fills the minute cache for the common layouts)."""
+        p = _parse_rfc3339(s)
+        if p is None:
+            return None
+        whole, micros, offset, in_range, second = p
+        n = len(s)
+        if n == 20 or (n == 25 and s[19] != "."):  # not '...ss.ffffZ': its key would hide the fraction
+            cache = self._cache
+            if len(cache) >= self._max_entries:
+                cache.clear()
+            cache[s[:17] + s[19:]] = (whole - second, offset, in_range)
+        if micros:
+            return (whole * 1_000_000 + micros) / 1_000_000, offset, in_range
+        return float(whole), offset, in_range
 
     @staticmethod
     def _slow(s: str) -> tuple[float, int] | None:
-        if len(s) > 40 or len(s) < 20 or not s.isascii() or s[10] not in "Tt ":
+        """The general path alone, no cache (the reference the cached paths are tested against)."""
+        p = _parse_rfc3339(s)
+        if p is None:
             return None
-        try:
-            dt = datetime.fromisoformat(s)
-        except ValueError:
-            return None
-        off = dt.utcoffset()
-        if off is None:  # RFC 3339 requires an offset; a naive time is ambiguous
-            return None
-        return (dt - _EPOCH).total_seconds(), int(off.total_seconds() // 60)
+        return (p[0] * 1_000_000 + p[1]) / 1_000_000, p[2]
+
+
+_E164 = re.compile(r"\+[1-9][0-9]{2,14}")  # [0-9]: ASCII digits only
 
 
 def _is_e164(v: str) -> bool:
-    return (
-        4 <= len(v) <= 16
-        and v[0] == "+"
-        and v[1:].isdigit()
-        and v[1:].isascii()
-        and v[1] != "0"
-    )
+    return _E164.fullmatch(v) is not None
+
+
+def _is_text(v: str, max_len: int) -> bool:
+    """1..max_len characters, none in ``_FORBIDDEN_CHARS`` (ASCII is checked without the regex)."""
+    if not 0 < len(v) <= max_len:
+        return False
+    if v.isascii():
+        return v.isprintable()
+    return _FORBIDDEN_CHARS.search(v) is None
 
 
 class CdrParser:
-    """Validate one message into a :class:`Cdr` or a :class:`Reject` with a reason code."""
+    """Validate one message into a :class:`Cdr` or a :class:`Reject` with a reason code.
 
-    __slots__ = ("_times",)
+    Holds bounded caches (its :class:`TimeParser`'s, and numbers already validated); results never depend on
+    what is cached.
+    """
+
+    __slots__ = ("_times", "_numbers")
 
     def __init__(self) -> None:
         self._times = TimeParser()
+        self._numbers: set[str] = set()  # numbers already found E.164 (bounded: cleared when full)
 
     def parse(self, raw: bytes | str, line: int | None = None) -> Cdr | Reject:
-        size = len(raw.encode("utf-8", "surrogatepass")) if isinstance(raw, str) else len(raw)
+        if type(raw) is bytes:
+            size = len(raw)
+        elif isinstance(raw, str):
+            size = len(raw.encode("utf-8", "surrogatepass"))
+        else:
+            size = len(raw)
         if size > MAX_MESSAGE_BYTES:
             return _reject("too_large", f"message of {size} bytes exceeds {MAX_MESSAGE_BYTES}", raw, line)
         try:
@@ -110,8 +252,95 @@ class CdrParser:
             return _reject("not_an_object", f"expected a JSON object, got {type(obj).__name__}", raw, line)
         return self.from_dict(obj, raw, line)
 
+    def parse_batch(self, raws: Sequence[bytes | str], first_line: int | None = None) -> list[Cdr | Reject]:
+        """Parse a batch of messages; the same results as :meth:`parse` on each, in order.
+
+        ``first_line`` numbers the messages (``first_line``, ``first_line + 1`` ...) in their rejects.
+        """
+        out: list[Cdr | Reject] = []
+        append = out.append
+        loads = orjson.loads
+        from_dict = self.from_dict
+        parse = self.parse
+        line = first_line
+        for raw in raws:
+            obj: object = None
+            if type(raw) is bytes and len(raw) <= MAX_MESSAGE_BYTES:
+                try:
+                    obj = loads(raw)
+                except orjson.JSONDecodeError:
+                    obj = None
+            if type(obj) is dict:
+                append(from_dict(obj, raw, line))
+            else:
+                append(parse(raw, line))  # rejects and str input: the one-message path names the reason
+            if line is not None:
+                line += 1
+        return out
+
     def from_dict(self, obj: dict[str, Any], raw: bytes | str = b"", line: int | None = None) -> Cdr | Reject:
         """Validate an already-decoded object (used by generators and tests, and by :meth:`parse`)."""
+        # Fast path: the common shape, decided with few operations.  Anything else, valid or not, goes to
+        # _validate(), which accepts the same records with the same values and names the reason otherwise.
+        try:
+            cdr_id = obj["cdr_id"]
+            caller = obj["caller"]
+            callee = obj["callee"]
+            start_time = obj["start_time"]
+            duration = obj["duration_s"]
+            disposition = obj["disposition"]
+        except KeyError:
+            return self._validate(obj, raw, line)
+        if (
+            type(cdr_id) is str
+            and type(caller) is str
+            and type(callee) is str
+            and type(start_time) is str
+            and type(disposition) is str
+            and 0 < len(cdr_id) <= _MAX_ID_LEN
+            and cdr_id.isascii()
+            and cdr_id.isprintable()
+        ):
+            numbers = self._numbers
+            if caller not in numbers:
+                if _E164.fullmatch(caller) is None:
+                    return self._validate(obj, raw, line)
+                if len(numbers) >= _MAX_NUMBERS:
+                    numbers.clear()
+                numbers.add(caller)
+            if callee not in numbers:
+                if _E164.fullmatch(callee) is None:
+                    return self._validate(obj, raw, line)
+                if len(numbers) >= _MAX_NUMBERS:
+                    numbers.clear()
+                numbers.add(callee)
+            t = self._times.in_range(start_time)
+            disp = _DISPOSITION_OF.get(disposition)
+            if type(duration) is int:
+                dur = float(duration) if 0 <= duration <= 172_800 else -1.0
+            elif type(duration) is float:
+                dur = duration if 0.0 <= duration <= MAX_DURATION_S else -1.0
+            else:
+                dur = -1.0
+            if t is not None and disp is not None and dur >= 0.0:
+                get = obj.get
+                record_type = get("record_type")
+                cell_id = get("cell_id")
+                imei = get("imei")
+                rtype = "voice" if record_type is None else (
+                    _RECORD_TYPE_OF.get(record_type) if type(record_type) is str else None)
+                if (
+                    rtype is not None
+                    and (cell_id is None or (type(cell_id) is str and 0 < len(cell_id) <= _MAX_FIELD_LEN
+                                             and cell_id.isascii() and cell_id.isprintable()))
+                    and (imei is None or (type(imei) is str and 14 <= len(imei) <= 16 and imei.isdigit()
+                                          and imei.isascii()))
+                ):
+                    return Cdr(cdr_id, caller, callee, t[0], t[1], dur, disp, rtype, cell_id, imei)
+        return self._validate(obj, raw, line)
+
+    def _validate(self, obj: dict[str, Any], raw: bytes | str, line: int | None) -> Cdr | Reject:
+        """The general path: every check in order; the first failure is the reject's reason."""
         get = obj.get
         cdr_id = get("cdr_id")
         caller = get("caller")
@@ -124,22 +353,25 @@ class CdrParser:
         ):
             name = next(n for n in _REQUIRED if obj.get(n) is None)
             return _reject("missing_field", f"required field {name!r} is missing or null", raw, line)
-        if type(cdr_id) is not str or not cdr_id or len(cdr_id) > _MAX_ID_LEN or not cdr_id.isprintable():
-            return _reject("wrong_type", "cdr_id must be a non-empty printable string of <= 256 chars", raw, line)
+        if type(cdr_id) is not str or not _is_text(cdr_id, _MAX_ID_LEN):
+            return _reject("wrong_type", "cdr_id must be a string of 1-256 characters without control characters",
+                           raw, line)
         if type(caller) is not str or not _is_e164(caller):
-            return _reject("bad_number", f"caller {_show(caller)} is not E.164 ('+' and 3-15 digits)", raw, line)
+            return _reject("bad_number", f"caller {_show(caller)} is not E.164 ('+' and 3-15 digits, not 0 first)",
+                           raw, line)
         if type(callee) is not str or not _is_e164(callee):
-            return _reject("bad_number", f"callee {_show(callee)} is not E.164 ('+' and 3-15 digits)", raw, line)
+            return _reject("bad_number", f"callee {_show(callee)} is not E.164 ('+' and 3-15 digits, not 0 first)",
+                           raw, line)
         if type(start_time) is not str:
             return _reject("wrong_type", f"start_time must be a string, got {type(start_time).__name__}", raw, line)
-        parsed = self._times.parse(start_time)
+        parsed = self._times.parse_checked(start_time)
         if parsed is None:
             return _reject("bad_time", f"start_time {_show(start_time)} is not RFC 3339 with offset", raw, line)
-        start, offset = parsed
-        if start < MIN_EPOCH:
-            return _reject("time_out_of_range", f"start_time {_show(start_time)} is before 2000", raw, line)
-        if start > MAX_EPOCH:
-            return _reject("time_out_of_range", f"start_time {_show(start_time)} is after 9999", raw, line)
+        start, offset, in_range = parsed
+        if not in_range:
+            return _reject("time_out_of_range",
+                           f"start_time {_show(start_time)} is outside 2000-01-01 .. 9999-12-30 (local date)",
+                           raw, line)
         if type(duration) is int:
             if not 0 <= duration <= MAX_DURATION_S:  # before float(): a 400-digit int would overflow it
                 return _reject("bad_duration", f"duration_s {_show(duration)} outside [0, {MAX_DURATION_S:g}]",
@@ -147,20 +379,24 @@ class CdrParser:
             duration = float(duration)
         elif type(duration) is not float:
             return _reject("wrong_type", f"duration_s must be a number, got {type(duration).__name__}", raw, line)
-        if not (0.0 <= duration <= MAX_DURATION_S) or math.isnan(duration):
+        if not 0.0 <= duration <= MAX_DURATION_S:  # NaN fails both comparisons
             return _reject("bad_duration", f"duration_s {duration!r} outside [0, {MAX_DURATION_S:g}]", raw, line)
-        if type(disposition) is not str or disposition not in _DISPOSITIONS:
+        disp = _DISPOSITION_OF.get(disposition) if type(disposition) is str else None
+        if disp is None:
             return _reject("bad_enum", f"disposition {_show(disposition)} not one of {list(DISPOSITIONS)}", raw, line)
         record_type = get("record_type")
         if record_type is None:
-            record_type = "voice"
-        elif type(record_type) is not str or record_type not in _RECORD_TYPES:
-            return _reject("bad_enum", f"record_type {_show(record_type)} not one of {list(RECORD_TYPES)}", raw, line)
+            rtype = "voice"
+        else:
+            got = _RECORD_TYPE_OF.get(record_type) if type(record_type) is str else None
+            if got is None:
+                return _reject("bad_enum", f"record_type {_show(record_type)} not one of {list(RECORD_TYPES)}",
+                               raw, line)
+            rtype = got
         cell_id = get("cell_id")
-        if cell_id is not None and (
-            type(cell_id) is not str or not 0 < len(cell_id) <= _MAX_FIELD_LEN or not cell_id.isprintable()
-        ):
-            return _reject("bad_field", f"cell_id {_show(cell_id)} must be a short printable string", raw, line)
+        if cell_id is not None and (type(cell_id) is not str or not _is_text(cell_id, _MAX_FIELD_LEN)):
+            return _reject("bad_field", f"cell_id {_show(cell_id)} must be 1-64 characters without control "
+                           "characters", raw, line)
         imei = get("imei")
         if imei is not None and (
             type(imei) is not str or not 14 <= len(imei) <= 16 or not imei.isdigit() or not imei.isascii()
@@ -173,10 +409,10 @@ class CdrParser:
             start,
             offset,
             duration,
-            disposition,
-            record_type,
-            cell_id or None,
-            imei or None,
+            disp,
+            rtype,
+            cell_id,
+            imei,
         )
 
 
@@ -193,8 +429,6 @@ def _reject(reason: str, detail: str, raw: bytes | str, line: int | None) -> Rej
 
 def format_time(epoch: float, offset_min: int = 0) -> str:
     """Epoch seconds -> RFC 3339 in the given offset (the inverse of :meth:`TimeParser.parse`)."""
-    from datetime import timedelta
-
     tz = timezone(timedelta(minutes=offset_min))
     dt = datetime.fromtimestamp(epoch, tz)
     if dt.microsecond:

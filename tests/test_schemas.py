@@ -156,10 +156,41 @@ def test_cdr_extra_fields_allowed() -> None:
         {"imei": "49015420323751800"},
         {"imei": "49015420323751X"},
         {"cell_id": 460},
+        {"cell_id": ""},
+        {"cell_id": "c" * 65},
+        {"cdr_id": "c" * 257},
+        {"cdr_id": "c\t1"},
+        {"cdr_id": "c\u202e1"},
+        {"caller": "+0441632960123"},
+        {"caller": "+441632960123\n"},
+        {"imei": "490154203237518\n"},
+        {"start_time": "2024-05-01T21:15:03Z\n"},
+        {"start_time": "2024-05-01T21:15:03+0800"},
+        {"start_time": "2024-05-01 21:15:03+08:00"},
+        {"start_time": "2023-02-29T21:15:03Z"},
+        {"start_time": "1999-12-31T23:59:59Z"},
+        {"start_time": "9999-12-31T00:00:00Z"},
     ],
 )
 def test_cdr_bad_values_fail(bad: dict[str, Any]) -> None:
     assert not validator("cdr").is_valid(with_(GOOD_CDR, **bad))
+
+
+@pytest.mark.parametrize(
+    "good",
+    [
+        {"start_time": "2024-05-01t21:15:03z"},
+        {"start_time": "2016-12-31T23:59:60Z"},
+        {"start_time": "2024-02-29T21:15:03.123456789-05:30"},
+        {"start_time": "2000-01-01T00:00:00Z"},
+        {"start_time": "9999-12-30T23:59:59+23:59"},
+        {"cdr_id": "c" * 256},
+        {"cdr_id": "appel-\u00e9t\u00e9 \u00a0\U0001f600"},
+        {"cell_id": "c" * 64},
+    ],
+)
+def test_cdr_good_edge_values_validate(good: dict[str, Any]) -> None:
+    validator("cdr").validate(with_(GOOD_CDR, **good))
 
 
 def test_cdr_duration_limit_is_inclusive() -> None:
