@@ -160,3 +160,16 @@ def test_cli_runs(tmp_path: Path) -> None:
                  "--label-style", "legit"]) == 0
     labels = _labels(tmp_path / "cli" / "labels.csv")
     assert {row["label"] for row in labels.values()} <= {"fraud", "legit"}
+
+
+def test_dirty_kinds_restricts_the_bad_records(tmp_path: Path) -> None:
+    from load.altgen.__main__ import main
+
+    out = tmp_path / "kinds"
+    assert main(["--out", str(out), "--seed", "5", "--subscribers", "300", "--days", "0.5", "-q",
+                 "--dirty", "0.05", "--dirty-kinds", "far_future,duplicate_id"]) == 0
+    counts = json.loads((out / "manifest.json").read_text())["dirty_records"]
+    assert counts["far_future"] > 0 and counts["duplicate_id"] > 0
+    assert sum(v for k, v in counts.items() if k not in ("far_future", "duplicate_id")) == 0
+    with pytest.raises(SystemExit):
+        main(["--out", str(out), "--dirty", "0.1", "--dirty-kinds", "nonsense"])

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from .stream import Config, generate
+from .stream import DIRTY_KINDS, Config, generate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="multiplies the number of fraud campaigns (default 1: ~100-150 fraud numbers per 20k subs)")
     p.add_argument("--dirty", type=float, default=0.0, metavar="FRACTION",
                    help="after each good record, add a bad one with this probability")
+    p.add_argument("--dirty-kinds", default=",".join(DIRTY_KINDS),
+                   help="comma-separated subset of: %(default)s")
     p.add_argument("--label-style", choices=("profile", "legit"), default="profile",
                    help="labels.csv legit rows: label=<profile>,typology='' (profile) or label=legit,"
                         "typology=<profile> (legit); labels.evaluate.csv always uses the latter")
@@ -32,9 +34,13 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--subscribers must be at least 50")
     if not 0 <= a.dirty < 1:
         p.error("--dirty must be in [0, 1)")
+    kinds = tuple(k for k in a.dirty_kinds.split(",") if k)
+    if not kinds or any(k not in DIRTY_KINDS for k in kinds):
+        p.error(f"--dirty-kinds must be a non-empty subset of {','.join(DIRTY_KINDS)}")
     began = time.time()
     m = generate(Config(out=a.out, seed=a.seed, subscribers=a.subscribers, days=a.days, start=a.start,
-                        fraud_scale=a.fraud_scale, dirty=a.dirty, label_style=a.label_style))
+                        fraud_scale=a.fraud_scale, dirty=a.dirty, label_style=a.label_style,
+                        dirty_kinds=kinds))
     if not a.quiet:
         print(json.dumps({"records": m["records"], "fraud_numbers": m["fraud_numbers_by_typology"],
                           "dirty": sum(m["dirty_records"].values()), "seconds": round(time.time() - began, 1)}),

@@ -30,6 +30,7 @@ class Config:
     fraud_scale: float = 1.0
     dirty: float = 0.0
     label_style: str = "profile"  # labels.csv: "profile" (label = profile name) or "legit" (label = legit)
+    dirty_kinds: tuple[str, ...] = DIRTY_KINDS
 
 
 def _campaigns(rng: random.Random, n_subs: int, fraud_scale: float) -> dict[str, int]:
@@ -132,7 +133,7 @@ def generate(cfg: Config) -> dict:
             if typ is not None:
                 per_typology_records[typ] += 1
             if cfg.dirty > 0 and dirty_rng.random() < cfg.dirty:
-                kind = dirty_rng.choice(DIRTY_KINDS)
+                kind = dirty_rng.choice(cfg.dirty_kinds)
                 dirty_counts[kind] += 1
                 write(_dirty(dirty_rng, kind, rec, line, last_id, n) + "\n")
             last_line, last_id = line, cdr_id
