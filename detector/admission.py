@@ -22,24 +22,48 @@ class AdmissionConfig:
     max_ahead_of_wall_s: float = 7 * 86_400.0  # absolute guard for the very first records (0 disables)
     dedup_horizon_s: float = 6 * 3_600.0  # duplicates are looked for this far back in event time
     dedup_max_ids: int = 1_000_000  # and among at most this many ids, oldest forgotten first
-    jump_after: int = 50  # this many consecutive records agreeing on a time far ahead move the stream there
+    jump_after: int = 50  # this many consecutive records agreeing on a time far off move the stream there
 
 
 class EventClock:
-    """The stream's watermark: the highest event time admitted so far.
+    """The stream's watermark: where the stream is in event time.
 
-    Event time drives every feature, so one absurd timestamp must not move it.  A record is refused when it
-    is more than ``max_ahead_s`` ahead of the watermark (or of the wall clock, for the first records of a
-    stream) or more than ``late_tolerance_s`` behind it.
+    Event time drives every feature, so no single timestamp may move the watermark far: a step that would
+    make the records at the current watermark late (more than ``late_tolerance_s``) is taken only on
+    agreement, when ``jump_after`` consecutive records say so.  In detail, for a record at ``t`` against the
+    watermark ``wm`` (after the wall-clock guard, which refuses anything ``max_ahead_of_wall_s`` past the wall
+    clock):
+
+    * ``wm - late_tolerance_s <= t <= wm + late_tolerance_s``: admitted; the watermark follows it up.
+    * ``t > wm + late_tolerance_s``: ahead.  Admitted if ``t <= wm + max_ahead_s``, refused
+      (``time_out_of_range``) beyond; either way the watermark stays.  Consecutive ahead records that lie
+      within ``max_ahead_s`` of the earliest of them form a run; the ``jump_after``-th record of a run is
+      admitted and moves the watermark to the run's median (a feed gap, a stale record that set the
+      watermark, the stream moving on: the stream itself, not one record of it).
+    * ``t < wm - late_tolerance_s``: refused as ``late``.  Only while the watermark is unconfirmed (set by the
+      stream's first record and not yet agreed with by ``jump_after`` records), consecutive late records
+      that lie within ``max_ahead_s`` of the latest of them also form a run, whose ``jump_after``-th record
+      moves the watermark back to the run's median: a first record from a fast clock cannot make the whole
+      stream late.  A confirmed watermark never moves back.
+
+    A record of the other kind (or a late one, for an ahead run) ends a run.  Memory: the current run's times
+    (at most ``jump_after`` floats).
     """
 
-    __slots__ = ("watermark", "_cfg", "_ahead_t", "_ahead_n")
+    __slots__ = ("watermark", "_cfg", "_run", "_run_ahead", "_run_anchor", "_support")
 
     def __init__(self, cfg: AdmissionConfig) -> None:
         self._cfg = cfg
         self.watermark: float | None = None
-        self._ahead_t = 0.0  # the earliest of the current run of consecutive far-ahead records
-        self._ahead_n = 0  # how long that run is
+        self._run: list[float] = []  # times of the current run of ahead (or, unconfirmed, late) records
+        self._run_ahead = True  # which kind the run is
+        self._run_anchor = 0.0  # earliest time of an ahead run, latest of a late run
+        self._support = 0  # records admitted near the watermark since the first record (confirmed at jump_after)
+
+    @property
+    def confirmed(self) -> bool:
+        """Whether the watermark has been agreed with (it then never moves back)."""
+        return self._support >= self._cfg.jump_after
 
     def check(self, t: float, wall_now: float | None) -> tuple[str, str] | None:
         cfg = self._cfg
@@ -48,28 +72,52 @@ class EventClock:
             return "time_out_of_range", f"event time is {(t - wall_now) / 86400:.1f} days ahead of the wall clock"
         if wm is None:
             self.watermark = t
+            self._support = 1
             return None
-        if t > wm + cfg.max_ahead_s:
-            # One record from the future is a bad clock; a run of them that agree with each other is the
-            # stream itself moving on (a feed gap, or a stale first record that set the watermark).  The run's
-            # records are rejected (and counted) until it is long enough to move the watermark.
-            if self._ahead_n and abs(t - self._ahead_t) <= cfg.max_ahead_s:
-                self._ahead_n += 1
-                self._ahead_t = min(self._ahead_t, t)
-            else:
-                self._ahead_n = 1
-                self._ahead_t = t
-            if self._ahead_n >= cfg.jump_after:
-                self.watermark = t
-                self._ahead_n = 0
+        tol = cfg.late_tolerance_s
+        if t > wm + tol:
+            if self._join_run(t, True):
                 return None
-            return "time_out_of_range", f"event time is {(t - wm) / 3600:.1f} h ahead of the stream"
-        self._ahead_n = 0
-        if t < wm - cfg.late_tolerance_s:
-            return "late", f"event time is {(wm - t) / 60:.1f} min behind the stream (tolerance {cfg.late_tolerance_s / 60:g} min)"
+            if t > wm + cfg.max_ahead_s:
+                return "time_out_of_range", f"event time is {(t - wm) / 3600:.1f} h ahead of the stream"
+            return None  # admitted; the watermark waits for agreement
+        if t < wm - tol:
+            if self._support < cfg.jump_after:
+                if self._join_run(t, False):
+                    return None
+            else:
+                self._run.clear()
+            return "late", f"event time is {(wm - t) / 60:.1f} min behind the stream (tolerance {tol / 60:g} min)"
+        self._run.clear()
+        if self._support < cfg.jump_after:
+            self._support += 1
         if t > wm:
             self.watermark = t
         return None
+
+    def _join_run(self, t: float, ahead: bool) -> bool:
+        """Add ``t`` to the current run (or start one); True when the run moved the watermark."""
+        cfg = self._cfg
+        run = self._run
+        if run and self._run_ahead == ahead and abs(t - self._run_anchor) <= cfg.max_ahead_s:
+            run.append(t)
+            if ahead:
+                if t < self._run_anchor:
+                    self._run_anchor = t
+            elif t > self._run_anchor:
+                self._run_anchor = t
+        else:
+            run.clear()
+            run.append(t)
+            self._run_ahead = ahead
+            self._run_anchor = t
+        if len(run) < cfg.jump_after:
+            return False
+        ordered = sorted(run)
+        self.watermark = ordered[(len(ordered) - 1) // 2]  # the (lower) median: no minority of the run decides
+        self._support = cfg.jump_after
+        run.clear()
+        return True
 
 
 class DuplicateFilter:
