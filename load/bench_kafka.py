@@ -36,13 +36,9 @@ import json
 import math
 import os
 import re
-import signal
-import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from itertools import islice
 from pathlib import Path
@@ -55,8 +51,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_replay import _machine, run_naive  # noqa: E402
 from driver import Schedule, drive, file_lines  # noqa: E402
 
-from detector.localkafka import free_port  # noqa: E402
 from detector.produce import ensure_topic  # noqa: E402
+from detector.worker.launcher import WorkerProcess  # noqa: E402
 
 SAMPLE_S = 0.5
 _CDR_ID = re.compile(rb'"cdr_id"\s*:\s*"([^"]+)"')
@@ -169,72 +165,19 @@ def quantile(values: list[float], q: float) -> float | None:
 CORE_DIR: Path = ROOT
 
 
-class Worker:
-    """``python -m detector worker`` in a subprocess with its own health and metrics ports."""
+class Worker(WorkerProcess):
+    """The shared worker launcher (:mod:`detector.worker.launcher`) with the benchmark's settings: free health and
+    metrics ports, ``warn`` logs, the code in :data:`CORE_DIR`."""
 
     def __init__(self, bootstrap: str, out: Path, name: str, *, topic: str, group: str, alerts: str, dlq: str,
-                 partitions: int, batch_size: int, batch_timeout_s: float) -> None:
-        self.name = name
-        self.web_port = free_port()
-        self.metrics_port = free_port()
-        self.log_path = out / f"{name}.log"
-        self.report = out / f"{name}.report.json"
-        self.args = [
-            sys.executable, "-m", "detector", "worker", "--name", name, "--bootstrap-servers", bootstrap,
-            "--cdr-topic", topic, "--alert-topic", alerts, "--dlq-topic", dlq, "--group-id", group,
-            "--partitions", str(partitions), "--batch-size", str(batch_size),
-            "--batch-timeout-s", str(batch_timeout_s), "--web-port", str(self.web_port),
-            "--metrics-port", str(self.metrics_port), "--state-dir", str(out / f"{name}-state"),
-            "--log-level", "warn", "--report", str(self.report),
-        ]
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> "Worker":
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.args, stdout=self._log, stderr=subprocess.STDOUT,
-                                     env={**os.environ, "PYTHONPATH": str(CORE_DIR)}, cwd=CORE_DIR)
-        return self
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def _get(self, url: str) -> bytes | None:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                return r.read()
-        except urllib.error.HTTPError as exc:
-            return exc.read()
-        except Exception:  # noqa: BLE001 - not up yet
-            return None
-
-    def health(self) -> dict[str, Any] | None:
-        body = self._get(f"http://127.0.0.1:{self.web_port}/health")
-        try:
-            return json.loads(body) if body else None
-        except ValueError:
-            return None
+                 partitions: int, batch_size: int, batch_timeout_s: float, code_dir: Path | None = None) -> None:
+        super().__init__(bootstrap, out, name, topic=topic, group=group, alerts=alerts, dlq=dlq,
+                         partitions=partitions, batch_size=batch_size, batch_timeout_s=batch_timeout_s,
+                         metrics_port=None, log_level="warn", code_dir=code_dir or CORE_DIR)
 
     def metrics(self) -> dict[str, Any] | None:
-        body = self._get(f"http://127.0.0.1:{self.metrics_port}/metrics")
-        return parse_metrics(body.decode()) if body else None
-
-    def stop(self, timeout: float = 30.0) -> int | None:
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self._log.close()
-        return self.proc.returncode
+        text = self.metrics_text()
+        return parse_metrics(text) if text else None
 
 
 class Sampler(threading.Thread):

@@ -6,13 +6,8 @@ Every wait here is bounded in time and count; all traffic goes to the test broke
 from __future__ import annotations
 
 import collections
-import json
 import os
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any, Iterable
@@ -20,6 +15,7 @@ from typing import Any, Iterable
 import orjson
 
 from detector.localkafka import free_port  # noqa: F401  (re-exported for the tests)
+from detector.worker.launcher import WorkerProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,67 +24,15 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-class WorkerProc:
-    """``python -m detector worker ...`` in a subprocess, with its own ports, log and final report."""
+class WorkerProc(WorkerProcess):
+    """The shared launcher (:class:`detector.worker.launcher.WorkerProcess`) with the tests' defaults: the
+    repository's code, 200-record batches, metrics off, ``info`` logs."""
 
     def __init__(self, bootstrap: str, tmp: Path, name: str, *, topic: str, group: str, alerts: str, dlq: str,
                  partitions: int, batch_size: int = 200, extra: Iterable[str] = ()) -> None:
-        self.name = name
-        tmp.mkdir(parents=True, exist_ok=True)
-        self.web_port = free_port()
-        self.report = tmp / f"{name}.report.json"
-        self.log_path = tmp / f"{name}.log"
-        self.args = [
-            sys.executable, "-m", "detector", "worker", "--name", name,
-            "--bootstrap-servers", bootstrap, "--cdr-topic", topic, "--alert-topic", alerts, "--dlq-topic", dlq,
-            "--group-id", group, "--partitions", str(partitions), "--batch-size", str(batch_size),
-            "--batch-timeout-s", "0.1", "--web-port", str(self.web_port), "--metrics-port", "0",
-            "--state-dir", str(tmp / f"{name}-state"), "--log-level", "info", "--report", str(self.report),
-            *extra,
-        ]
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> "WorkerProc":
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.args, stdout=self._log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-        return self
-
-    def health(self) -> dict[str, Any] | None:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}/health", timeout=2) as r:
-                return json.loads(r.read())
-        except urllib.error.HTTPError as exc:
-            return json.loads(exc.read())
-        except Exception:  # noqa: BLE001 - not up yet
-            return None
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int | None:
-        if self.proc is None:
-            return None
-        if self._log.closed:
-            return self.proc.returncode
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self._log.close()
-        return self.proc.returncode
-
-    def final_report(self) -> dict[str, Any]:
-        return json.loads(self.report.read_text())
-
-    def log_tail(self, n: int = 60) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
-        except OSError:
-            return ""
+        super().__init__(bootstrap, tmp, name, topic=topic, group=group, alerts=alerts, dlq=dlq,
+                         partitions=partitions, batch_size=batch_size, batch_timeout_s=0.1, metrics_port=0,
+                         log_level="info", extra=extra, code_dir=ROOT)
 
 
 def wait_for(predicate: Any, timeout: float, what: str, interval: float = 0.5) -> Any:

@@ -55,7 +55,7 @@ MAX_PENDING_BATCHES = 8
 #: changed key (a key changed by 30 batches in that time is written once, not 30 times).  Input offsets are
 #: acked only after the flush that covers them is delivered, so commits lag processing by up to this much
 #: plus the commit interval (1 s); alerts are produced at once, unaffected.
-STATE_FLUSH_S = 1.0
+STATE_FLUSH_S = 2.0
 #: Keys of sealed epochs written per record of a batch and per timer tick (20 ms): the writes of an epoch are
 #: spread over the batches after it (a batch changes at most ~3 keys per record) instead of stalling the loop.
 PERSIST_PER_RECORD = 4
@@ -340,12 +340,12 @@ class _Delivery:
     """One *epoch*: the batches processed between two state flushes, everything they (and the flush that
     closes the epoch) produced, and the input records to ack when all of that is delivered."""
 
-    __slots__ = ("outstanding", "error", "records", "t0", "batches", "callback", "to_persist")
+    __slots__ = ("outstanding", "error", "offsets", "t0", "batches", "callback", "to_persist")
 
     def __init__(self) -> None:
         self.outstanding = 0
         self.error: str | None = None
-        self.records: list[Any] = []
+        self.offsets: dict[tuple[str, int], list[int]] = {}  # finished input offsets per topic-partition
         self.t0 = time.monotonic()
         self.batches = 0
         self.callback = self._delivered  # one bound method for every message of the epoch
@@ -355,6 +355,17 @@ class _Delivery:
     @property
     def done(self) -> bool:
         return self.outstanding <= 0 and not self.to_persist
+
+    def finished(self, records: list[Any]) -> None:
+        """Note the offsets of finished input records (kept as ints, not the records)."""
+        offsets = self.offsets
+        for r in records:
+            key = (r.topic, r.partition)
+            offs = offsets.get(key)
+            if offs is None:
+                offsets[key] = [r.offset]
+            else:
+                offs.append(r.offset)
 
     def _delivered(self, err: Any, msg: Any) -> None:
         self.outstanding -= 1
@@ -537,9 +548,13 @@ class Runtime:
         self.pending: deque[_Delivery] = deque()  # sealed epochs, oldest first, acked in order when delivered
         self.epoch = _Delivery()  # the open epoch: batches whose state changes are not flushed yet
         self.state_flush_s = state_flush_s
+        # A partition with no records buffered holds the others back (Aligner) only while more than this many
+        # of its records are on the broker: in live traffic every partition has a few records in flight at any
+        # moment, which the next fetch brings anyway; waiting for them cost up to max_hold_s per record.
+        self.align_slack = max(1, 2 * settings.batch_size // max(1, settings.partitions))
         self.state_flushes = 0
         self.state_writes = 0
-        self.in_flight = _InFlight(lambda: bool(self.pending or self.epoch.records))
+        self.in_flight = _InFlight(lambda: bool(self.pending or self.epoch.offsets))
         self.inflight: asyncio.Task[None] | None = None
         self.last_batch_at = time.monotonic()
         self.last_records_at = 0.0
@@ -628,9 +643,13 @@ class Runtime:
             consumer._unacked_messages.add(self.in_flight)  # faust waits for it before a rebalance commits
         assigned = [tp.partition for tp in consumer.assignment() if tp.topic == cdr_topic]
 
+        slack = self.align_slack
+
         def lag(p: int) -> int | None:
             behind = self.lag(p)
-            return 1 if behind is None else behind
+            if behind is None:
+                return 1
+            return behind if behind > slack else 0
 
         try:
             res = self.processor.process_kinds(by_kind, lag, assigned, flush_state=False)
@@ -649,7 +668,7 @@ class Runtime:
         for kind, partition, value in res.internal:
             self._produce_raw(topics[kind], partition, None, value)
         epoch = self.epoch
-        epoch.records.extend(res.done)
+        epoch.finished(res.done)
         epoch.batches += 1
         if time.monotonic() - epoch.t0 >= self.state_flush_s:
             self.seal()
@@ -665,7 +684,7 @@ class Runtime:
         changelog record per key, with their value at that time), queue it to be acked once all of that and
         everything else it produced is delivered, open the next."""
         epoch = self.epoch
-        if not epoch.records and not self.processor.unflushed and not epoch.outstanding:
+        if not epoch.offsets and not self.processor.unflushed and not epoch.outstanding:
             epoch.t0 = time.monotonic()
             return
         epoch.to_persist.extend(self.processor.take_dirty())
@@ -704,7 +723,7 @@ class Runtime:
         """Timer: seal an epoch that is old enough (or at once while faust waits for acks to rebalance), ack
         what is delivered."""
         epoch = self.epoch
-        if epoch.records or epoch.outstanding or self.processor.unflushed:
+        if epoch.offsets or epoch.outstanding or self.processor.unflushed:
             consumer = self.app.consumer
             if time.monotonic() - epoch.t0 >= self.state_flush_s or not consumer.flow_active:
                 self.seal()
@@ -785,17 +804,9 @@ class Runtime:
                 self.fatal = f"producing a batch's output failed: {d.error}"
                 log.error("%s; its offsets are not committed, the batch will be read again", self.fatal)
                 raise WorkerError(self.fatal)
-            if d.records:
+            if d.offsets:
                 self._broker_back()
-            by_tp: dict[tuple[str, int], list[int]] = {}
-            for r in d.records:
-                key = (r.topic, r.partition)
-                offs = by_tp.get(key)
-                if offs is None:
-                    by_tp[key] = [r.offset]
-                else:
-                    offs.append(r.offset)
-            for (topic, partition), offs in by_tp.items():
+            for (topic, partition), offs in d.offsets.items():
                 consumer.ack_offsets(TP(topic, partition), offs)
                 self._cover(topic, partition, offs)
 
@@ -986,7 +997,7 @@ class Runtime:
             "state_bytes": self.state_bytes(),
             "held_for_ordering": self.processor.held,
             "left_to_next_owner": self.left_to_next_owner,
-            "pending_batches": len(self.pending) + (1 if self.epoch.records else 0),
+            "pending_batches": len(self.pending) + (1 if self.epoch.offsets else 0),
             "state_flushes": self.state_flushes,
             "state_writes": self.state_writes,
             "learner_snapshots": self.learner_snapshots,
@@ -1024,7 +1035,22 @@ def _value_type(serializer: str) -> type:
     return type(f"Value[{serializer}]", (), {"_options": _Options, "from_data": classmethod(from_data)})
 
 
-def _table(app: DetectorApp, name: str, value_serializer: str, partitions: int, key_type: type = str) -> Any:
+def _str_key_type() -> type:
+    """A stand-in key type: the key's UTF-8 raw on the changelog (faust's "raw" codec), ``str`` in the table."""
+
+    class _Options:
+        serializer = "raw"
+
+    def from_data(cls: type, data: Any, preferred_type: Any = None) -> Any:
+        return data.decode() if isinstance(data, bytes) else data
+
+    return type("Key[str]", (), {"_options": _Options, "from_data": classmethod(from_data)})
+
+
+StrKey = _str_key_type()
+
+
+def _table(app: DetectorApp, name: str, value_serializer: str, partitions: int, key_type: type = StrKey) -> Any:
     """A table keyed by a number or IMEI (``str`` in memory, its UTF-8 raw on the changelog) with our codec's
     values; the learners table is keyed by bytes."""
     return app.Table(name, key_type=key_type, value_type=_value_type(value_serializer), partitions=partitions,

@@ -27,12 +27,12 @@ partition is chosen explicitly with the same murmur2 hash the CDR topic's produc
 from __future__ import annotations
 
 import marshal
+import struct
 import zlib
 from operator import attrgetter
 from typing import Any, Callable
 
 import orjson
-from aiokafka.partitioner import murmur2
 
 from ..features import HandsetState, NumberState, state_fields
 from ..policy import Episode
@@ -93,6 +93,36 @@ CODECS: dict[str, _SlotCodec] = {"numbers": NUMBER_CODEC, "handsets": HANDSET_CO
 # -- partitioning -----------------------------------------------------------------------------------
 
 
+_M = 0x5BD1E995
+_WORDS = [struct.Struct(f"<{n}I") for n in range(64)]
+
+
+def murmur2_31(data: bytes) -> int:
+    """``murmur2(data) & 0x7FFFFFFF`` exactly as Kafka's Java client (and ``aiokafka.partitioner.murmur2``)
+    computes it, about 3x faster: the 4-byte words come from one ``struct`` call, masks only where needed."""
+    length = len(data)
+    h = 0x9747B28C ^ length
+    n4 = length >> 2
+    if n4:
+        words = _WORDS[n4].unpack_from(data) if n4 < 64 else struct.unpack_from(f"<{n4}I", data)
+        for k in words:
+            k = (k * _M) & 0xFFFFFFFF
+            k ^= k >> 24
+            h = ((h * _M) & 0xFFFFFFFF) ^ ((k * _M) & 0xFFFFFFFF)
+    rest = length & 3
+    if rest:
+        base = length & ~3
+        if rest == 3:
+            h ^= data[base + 2] << 16
+        if rest >= 2:
+            h ^= data[base + 1] << 8
+        h = ((h ^ data[base]) * _M) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * _M) & 0xFFFFFFFF
+    h ^= h >> 15
+    return h & 0x7FFFFFFF
+
+
 class Partitioner:
     """Key -> partition exactly as Kafka's Java client, aiokafka and librdkafka's ``murmur2_random`` do.
 
@@ -113,7 +143,7 @@ class Partitioner:
     def __call__(self, key: str) -> int:
         p = self._cache.get(key)
         if p is None:
-            p = (murmur2(key.encode()) & 0x7FFFFFFF) % self.n
+            p = murmur2_31(key.encode()) % self.n
             if len(self._cache) >= self._max:
                 self._cache.clear()
             self._cache[key] = p
@@ -121,7 +151,7 @@ class Partitioner:
 
 
 def partition_for(key: str, partitions: int) -> int:
-    return (murmur2(key.encode()) & 0x7FFFFFFF) % partitions
+    return murmur2_31(key.encode()) % partitions
 
 
 # -- packed internal events -------------------------------------------------------------------------
