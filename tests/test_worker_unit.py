@@ -207,10 +207,12 @@ def test_bulk_acks_commit_what_faust_would(acked: set[int], committed: int | Non
 
     tp = TP("t", 0)
     ours, theirs = _FakeConsumer(), _FakeConsumer()
-    for c in (ours, theirs):
+    for c in (ours, theirs):  # as faust's _add_gap: merged intervals of offsets never read (so never acked)
         c._committed_offset[tp] = committed
         for start, n in gaps:
             c._gap[tp].addi(start, start + n)
+        c._gap[tp].merge_overlaps()
+    acked = {o for o in acked if not ours._gap[tp].overlaps(o)}
     order = sorted(acked, key=lambda o: (o * 7919) % 301)  # out of order, deterministically
     BatchConsumer.ack_offsets(ours, tp, order[: len(order) // 2])  # type: ignore[arg-type]
     BatchConsumer.ack_offsets(ours, tp, order[len(order) // 2:] + order[:3])  # repeats are ignored
@@ -220,7 +222,7 @@ def test_bulk_acks_commit_what_faust_would(acked: set[int], committed: int | Non
                 theirs._acked_index[tp].add(o)
                 theirs._acked[tp].append(o)
     assert BatchConsumer._new_offset(ours, tp) == FaustConsumer._new_offset(theirs, tp)  # type: ignore[arg-type]
-    assert set(ours._acked[tp]) <= set(theirs._acked[tp])  # faust may keep a repeat a gap filled in; we do not
+    assert sorted(ours._acked[tp]) == sorted(theirs._acked[tp])
 
 
 def test_counts_are_one_object_for_replay_and_worker() -> None:
