@@ -282,7 +282,8 @@ class TableStore:
     changelog itself (see the module docstring).  Values live decoded in the store's dict, keyed by ``str``
     (the table's key type; on the changelog the key is its UTF-8)."""
 
-    def __init__(self, table: Any, name: str, produce: Callable[[str, int, bytes, bytes | None], None]) -> None:
+    def __init__(self, table: Any, name: str,
+                 produce: Callable[[str, list[tuple[int, bytes, bytes | None]]], None]) -> None:
         self.table = table
         self.name = name
         self.codec = CODECS[name]
@@ -309,18 +310,26 @@ class TableStore:
     def data(self) -> dict[str, Any]:
         return self.store.data  # cleared in place by faust, never replaced
 
-    def persist(self, key: str, partition: int, value: Any | None) -> None:
-        key_partition = self.store._key_partition  # so faust drops the key when the partition moves away
-        k = key.encode()
-        if value is None:
-            key_partition.pop(key, None)
-            self._produce(self.topic, partition, k, None)
-            return
-        key_partition[key] = partition
-        blob = self.codec.dumps(value)
-        self.bytes_written += len(blob) + len(k)
-        self.values_written += 1
-        self._produce(self.topic, partition, k, blob)
+    def persist(self, items: list[tuple[str, int, Any | None]]) -> None:
+        """Write (key, partition, value) records to the changelog (value None: a tombstone) and note each key's
+        partition in the store, so that faust drops the key when its partition moves away."""
+        key_partition = self.store._key_partition
+        blobs = iter(self.codec.dumps_all([value for _, _, value in items if value is not None]))
+        out: list[tuple[int, bytes, bytes | None]] = []
+        nbytes = 0
+        for key, partition, value in items:
+            k = key.encode()
+            if value is None:
+                key_partition.pop(key, None)
+                out.append((partition, k, None))
+                continue
+            key_partition[key] = partition
+            blob = next(blobs)
+            nbytes += len(blob) + len(k)
+            out.append((partition, k, blob))
+        self.bytes_written += nbytes
+        self.values_written += len(out)
+        self._produce(self.topic, out)
 
     def __len__(self) -> int:
         return len(self.data)
@@ -541,7 +550,7 @@ class Runtime:
             "error_cb": self._on_client_error,
         })
         self.tables = tables
-        self.stores = {name_: TableStore(tables[name_], name_, self._produce_raw) for name_ in CODECS}
+        self.stores = {name_: TableStore(tables[name_], name_, self._produce_many) for name_ in CODECS}
         admission = AdmissionConfig(late_tolerance_s=settings.late_tolerance_s, max_ahead_s=settings.max_ahead_s)
         self.processor = BatchProcessor(settings.partitions, self.stores, cfg, admission, source=name,
                                         max_hold_s=max_hold_s)
@@ -615,6 +624,23 @@ class Runtime:
             else:
                 raise WorkerError("producer queue full for 100 s") from None
         d.outstanding += 1
+
+    def _produce_many(self, topic: str, messages: list[tuple[int, bytes | None, bytes | None]]) -> None:
+        """Produce (partition, key, value) messages to ``topic`` as part of the open epoch."""
+        d = self.epoch
+        cb = d.callback
+        produce = self.producer.produce
+        n = 0
+        try:
+            for partition, key, value in messages:
+                produce(topic, value, key, partition=partition, on_delivery=cb)
+                n += 1
+        except BufferError:
+            d.outstanding += n
+            for partition, key, value in messages[n:]:
+                self._produce_raw(topic, partition, key, value)
+            return
+        d.outstanding += n
 
     def _produce_keyed(self, topic: str, key: bytes | None, value: bytes) -> None:
         self._produce_raw(topic, -1, key, value)  # -1: librdkafka's partitioner (murmur2 of the key)

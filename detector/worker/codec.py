@@ -30,7 +30,7 @@ import marshal
 import struct
 import zlib
 from operator import attrgetter
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import orjson
 
@@ -66,6 +66,11 @@ class _SlotCodec:
 
     def dumps(self, obj: Any) -> bytes:
         return self.header + marshal.dumps(self.get_all(obj))
+
+    def dumps_all(self, objs: Iterable[Any]) -> list[bytes]:
+        """:meth:`dumps` of each (one call for a flush of thousands of keys)."""
+        header, get_all, mdumps = self.header, self.get_all, marshal.dumps
+        return [header + mdumps(get_all(o)) for o in objs]
 
     def loads(self, data: bytes) -> Any:
         if data[:4] != self.header:

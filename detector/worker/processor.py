@@ -56,13 +56,14 @@ class StateStore(Protocol):
     """Where one kind of state lives: a faust table in the worker, a dict in tests.
 
     ``data`` holds the live values keyed by number (or IMEI); the stages read and change them in place.
-    ``persist`` makes one key's current value durable (``None``: the key was deleted); the processor calls it
-    once per key changed since the last :meth:`BatchProcessor.flush_state`, not once per change.
+    ``persist`` makes keys' current values durable (``None``: the key was deleted); the processor passes it
+    each key changed since the last :meth:`BatchProcessor.flush_state` once, not once per change.
     """
 
     data: dict[str, Any]
 
-    def persist(self, key: str, partition: int, value: Any | None) -> None: ...
+    def persist(self, items: list[tuple[str, int, Any | None]]) -> None:
+        """Make each (key, partition, value) durable; value None: the key was deleted."""
 
 
 class DictStore:
@@ -73,9 +74,10 @@ class DictStore:
         self.writes = 0
         self.partitions: dict[str, int] = {}
 
-    def persist(self, key: str, partition: int, value: Any | None) -> None:
-        self.partitions[key] = partition
-        self.writes += 1
+    def persist(self, items: list[tuple[str, int, Any | None]]) -> None:
+        for key, partition, _ in items:
+            self.partitions[key] = partition
+        self.writes += len(items)
 
 
 @dataclass(slots=True)
@@ -509,12 +511,13 @@ class BatchProcessor:
         part_of = part.cached
         store = self.stores[name]
         get = store.data.get
-        persist = store.persist
+        items = []
         for key in keys:
             p = part_of(key)
             if p is None:
                 p = part(key)
-            persist(key, p, get(key))
+            items.append((key, p, get(key)))
+        store.persist(items)
 
     # -- helpers ----------------------------------------------------------------------------------------
     def _events(self, rec: Any, expected: str) -> list[Any]:
