@@ -252,11 +252,12 @@ def wait_until(pred: Any, timeout: float, interval: float = 0.25) -> bool:
 
 
 def start_workers(n: int, bootstrap: str, out: Path, tag: str, partitions: int, batch_size: int,
-                  batch_timeout_s: float, topic: str) -> tuple[list[Worker], dict[str, str]]:
+                  batch_timeout_s: float, topic: str, code_dir: Path | None = None) -> tuple[list[Worker], dict[str, str]]:
     names = {"topic": topic, "group": unique(f"bench-{tag}"), "alerts": unique(f"alerts-{tag}"),
              "dlq": unique(f"dlq-{tag}")}
     ws = [Worker(bootstrap, out, f"{tag}-w{i + 1}", topic=topic, group=names["group"], alerts=names["alerts"],
-                 dlq=names["dlq"], partitions=partitions, batch_size=batch_size, batch_timeout_s=batch_timeout_s)
+                 dlq=names["dlq"], partitions=partitions, batch_size=batch_size, batch_timeout_s=batch_timeout_s,
+                 code_dir=code_dir)
           for i in range(n)]
     for w in ws:
         w.start()
@@ -318,11 +319,31 @@ def _slim(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def tree_from_ref(ref: str, dest: Path, compiled: bool) -> Path:
+    """``detector/`` and ``setup.py`` of git ``ref`` in ``dest`` (mypyc-compiled if asked): the code a phase's
+    workers import, so that a baseline and the current code are measured in one run on one broker."""
+    import io
+    import subprocess
+    import tarfile
+
+    dest.mkdir(parents=True, exist_ok=True)
+    blob = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "detector", "setup.py"], capture_output=True,
+                          check=True, timeout=120).stdout
+    with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
+        tar.extractall(dest, filter="data")
+    if compiled:
+        proc = subprocess.run([sys.executable, "setup.py", "build_ext", "--inplace"], cwd=dest, capture_output=True,
+                              text=True, timeout=900, env={**os.environ, "CDR_DETECTOR_COMPILE": "1"})
+        if proc.returncode != 0:
+            raise RuntimeError(f"mypyc build of {ref} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    return dest
+
+
 # -- phase 1: backlog drain -------------------------------------------------------------------------------
 
 def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out: Path, a: argparse.Namespace,
-                broker_pid: int | None) -> dict[str, Any]:
-    tag = f"drain{n_workers}"
+                broker_pid: int | None, code_dir: Path | None = None, label: str = "") -> dict[str, Any]:
+    tag = f"{label}drain{n_workers}"
     topic = unique(f"cdrs-{tag}")
     cfg = {"bootstrap.servers": bootstrap}
     ensure_topic(cfg, topic, a.partitions)
@@ -331,7 +352,8 @@ def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out:
     if prod.errors or prod.sent < records:
         raise RuntimeError(f"pre-produce failed: {prod.line()}")
     log(f"{tag}: {prod.line()}")
-    ws, names = start_workers(n_workers, bootstrap, out, tag, a.partitions, a.batch_size, a.batch_timeout_s, topic)
+    ws, names = start_workers(n_workers, bootstrap, out, tag, a.partitions, a.batch_size, a.batch_timeout_s, topic,
+                              code_dir)
     sampler = Sampler(ws, max_s=a.drain_timeout + 60, broker_pid=broker_pid)
     t_start = time.time()
     sampler.start()
@@ -363,6 +385,7 @@ def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out:
         })
     res = {
         "workers": n_workers, "records": records, "names": names, "produce": prod.to_dict() | {"samples": None},
+        "code": str(code_dir or CORE_DIR), "label": label or "current",
         "finished": finished, "t_first_processed_s": t_first, "t_all_processed_s": t_all,
         "t10_s": t10, "t90_s": t90, "rate_10_90": rate,
         "rate_per_worker": rate / n_workers if rate else None,
@@ -702,6 +725,14 @@ def _f(x: Any, fmt: str = "{:,.0f}") -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt.format(x)
 
 
+def _per_cpu(phase: dict[str, Any]) -> float | None:
+    """CDRs per worker CPU-second over the 10-90 % window of a drain phase."""
+    cores = [w["cpu_cores_10_90"] for w in phase["per_worker"]]
+    if not phase["rate_10_90"] or not cores or any(c is None for c in cores) or sum(cores) <= 0:
+        return None
+    return phase["rate_10_90"] / sum(cores)
+
+
 def markdown(result: dict[str, Any]) -> str:
     naive = result["naive"]["rate"]
     m = result["machine"]
@@ -716,12 +747,14 @@ def markdown(result: dict[str, Any]) -> str:
         rate = p["rate_10_90"]
         cpu = ", ".join(_f(w["cpu_cores_10_90"], "{:.2f}") for w in p["per_worker"])
         lines.append(f"| backlog drain, {n} worker(s): CDR/s (10-90 %) [worker cores: {cpu}; broker "
-                     f"{_f(p['broker_cpu_cores_10_90'], '{:.2f}')}] | {_f(rate)} | {_f(rate / naive if rate else None, '{:.2f}x')} |")
+                     f"{_f(p['broker_cpu_cores_10_90'], '{:.2f}')}; {_f(_per_cpu(p))} per worker CPU-s] | {_f(rate)} | "
+                     f"{_f(rate / naive if rate else None, '{:.2f}x')} |")
         if n > 1 and rate:
             lines.append(f"| per worker, {n} workers | {_f(rate / n)} | {_f(rate / n / naive, '{:.2f}x')} |")
     if 1 in d1 and 2 in d1 and d1[1]["rate_10_90"] and d1[2]["rate_10_90"]:
         lines.append(f"| scaling 2 workers / 1 worker | {d1[2]['rate_10_90'] / d1[1]['rate_10_90']:.2f}x | |")
     lines.append(f"| naive per-call river pipeline (in process, no Kafka) | {_f(naive)} | 1.00x |")
+    base = {p["workers"]: p for p in result.get("drain_baseline") or []}
     lines.append(f"| in-process batch step (BatchProcessor, dict stores, no Kafka; CPU-s) | "
                  f"{_f(result['profile'].get('rate_unprofiled'))} | "
                  f"{_f((result['profile'].get('rate_unprofiled') or 0) / naive, '{:.2f}x')} |")
@@ -733,6 +766,20 @@ def markdown(result: dict[str, Any]) -> str:
             tn = w["tracked_numbers"]
             lines.append(f"| {w['name']}: RSS after drain / tracked numbers | {_f(w['rss_bytes'] / 2**20 if w['rss_bytes'] else None, '{:,.0f} MiB')}"
                          f" / {_f(tn)} | |")
+    if base:
+        ref = result["config"].get("baseline_ref")
+        cur = result["config"].get("tree_ref") or "working tree"
+        lines += ["", f"Same run, same broker and stream: baseline = workers of `{ref}`, current = `{cur}`.", "",
+                  "| workers | baseline CDR/s | baseline CDR/worker-CPU-s | current CDR/s | current CDR/worker-CPU-s | "
+                  "ratio | ratio per CPU-s |", "|---:|---:|---:|---:|---:|---:|---:|"]
+        for n in sorted(base):
+            b, c = base[n], d1.get(n)
+            if c is None:
+                continue
+            bc, cc = _per_cpu(b), _per_cpu(c)
+            lines.append(f"| {n} | {_f(b['rate_10_90'])} | {_f(bc)} | {_f(c['rate_10_90'])} | {_f(cc)} | "
+                         f"{_f(c['rate_10_90'] / b['rate_10_90'] if b['rate_10_90'] and c['rate_10_90'] else None, '{:.2f}x')} | "
+                         f"{_f(cc / bc if bc and cc else None, '{:.2f}x')} |")
     lines += ["", "| workers | offered CDR/s | achieved | lag | e2e p50 s | e2e p99 s | e2e alerts | worker-hist p50 s | worker-hist p99 s | worker cores | broker cores |",
               "|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---:|"]
     for ph in result["latency"]:
@@ -754,6 +801,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="small settings (~3 min)")
     ap.add_argument("--compiled", action="store_true",
                     help="run the workers on the mypyc-compiled core (as deploy/Dockerfile builds it)")
+    ap.add_argument("--tree-ref", help="workers run this git ref's detector/ (git archive) instead of the working tree")
+    ap.add_argument("--baseline-ref", help="also drain with workers of this git ref, in the same run, for ratios")
     ap.add_argument("--bootstrap", help="use this broker instead of starting a LocalKafka")
     ap.add_argument("--input", type=Path, help="CDR file (default: generate one into --out)")
     ap.add_argument("--seed", type=int, default=99)
@@ -786,13 +835,20 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = a.out
     out.mkdir(parents=True, exist_ok=True)
     t_run = time.monotonic()
-    if a.compiled:
-        global CORE_DIR
+    global CORE_DIR
+    if a.tree_ref:
+        log(f"workers run the tree of {a.tree_ref} (git archive){', compiled' if a.compiled else ''}")
+        CORE_DIR = tree_from_ref(a.tree_ref, out / "tree-current", a.compiled)
+    elif a.compiled:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from native_build import build_compiled
 
         log("building the mypyc-compiled core for the workers")
         CORE_DIR = build_compiled(out / "native")
+    baseline_dir = None
+    if a.baseline_ref:
+        log(f"baseline workers: the tree of {a.baseline_ref}{', compiled' if a.compiled else ''}")
+        baseline_dir = tree_from_ref(a.baseline_ref, out / "tree-baseline", a.compiled)
 
     # the stream: big enough for the drain and for every latency phase's steps
     need = max(a.drain_records, int(sum(a.rates) * a.step_s + a.search_steps * 15_000 * a.step_s) + 50_000,
@@ -820,9 +876,10 @@ def main(argv: list[str] | None = None) -> int:
                               "config": {"partitions": a.partitions, "batch_size": a.batch_size,
                                          "batch_timeout_s": a.batch_timeout_s, "drain_records": a.drain_records,
                                          "rates": a.rates, "step_s": a.step_s, "quick": q,
-                                         "compiled_core": a.compiled,
+                                         "compiled_core": a.compiled, "tree_ref": a.tree_ref,
+                                         "baseline_ref": a.baseline_ref,
                                          "argv": sys.argv[1:] if argv is None else argv},
-                              "drain": [], "latency": [], "loadavg_start": os.getloadavg()}
+                              "drain": [], "drain_baseline": [], "latency": [], "loadavg_start": os.getloadavg()}
     log("profiling the batch step in-process")
     result["profile"] = profile_hot_path(stream, a.profile_records, a.batch_size, a.partitions, out)
     result["profile"]["rate_unprofiled"] = unprofiled_rate(stream, a.profile_records, a.batch_size, a.partitions)
@@ -849,6 +906,9 @@ def main(argv: list[str] | None = None) -> int:
         log(f"broker up at {bootstrap}")
     try:
         for n in drain_workers:
+            if baseline_dir is not None:  # baseline first, then current, each worker count: same broker, stream
+                result["drain_baseline"].append(phase_drain(n, a.drain_records, stream, bootstrap, out, a,
+                                                            broker_pid, baseline_dir, "base-"))
             result["drain"].append(phase_drain(n, a.drain_records, stream, bootstrap, out, a, broker_pid))
             (out / "result.json").write_text(json.dumps(result, indent=1, default=str))
         for n in lat_workers:
