@@ -253,7 +253,8 @@ class Legit:
             off = ctx_offset(sub, t)
             return shape.at(t, off)
 
-        for t in nhpp(rng, self.start, end, sub.per_day, intensity, shape.peak):
+        for t in nhpp(rng, max(self.start, sub.extra.get("active_from", self.start)), end, sub.per_day, intensity,
+                      shape.peak):
             roaming = sub.roam is not None and sub.roam[0] <= t < sub.roam[1]
             if intl and rng.random() < sub.extra["p_intl"]:
                 callee = intl[rng.randrange(len(intl))]
@@ -513,6 +514,27 @@ def assign_profiles(pop: Population, rng: random.Random, start: float, end: floa
         _person_params(rng, s)
         s.imei2 = imei(rng)
         s.imei_change_t = start + rng.uniform(0.15, 0.85) * horizon
+    for s in take(round(n * rng.uniform(0.005, 0.01))):
+        s.profile = "new_subscriber"  # activated inside the window: no history, new handset, calls at once
+        _person_params(rng, s)
+        s.extra = {"active_from": start + rng.uniform(0.05, 0.9) * horizon}
+        s.per_day *= rng.uniform(1.0, 2.0)  # telling everybody the new number
+        s.responsive = False  # nobody can reach them before activation; keep it simple
+    duals = take(2 * round(n * rng.uniform(0.005, 0.01)))
+    for a, b in zip(duals[0::2], duals[1::2]):
+        # one dual-SIM phone, two lines (personal + work): one IMEI per slot, consecutive serials
+        tac = a.imei[:8]
+        serial = int(a.imei[8:14])
+        b.imei = imei(rng, tac, serial + 1)
+        b.region = a.region  # same place; the second line is often on another operator, so other cells
+        if b.mnc == a.mnc:
+            b.home_cell, b.work_cell, b.other_cells = a.home_cell, a.work_cell, a.other_cells
+        else:
+            cl = pop.cells.of(a.region, b.mnc)
+            b.home_cell, b.work_cell, b.other_cells = rng.choice(cl), rng.choice(cl), rng.sample(cl, 3)
+        for x in (a, b):
+            x.profile = "dual_sim"
+            _person_params(rng, x)
     for s in pop.subs:
         if s.profile == "ordinary":
             _person_params(rng, s)
