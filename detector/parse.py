@@ -22,19 +22,19 @@ directions); the schema's patterns and this module's checks are two spellings of
   (``record_type`` missing or null means voice); ``imei``: 14-16 ASCII digits.  Unknown extra fields are
   ignored.
 
-Speed: most records have the same exact shape (``...T hh:mm:ss+hh:mm`` or ``...Z``, ASCII identifiers, known
-numbers).  :meth:`CdrParser.from_dict` checks that shape with a few slices and dictionary look-ups (a
-per-minute cache of the time prefix, a bounded set of numbers already validated) and builds the ``Cdr``; any
-record that is not of that shape, valid or not, goes to the general path, which decides it and names the
-reason.  Both paths accept the same records with the same values (property-tested); the fast path only
-decides sooner.
+Speed: most records have the same shape (every required field a string of the expected kind, ASCII
+identifiers, a time already seen or of the layout ``YYYY-MM-DDThh:mm:ss+hh:mm``).  :meth:`CdrParser.from_dict`
+checks that shape with a few comparisons, slices and dictionary look-ups (a cache of whole time strings, then a
+per-minute cache of the time prefix, see :class:`TimeParser`) and builds the ``Cdr``; any record not of that
+shape, valid or not, goes to the general path, which decides it and names the reason.  Both paths accept the
+same records with the same values (property-tested); the fast path only decides sooner.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Any, Sequence
+from typing import Any
 
 import orjson
 
@@ -47,7 +47,6 @@ MIN_EPOCH = 946_684_800.0  # from 2000-01-01T00:00 local: no CDR stream predates
 MAX_EPOCH = 253_402_214_400.0  # to before 9999-12-31T00:00 local: every accepted instant formats back in any offset
 _MAX_ID_LEN = 256
 _MAX_FIELD_LEN = 64
-_MAX_NUMBERS = 131_072  # numbers remembered as valid E.164 (~10 MB at most)
 _REQUIRED = ("cdr_id", "caller", "callee", "start_time", "duration_s", "disposition")
 # Interned values: the Cdr carries these very objects, so later comparisons are identity checks.
 _DISPOSITION_OF: dict[str, str] = {d: d for d in DISPOSITIONS}
@@ -55,7 +54,8 @@ _RECORD_TYPE_OF: dict[str, str] = {r: r for r in RECORD_TYPES}
 #: Characters refused in cdr_id and cell_id (the schema's pattern lists the same): C0 and C1 controls and DEL,
 #: zero-width and bidi formatting characters, the Unicode line/paragraph separators, the byte-order mark, and
 #: lone surrogates (only reachable through :meth:`CdrParser.from_dict`; JSON input with one is ``encoding``).
-_FORBIDDEN_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]")
+# (a raw string: the regex reads the escapes, so the source holds no surrogate, which mypyc cannot compile)
+_FORBIDDEN_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]")
 _RFC3339 = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?"
     r"(?:[Zz]|([+-])([0-9]{2}):([0-9]{2}))"
@@ -204,11 +204,8 @@ class TimeParser:
         return (p[0] * 1_000_000 + p[1]) / 1_000_000, p[2]
 
 
-_E164 = re.compile(r"\+[1-9][0-9]{2,14}")  # [0-9]: ASCII digits only
-
-
 def _is_e164(v: str) -> bool:
-    return _E164.fullmatch(v) is not None
+    return 4 <= len(v) <= 16 and v[0] == "+" and "1" <= v[1] <= "9" and v[2:].isdigit() and v.isascii()
 
 
 def _is_text(v: str, max_len: int) -> bool:
@@ -223,15 +220,13 @@ def _is_text(v: str, max_len: int) -> bool:
 class CdrParser:
     """Validate one message into a :class:`Cdr` or a :class:`Reject` with a reason code.
 
-    Holds bounded caches (its :class:`TimeParser`'s, and numbers already validated); results never depend on
-    what is cached.
+    Holds the bounded caches of its :class:`TimeParser`; results never depend on what is cached.
     """
 
-    __slots__ = ("_times", "_numbers")
+    __slots__ = ("_times",)
 
     def __init__(self) -> None:
         self._times = TimeParser()
-        self._numbers: set[str] = set()  # numbers already found E.164 (bounded: cleared when full)
 
     def parse(self, raw: bytes | str, line: int | None = None) -> Cdr | Reject:
         if type(raw) is bytes:
@@ -251,32 +246,6 @@ class CdrParser:
         if type(obj) is not dict:
             return _reject("not_an_object", f"expected a JSON object, got {type(obj).__name__}", raw, line)
         return self.from_dict(obj, raw, line)
-
-    def parse_batch(self, raws: Sequence[bytes | str], first_line: int | None = None) -> list[Cdr | Reject]:
-        """Parse a batch of messages; the same results as :meth:`parse` on each, in order.
-
-        ``first_line`` numbers the messages (``first_line``, ``first_line + 1`` ...) in their rejects.
-        """
-        out: list[Cdr | Reject] = []
-        append = out.append
-        loads = orjson.loads
-        from_dict = self.from_dict
-        parse = self.parse
-        line = first_line
-        for raw in raws:
-            obj: object = None
-            if type(raw) is bytes and len(raw) <= MAX_MESSAGE_BYTES:
-                try:
-                    obj = loads(raw)
-                except orjson.JSONDecodeError:
-                    obj = None
-            if type(obj) is dict:
-                append(from_dict(obj, raw, line))
-            else:
-                append(parse(raw, line))  # rejects and str input: the one-message path names the reason
-            if line is not None:
-                line += 1
-        return out
 
     def from_dict(self, obj: dict[str, Any], raw: bytes | str = b"", line: int | None = None) -> Cdr | Reject:
         """Validate an already-decoded object (used by generators and tests, and by :meth:`parse`)."""
@@ -300,20 +269,17 @@ class CdrParser:
             and 0 < len(cdr_id) <= _MAX_ID_LEN
             and cdr_id.isascii()
             and cdr_id.isprintable()
+            and 4 <= len(caller) <= 16
+            and caller[0] == "+"
+            and "1" <= caller[1] <= "9"
+            and caller[2:].isdigit()
+            and caller.isascii()
+            and 4 <= len(callee) <= 16
+            and callee[0] == "+"
+            and "1" <= callee[1] <= "9"
+            and callee[2:].isdigit()
+            and callee.isascii()
         ):
-            numbers = self._numbers
-            if caller not in numbers:
-                if _E164.fullmatch(caller) is None:
-                    return self._validate(obj, raw, line)
-                if len(numbers) >= _MAX_NUMBERS:
-                    numbers.clear()
-                numbers.add(caller)
-            if callee not in numbers:
-                if _E164.fullmatch(callee) is None:
-                    return self._validate(obj, raw, line)
-                if len(numbers) >= _MAX_NUMBERS:
-                    numbers.clear()
-                numbers.add(callee)
             t = self._times.in_range(start_time)
             disp = _DISPOSITION_OF.get(disposition)
             if type(duration) is int:

@@ -974,13 +974,3 @@ def test_time_caches_agree_with_the_general_path(stamps: list[str], max_entries:
             local_date = s[:10]
             assert checked[2] == ("2000-01-01" <= local_date <= "9999-12-30")
         assert len(tp._cache) <= max_entries and len(tp._exact) <= max_entries
-
-
-@FAST
-@given(st.lists(st.sampled_from([raw(), raw(cdr_id="x"), raw(duration_s=-1), b"", b"{", b"[]", raw(pad="x" * 20_000),
-                                 raw().decode(), '{"cdr_id": "\ud800"}', raw(start_time="2024-05-01T21:15:03+08:00")])
-                | st.binary(max_size=40), max_size=20),
-       st.none() | st.integers(0, 10))
-def test_parse_batch_equals_parse_one_by_one(batch: list[bytes | str], first_line: int | None) -> None:
-    expected = [CdrParser().parse(m, None if first_line is None else first_line + i) for i, m in enumerate(batch)]
-    assert CdrParser().parse_batch(batch, first_line) == expected
