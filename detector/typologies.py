@@ -162,10 +162,12 @@ class NumberRules:
         if s.swapped_recently(t) and s.post_n >= 2:
             # After a SIM swap the fraudster calls and texts strangers (or the victim's contacts), abroad,
             # while the bank's one-time codes pour in.  The swap alone is not enough: honest people buy phones.
-            # Strangers against this number's own habit: in a young stream everybody's callees are "new".
-            post_new = ramp(s.post_new / s.post_n - s.h_new, 0.15, 0.4) * ramp(s.post_n, 2.0, 5.0)
+            # Strangers: the habit baseline is unreliable in a young stream (every callee is "new" the first
+            # time), so the share since the swap is judged against what people who kept their phone do: most
+            # of their calls go to numbers they called before.  A few codes by SMS an hour is not normal.
+            post_new = ramp(s.post_new / s.post_n, 0.5, 0.9) * ramp(s.post_n, 3.0, 6.0)
             takeover = 0.3 + 0.7 * _support(post_new, ramp(s.post_intl / s.post_n, 0.1, 0.3),
-                                            ramp(s.sms_received_last_hour(t), 2.0, 5.0), off)
+                                            ramp(s.sms_received_last_hour(t), 1.0, 3.0), 0.5 * off)
         scores["takeover"] = takeover
         return scores
 
