@@ -319,18 +319,27 @@ def _slim(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def tree_from_ref(ref: str, dest: Path, compiled: bool) -> Path:
+#: The stream adapter's files (not the detection core): what ``--worker-ref`` takes from another ref.
+ADAPTER_PATHS = ("detector/worker", "detector/engine.py", "detector/metrics_export.py", "detector/produce.py",
+                 "detector/localkafka.py")
+
+
+def tree_from_ref(ref: str, dest: Path, compiled: bool, worker_ref: str | None = None) -> Path:
     """``detector/`` and ``setup.py`` of git ``ref`` in ``dest`` (mypyc-compiled if asked): the code a phase's
-    workers import, so that a baseline and the current code are measured in one run on one broker."""
+    workers import, so that a baseline and the current code are measured in one run on one broker.
+    ``worker_ref``: the adapter's files (:data:`ADAPTER_PATHS`) from that ref instead, over ``ref``'s core."""
     import io
     import subprocess
     import tarfile
 
     dest.mkdir(parents=True, exist_ok=True)
-    blob = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "detector", "setup.py"], capture_output=True,
-                          check=True, timeout=120).stdout
-    with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
-        tar.extractall(dest, filter="data")
+    for r, paths in ((ref, ("detector", "setup.py")), (worker_ref, ADAPTER_PATHS)):
+        if r is None:
+            continue
+        blob = subprocess.run(["git", "-C", str(ROOT), "archive", r, *paths], capture_output=True,
+                              check=True, timeout=120).stdout
+        with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
+            tar.extractall(dest, filter="data")
     if compiled:
         proc = subprocess.run([sys.executable, "setup.py", "build_ext", "--inplace"], cwd=dest, capture_output=True,
                               text=True, timeout=900, env={**os.environ, "CDR_DETECTOR_COMPILE": "1"})
@@ -769,6 +778,8 @@ def markdown(result: dict[str, Any]) -> str:
     if base:
         ref = result["config"].get("baseline_ref")
         cur = result["config"].get("tree_ref") or "working tree"
+        if result["config"].get("worker_ref"):
+            cur += f" with the worker adapter of `{result['config']['worker_ref']}`"
         lines += ["", f"Same run, same broker and stream: baseline = workers of `{ref}`, current = `{cur}`.", "",
                   "| workers | baseline CDR/s | baseline CDR/worker-CPU-s | current CDR/s | current CDR/worker-CPU-s | "
                   "ratio | ratio per CPU-s |", "|---:|---:|---:|---:|---:|---:|---:|"]
@@ -802,6 +813,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--compiled", action="store_true",
                     help="run the workers on the mypyc-compiled core (as deploy/Dockerfile builds it)")
     ap.add_argument("--tree-ref", help="workers run this git ref's detector/ (git archive) instead of the working tree")
+    ap.add_argument("--worker-ref", help="with --tree-ref: the adapter (detector/worker, engine, metrics_export, "
+                    "produce, localkafka) from this ref over the tree's core (isolates a worker change)")
     ap.add_argument("--baseline-ref", help="also drain with workers of this git ref, in the same run, for ratios")
     ap.add_argument("--bootstrap", help="use this broker instead of starting a LocalKafka")
     ap.add_argument("--input", type=Path, help="CDR file (default: generate one into --out)")
@@ -836,9 +849,11 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     t_run = time.monotonic()
     global CORE_DIR
-    if a.tree_ref:
-        log(f"workers run the tree of {a.tree_ref} (git archive){', compiled' if a.compiled else ''}")
-        CORE_DIR = tree_from_ref(a.tree_ref, out / "tree-current", a.compiled)
+    if a.tree_ref or a.worker_ref:
+        tree = a.tree_ref or "HEAD"
+        log(f"workers run the tree of {tree}" + (f" with the adapter of {a.worker_ref}" if a.worker_ref else "")
+            + (", compiled" if a.compiled else ""))
+        CORE_DIR = tree_from_ref(tree, out / "tree-current", a.compiled, a.worker_ref)
     elif a.compiled:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from native_build import build_compiled
@@ -877,6 +892,7 @@ def main(argv: list[str] | None = None) -> int:
                                          "batch_timeout_s": a.batch_timeout_s, "drain_records": a.drain_records,
                                          "rates": a.rates, "step_s": a.step_s, "quick": q,
                                          "compiled_core": a.compiled, "tree_ref": a.tree_ref,
+                                         "worker_ref": a.worker_ref,
                                          "baseline_ref": a.baseline_ref,
                                          "argv": sys.argv[1:] if argv is None else argv},
                               "drain": [], "drain_baseline": [], "latency": [], "loadavg_start": os.getloadavg()}
