@@ -15,7 +15,7 @@ from load.altgen import Config, generate  # noqa: E402
 from load.altgen.stream import DIRTY_KINDS, TYPOLOGIES  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = dict(seed=11, subscribers=1500, days=1.5)
+SMALL = dict(seed=11, subscribers=1200, days=1.25)
 
 
 def _instant(text: str) -> float:
