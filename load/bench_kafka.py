@@ -779,7 +779,7 @@ def markdown(result: dict[str, Any]) -> str:
         ref = result["config"].get("baseline_ref")
         cur = result["config"].get("tree_ref") or "working tree"
         if result["config"].get("worker_ref"):
-            cur += f" with the worker adapter of `{result['config']['worker_ref']}`"
+            cur += f"` with the worker adapter of `{result['config']['worker_ref']}"
         lines += ["", f"Same run, same broker and stream: baseline = workers of `{ref}`, current = `{cur}`.", "",
                   "| workers | baseline CDR/s | baseline CDR/worker-CPU-s | current CDR/s | current CDR/worker-CPU-s | "
                   "ratio | ratio per CPU-s |", "|---:|---:|---:|---:|---:|---:|---:|"]

@@ -85,10 +85,11 @@ def test_fast_murmur2_is_kafkas(data: bytes) -> None:
     assert murmur2_31(data) == murmur2(data) & 0x7FFFFFFF
 
 
-def simulate(lines: list[bytes], partitions: int = 6, chunk: int = 60,
-             check_dirty: bool = False) -> tuple[list[dict], BatchProcessor]:
+def simulate(lines: list[bytes], partitions: int = 6, chunk: int = 60, check_dirty: bool = False,
+             local_hops: bool = False) -> tuple[list[dict], BatchProcessor]:
     """The worker's topology in one process: per round, ``chunk`` CDRs per partition plus the internal
     messages the previous round produced (one hop = one round, as a fast broker would deliver them).
+    ``local_hops``: one worker owning every partition applies the hops at once (no internal messages).
 
     ``check_dirty``: after every batch, every key whose serialized state changed must be among the keys the
     processor will persist (its dirty sets), since the stages change state objects in place."""
@@ -111,7 +112,9 @@ def simulate(lines: list[bytes], partitions: int = 6, chunk: int = 60,
         if not recs and not bp.held:
             break
         before = _serialized(stores) if check_dirty else None
-        res = bp.process(recs, lag=lambda q: len(parts[q]), assigned=range(partitions), flush_state=not check_dirty)
+        res = bp.process(recs, lag=lambda q: len(parts[q]), assigned=range(partitions), flush_state=not check_dirty,
+                         local_hops=local_hops)
+        assert not (local_hops and res.internal)
         if before is not None:
             after = _serialized(stores)
             for name in stores:
@@ -130,19 +133,22 @@ def _serialized(stores: dict[str, DictStore]) -> dict[str, dict[str, bytes]]:
     return {name: {k: codecs[name].dumps(v) for k, v in store.data.items()} for name, store in stores.items()}
 
 
-def test_every_changed_key_is_persisted(tmp_path: Path) -> None:
+@pytest.mark.parametrize("local_hops", [False, True])
+def test_every_changed_key_is_persisted(tmp_path: Path, local_hops: bool) -> None:
     """The stages change state in place; the processor persists the keys it knows each stage changes.  Checked
-    against the serialized state before and after every batch, expiry included."""
+    against the serialized state before and after every batch, expiry included, hops through the internal
+    topics or applied locally."""
     from detector.synth import GeneratorConfig, generate
 
     generate(GeneratorConfig(seed=11, subscribers=400, days=1.0, fraud_numbers=8), tmp_path)
     lines = (tmp_path / "cdrs.jsonl").read_bytes().splitlines()
-    alerts, bp = simulate(lines, partitions=4, chunk=150, check_dirty=True)
+    alerts, bp = simulate(lines, partitions=4, chunk=150, check_dirty=True, local_hops=local_hops)
     assert bp.counts.processed == len(lines) and bp.counts.expired > 0 and alerts
     assert bp.unflushed == 0
 
 
-def test_topology_matches_replay(tmp_path: Path) -> None:
+@pytest.mark.parametrize("local_hops", [False, True])
+def test_topology_matches_replay(tmp_path: Path, local_hops: bool) -> None:
     from detector.synth import GeneratorConfig, generate
     from tests.worker_helpers import compare, replay_alerts
 
@@ -151,10 +157,10 @@ def test_topology_matches_replay(tmp_path: Path) -> None:
     lines = path.read_bytes().splitlines()
     bad = [b"not json", b'{"caller": "+447700900001"}']
     t0 = time.perf_counter()
-    alerts, bp = simulate(lines[:500] + bad + lines[500:])
+    alerts, bp = simulate(lines[:500] + bad + lines[500:], local_hops=local_hops)
     c = compare(replay_alerts(path, tmp_path), alerts)
-    print("in-process topology vs replay:", {k: v for k, v in c.items() if not isinstance(v, list)},
-          f"{len(lines) / (time.perf_counter() - t0):,.0f} CDR/s")
+    print(f"in-process topology (local hops {local_hops}) vs replay:",
+          {k: v for k, v in c.items() if not isinstance(v, list)}, f"{len(lines) / (time.perf_counter() - t0):,.0f} CDR/s")
     s = bp.counts
     assert s.consumed == len(lines) + 2 and s.processed == len(lines) and s.rejected_total == 2
     assert s.balanced(held=bp.held)

@@ -7,14 +7,19 @@ the web server, signal handling and graceful stop.
 What is ours, and why: faust delivers messages to agents one at a time, with two asyncio tasks and
 several event-loop iterations per message (``Consumer._drain_messages`` -> ``wait_first`` -> conductor ->
 stream).  Measured here: about 12,000 messages/s for an agent that does nothing, a quarter of the target.
-So :class:`BatchConsumer` takes the messages of the worker's four topics straight from ``getmany`` and
-hands each fetched batch to :class:`Runtime.on_batch`; every other topic (the tables' changelogs during
-recovery) still goes faust's way.  Output (alerts, rejects, internal events, changelog records) is
-produced with librdkafka (confluent-kafka), whose ``produce`` costs microseconds; offsets of a batch are
-acked to faust's commit machinery only when everything that batch produced has been delivered
-(at-least-once).  Table writes therefore bypass ``Table.__setitem__``: :class:`TableStore` writes the
-value into the table's store and the changelog record itself, in the exact key/value format faust's
-recovery reads back (``key`` UTF-8, value via the table's registered codec).
+So :class:`BatchConsumer` takes the records of the worker's four topics from the fetcher a topic-partition
+list at a time (aiokafka's own record objects: no faust message, scheduler or unacked-set entry per record)
+and hands each fetched batch to :meth:`Runtime.on_batch`; every other topic (the tables' changelogs during
+recovery) still goes faust's way.  Output (alerts, rejects, internal events, changelog records) is produced
+with librdkafka (confluent-kafka), whose ``produce`` costs microseconds.
+
+Batches are grouped into *epochs* of at most ``STATE_FLUSH_S``: the state an epoch changed is written to the
+changelogs once per changed key when the epoch closes (in slices, between batches), and the input offsets of
+the epoch are acked to faust's commit machinery, in bulk, only when everything the epoch produced (alerts,
+rejects, internal events, state) has been delivered (at-least-once).  Table writes therefore bypass
+``Table.__setitem__``: :class:`TableStore` writes the value into the table's store and the changelog record
+itself, in the exact key/value format faust's recovery reads back (key UTF-8, value via the table's
+registered codec).
 """
 
 from __future__ import annotations

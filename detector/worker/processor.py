@@ -289,16 +289,18 @@ class BatchProcessor:
         assigned: Iterable[int] | None = None,
         flush: bool = False,
         flush_state: bool = True,
+        local_hops: bool = True,
     ) -> BatchResult:
         """Run one batch of :class:`InRecord`.  ``lag(p)``: messages of CDR partition p still on the broker (for
-        the aligner); ``flush`` releases everything the aligner holds; ``flush_state`` persists state changes."""
+        the aligner); ``flush`` releases everything the aligner holds; ``flush_state`` persists state changes;
+        ``local_hops``: see :meth:`process_kinds`."""
         by_kind: dict[str, list[Any]] = {k: [] for k in KINDS}
         for rec in records:
             lst = by_kind.get(rec.kind)
             if lst is None:
                 raise ValueError(f"unknown record kind {rec.kind!r}")
             lst.append(rec)
-        return self.process_kinds(by_kind, lag, assigned, flush, flush_state)
+        return self.process_kinds(by_kind, lag, assigned, flush, flush_state, local_hops)
 
     def process_kinds(
         self,
@@ -307,12 +309,19 @@ class BatchProcessor:
         assigned: Iterable[int] | None = None,
         flush: bool = False,
         flush_state: bool = True,
+        local_hops: bool = True,
     ) -> BatchResult:
         """Run one batch, records already split by kind (``cdrs``, ``inbound``, ``handset``, ``evidence``).
 
         A record is anything with ``partition``, ``offset``, ``value``, ``key``, ``timestamp`` and ``topic``
         attributes (:class:`InRecord`, or the Kafka client's own record); it comes back in ``done`` when
         finished.
+
+        ``local_hops``: an event for a partition in ``assigned`` (this worker owns partition p of every topic,
+        co-partitioning) is applied here at once, in replay's order (caller stage, callee stage, handset stage
+        and its evidence, then the policy), instead of a round trip through the internal topic; only events
+        for other workers' partitions are packed.  Same atomicity: its state changes and the CDR's offset are
+        acked in the same epoch.
         """
         now = self.clock()
         res = BatchResult()
@@ -371,6 +380,7 @@ class BatchProcessor:
         handset_process = st.handset.process
         part = self.part
         part_of = part.cached
+        local_early: frozenset[int] = frozenset(assigned) if local_hops and assigned is not None else frozenset()
         for rec in handset_recs:
             for ev in self._events(rec, "handset"):
                 cdr = cdr_from_fields(ev)
@@ -382,7 +392,12 @@ class BatchProcessor:
                     p = part_of(caller)
                     if p is None:
                         p = part(caller)
-                    out_evidence.setdefault(p, []).append([caller, cdr.start, sims, rate])
+                    if p in local_early:
+                        if caller in numbers:
+                            on_handset(numbers, caller, cdr.start, sims, rate)
+                            dirty_numbers.add(caller)
+                    else:
+                        out_evidence.setdefault(p, []).append([caller, cdr.start, sims, rate])
 
         # 4. CDRs: parse and admit in partition order, merge partitions by event time, caller stage.
         parse = self.parser.parse
@@ -426,6 +441,7 @@ class BatchProcessor:
                 continue
             push(p, cdr, rec, _arrival(rec, now))
 
+        local: frozenset[int] = frozenset(assigned) if local_hops and assigned is not None else frozenset()
         if assigned is None:
             assigned = set(self.aligner.buffers)
         released = self.aligner.release(lag, assigned, now, flush)
@@ -433,31 +449,48 @@ class BatchProcessor:
         max_t = self.event_time
         for t, cdr, rec, arrived in released:
             cand, callback = caller_process(numbers, cdr)
-            dirty_numbers.add(cdr.caller)
-            if cand is not None:
-                decide(cand, arrived)
-            fields = cdr_fields(cdr)
+            caller = cdr.caller
+            dirty_numbers.add(caller)
+            fields = None
             callee = cdr.callee
             p = part_of(callee)
             if p is None:
                 p = part(callee)
-            ev = fields + [callback, arrived]
-            lst = out_inbound.get(p)
-            if lst is None:
-                out_inbound[p] = [ev]
+            cand_in = None
+            if p in local:
+                cand_in = callee_process(numbers, cdr, callback)
+                dirty_numbers.add(callee)
             else:
-                lst.append(ev)
+                fields = cdr_fields(cdr)
+                ev = fields + [callback, arrived]
+                lst = out_inbound.get(p)
+                if lst is None:
+                    out_inbound[p] = [ev]
+                else:
+                    lst.append(ev)
             imei = cdr.imei
             if imei is not None:
                 p = part_of(imei)
                 if p is None:
                     p = part(imei)
-                fields.append(arrived)
-                lst = out_handset.get(p)
-                if lst is None:
-                    out_handset[p] = [fields]
+                if p in local:
+                    sims, rate = handset_process(handsets, cdr)
+                    dirty_handsets.add(imei)
+                    if sims and caller in numbers:  # evidence for the caller: its partition is this CDR's, ours
+                        on_handset(numbers, caller, t, sims, rate)
                 else:
-                    lst.append(fields)
+                    if fields is None:
+                        fields = cdr_fields(cdr)
+                    fields.append(arrived)
+                    lst = out_handset.get(p)
+                    if lst is None:
+                        out_handset[p] = [fields]
+                    else:
+                        lst.append(fields)
+            if cand is not None:
+                decide(cand, arrived)
+            if cand_in is not None:
+                decide(cand_in, arrived)
             if t > max_t:
                 max_t = t
             done.append(rec)
