@@ -429,12 +429,13 @@ def lag_is_flat(samples: list[dict[str, Any]], rate: float) -> tuple[bool, float
 
 
 def phase_latency(n_workers: int, stream: Path, bootstrap: str, out: Path, a: argparse.Namespace,
-                  broker_pid: int | None) -> dict[str, Any]:
-    tag = f"lat{n_workers}"
+                  broker_pid: int | None, code_dir: Path | None = None, label: str = "") -> dict[str, Any]:
+    tag = f"{label}lat{n_workers}"
     topic = unique(f"cdrs-{tag}")
     cfg = {"bootstrap.servers": bootstrap}
     ensure_topic(cfg, topic, a.partitions)
-    ws, names = start_workers(n_workers, bootstrap, out, tag, a.partitions, a.batch_size, a.batch_timeout_s, topic)
+    ws, names = start_workers(n_workers, bootstrap, out, tag, a.partitions, a.batch_size, a.batch_timeout_s, topic,
+                              code_dir)
     sampler = Sampler(ws, max_s=a.phase_budget + 120, broker_pid=broker_pid)
     sampler.start()
     lines = file_lines(str(stream))  # one iterator through the phase: each step continues the stream
@@ -504,7 +505,7 @@ def phase_latency(n_workers: int, stream: Path, bootstrap: str, out: Path, a: ar
         st.update(lat)
     last = samples[-1] if samples else {"workers": []}
     return {
-        "workers": n_workers, "names": names, "steps": steps,
+        "workers": n_workers, "names": names, "steps": steps, "label": label or "current",
         "highest_flat_rate": max(flat_rates) if flat_rates else None,
         "alerts_total": e2e["alerts"], "alerts_matched": e2e["matched"],
         "per_worker": [{"name": w.name, "rss_bytes": (last["workers"][i] if i < len(last["workers"]) else {}).get("rss"),
@@ -767,8 +768,8 @@ def markdown(result: dict[str, Any]) -> str:
     lines.append(f"| in-process batch step (BatchProcessor, dict stores, no Kafka; CPU-s) | "
                  f"{_f(result['profile'].get('rate_unprofiled'))} | "
                  f"{_f((result['profile'].get('rate_unprofiled') or 0) / naive, '{:.2f}x')} |")
-    for ph in result["latency"]:
-        lines.append(f"| highest offered rate with flat lag, {ph['workers']} worker(s) | {_f(ph['highest_flat_rate'])} | "
+    for ph in result.get("latency_baseline", []) + result["latency"]:
+        lines.append(f"| highest offered rate with flat lag, {ph['workers']} worker(s), {ph.get('label', 'current')} | {_f(ph['highest_flat_rate'])} | "
                      f"{_f((ph['highest_flat_rate'] or 0) / naive, '{:.2f}x')} |")
     for p in result["drain"]:
         for w in p["per_worker"]:
@@ -791,12 +792,12 @@ def markdown(result: dict[str, Any]) -> str:
             lines.append(f"| {n} | {_f(b['rate_10_90'])} | {_f(bc)} | {_f(c['rate_10_90'])} | {_f(cc)} | "
                          f"{_f(c['rate_10_90'] / b['rate_10_90'] if b['rate_10_90'] and c['rate_10_90'] else None, '{:.2f}x')} | "
                          f"{_f(cc / bc if bc and cc else None, '{:.2f}x')} |")
-    lines += ["", "| workers | offered CDR/s | achieved | lag | e2e p50 s | e2e p99 s | e2e alerts | worker-hist p50 s | worker-hist p99 s | worker cores | broker cores |",
-              "|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---:|"]
-    for ph in result["latency"]:
+    lines += ["", "| code | workers | offered CDR/s | achieved | lag | e2e p50 s | e2e p99 s | e2e alerts | worker-hist p50 s | worker-hist p99 s | worker cores | broker cores |",
+              "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---:|"]
+    for ph in result.get("latency_baseline", []) + result["latency"]:
         for st in sorted(ph["steps"], key=lambda x: x["offered_rate"]):
             lines.append(
-                f"| {ph['workers']} | {_f(st['offered_rate'])} | {_f(st['achieved_rate'])} | "
+                f"| {ph.get('label', 'current')} | {ph['workers']} | {_f(st['offered_rate'])} | {_f(st['achieved_rate'])} | "
                 f"{'flat' if st['lag_flat'] else 'growing ' + _f(st['lag_slope_per_s']) + '/s'} | "
                 f"{_f(st.get('e2e_p50_s'), '{:.3f}')} | {_f(st.get('e2e_p99_s'), '{:.3f}')} | {st.get('e2e_alerts', 0)} | "
                 f"{_f(st['worker_hist_p50_s'], '{:.3f}')} | {_f(st['worker_hist_p99_s'], '{:.3f}')} | "
@@ -895,7 +896,8 @@ def main(argv: list[str] | None = None) -> int:
                                          "worker_ref": a.worker_ref,
                                          "baseline_ref": a.baseline_ref,
                                          "argv": sys.argv[1:] if argv is None else argv},
-                              "drain": [], "drain_baseline": [], "latency": [], "loadavg_start": os.getloadavg()}
+                              "drain": [], "drain_baseline": [], "latency": [], "latency_baseline": [],
+                              "loadavg_start": os.getloadavg()}
     log("profiling the batch step in-process")
     result["profile"] = profile_hot_path(stream, a.profile_records, a.batch_size, a.partitions, out)
     result["profile"]["rate_unprofiled"] = unprofiled_rate(stream, a.profile_records, a.batch_size, a.partitions)
@@ -928,6 +930,9 @@ def main(argv: list[str] | None = None) -> int:
             result["drain"].append(phase_drain(n, a.drain_records, stream, bootstrap, out, a, broker_pid))
             (out / "result.json").write_text(json.dumps(result, indent=1, default=str))
         for n in lat_workers:
+            if baseline_dir is not None:
+                result["latency_baseline"].append(phase_latency(n, stream, bootstrap, out, a, broker_pid,
+                                                                baseline_dir, "base-"))
             result["latency"].append(phase_latency(n, stream, bootstrap, out, a, broker_pid))
             (out / "result.json").write_text(json.dumps(result, indent=1, default=str))
     finally:
