@@ -15,7 +15,7 @@ from load.altgen import Config, generate  # noqa: E402
 from load.altgen.stream import DIRTY_KINDS, TYPOLOGIES  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = dict(seed=11, subscribers=1200, days=1.25)
+SMALL = dict(seed=1, subscribers=1200, days=1.25)
 
 
 def _instant(text: str) -> float:
@@ -75,8 +75,17 @@ def test_every_calling_number_is_labelled_and_typologies_present(small: Path) ->
             assert row["typology"] == "" and row["fraud_start"] == ""
     # fraud_start is the time of the number's first fraudulent record, which is in the stream
     starts = {(r["caller"], _instant(r["start_time"])) for r in records if r["caller"] in fraud}
+    with (small / "premium_numbers.csv").open(newline="") as fh:
+        premium = {row["number"]: row for row in csv.DictReader(fh)}
+    callbacks = {(r["callee"], _instant(r["start_time"])) for r in records if r["callee"] in premium}
     for number, row in fraud.items():
-        assert (number, _instant(row["fraud_start"])) in starts, number
+        if number in premium:  # wangiri callback-only destination: fraud from its first callback
+            assert row["typology"] == "wangiri" and premium[number]["labelled"] == "yes"
+            assert (number, _instant(row["fraud_start"])) in callbacks
+            assert min(t for n, t in callbacks if n == number) == _instant(row["fraud_start"])
+        else:
+            assert (number, _instant(row["fraud_start"])) in starts, number
+    assert all((row["labelled"] == "yes") == (n in fraud) for n, row in premium.items())
     legit_profiles = {row["label"] for row in labels.values() if row["label"] != "fraud"}
     assert {"ordinary", "courier", "call_centre", "taxi_dispatch", "international_caller",
             "small_business", "roaming", "hotline"} <= legit_profiles

@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--label-style", choices=("profile", "legit"), default="profile",
                    help="labels.csv legit rows: label=<profile>,typology='' (profile) or label=legit,"
                         "typology=<profile> (legit); labels.evaluate.csv always uses the latter")
+    p.add_argument("--no-label-premium", action="store_true",
+                   help="leave wangiri callback-only premium numbers out of the labels (listed in premium_numbers.csv)")
     p.add_argument("-q", "--quiet", action="store_true")
     a = p.parse_args(argv)
     if a.subscribers < 50:
@@ -40,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     began = time.time()
     m = generate(Config(out=a.out, seed=a.seed, subscribers=a.subscribers, days=a.days, start=a.start,
                         fraud_scale=a.fraud_scale, dirty=a.dirty, label_style=a.label_style,
-                        dirty_kinds=kinds))
+                        dirty_kinds=kinds, label_premium=not a.no_label_premium))
     if not a.quiet:
         print(json.dumps({"records": m["records"], "fraud_numbers": m["fraud_numbers_by_typology"],
                           "dirty": sum(m["dirty_records"].values()), "seconds": round(time.time() - began, 1)}),

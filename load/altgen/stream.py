@@ -30,6 +30,7 @@ class Config:
     fraud_scale: float = 1.0
     dirty: float = 0.0
     label_style: str = "profile"  # labels.csv: "profile" (label = profile name) or "legit" (label = legit)
+    label_premium: bool = True  # label wangiri callback-only premium numbers that received a callback
     dirty_kinds: tuple[str, ...] = DIRTY_KINDS
 
 
@@ -106,6 +107,8 @@ def generate(cfg: Config) -> dict:
     per_typology_records = {t: 0 for t in TYPOLOGIES}
     fraud_number_typ = {fn.number: fn.typology for fn, _ in fraud_entities}
     prefix = f"mx{cfg.seed}-"
+    premium_set = set(premium)
+    premium_first: dict[str, str] = {}
     with (out / "cdrs.jsonl").open("w", encoding="utf-8") as fh:
         write = fh.write
         last_line = ""
@@ -129,6 +132,8 @@ def generate(cfg: Config) -> dict:
             write(line + "\n")
             n += 1
             callers[caller] = callers.get(caller, 0) + 1
+            if callee in premium_set and callee not in premium_first:
+                premium_first[callee] = rec["start_time"]
             typ = fraud_number_typ.get(caller)
             if typ is not None:
                 per_typology_records[typ] += 1
@@ -142,15 +147,19 @@ def generate(cfg: Config) -> dict:
     if unlabeled:  # should not happen; kept loud rather than silently labelled
         raise RuntimeError(f"{len(unlabeled)} calling numbers have no label, e.g. {unlabeled[:3]}")
 
+    if cfg.label_premium:  # fraud from the first callback they receive (before it they are not in the stream)
+        for number, first in premium_first.items():
+            labels[number] = ("fraud", "wangiri", first)
     _write_labels(out / "labels.csv", labels, cfg.label_style)
     _write_labels(out / "labels.evaluate.csv", labels, "legit")
     with (out / "premium_numbers.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["number", "role"])
-        for p in sorted(set(premium)):
-            w.writerow([p, "wangiri_callback_destination"])
+        w.writerow(["number", "role", "first_callback", "labelled"])
+        for p in sorted(premium_set):
+            w.writerow([p, "wangiri_callback_destination", premium_first.get(p, ""),
+                        "yes" if cfg.label_premium and p in premium_first else "no"])
 
-    fraud_counts = {t: sum(1 for fn, _ in fraud_entities if fn.typology == t) for t in TYPOLOGIES}
+    fraud_counts = {t: sum(1 for row in labels.values() if row[0] == "fraud" and row[1] == t) for t in TYPOLOGIES}
     manifest = {
         "generator": "load.altgen",
         "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(cfg).items()},
@@ -162,7 +171,8 @@ def generate(cfg: Config) -> dict:
         "fraud_records_by_typology": per_typology_records,
         "calling_numbers": len(callers),
         "campaigns": campaigns,
-        "wangiri_premium_numbers_unlabelled": len(set(premium)),
+        "wangiri_premium_numbers": {"total": len(premium_set), "called_back": len(premium_first),
+                                    "labelled": len(premium_first) if cfg.label_premium else 0},
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return manifest
