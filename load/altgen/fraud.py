@@ -69,6 +69,19 @@ class Fraud:
             return self.pop.subs[rng.randrange(len(self.pop.subs))].number
         return self.pop.offnet(rng.choice(REGIONS))
 
+    def returned_call(self, srng: random.Random, callee: str, number: str, t: float, p: float,
+                      p_answer: float = 0.5) -> list[tuple]:
+        """A person who missed a call from ``number`` sometimes calls it back ("who is this?")."""
+        person = self.pop.by_number.get(callee)
+        if person is None or not person.responsive or srng.random() >= p:
+            return []
+        t2 = t + 60 + srng.expovariate(1 / 3600)
+        if t2 >= person.stop_t or t2 < person.extra.get("active_from", 0):
+            return []
+        off, cell, handset = ctx(person, t2, srng, self.cells)
+        disp, dur = ("answered", srng.randint(5, 120)) if srng.random() < p_answer else ("no_answer", 0)
+        return [(int(t2), "voice", person.number, number, dur, disp, off, cell, handset)]
+
     def when(self, lo: float, hi: float) -> float:
         return self.start + self.rng.uniform(lo, hi) * self.horizon
 
@@ -94,6 +107,7 @@ class Fraud:
         sms = rng.uniform(0.2, 0.6) if rng.random() < 0.3 else 0.0
         p_pop = rng.uniform(0.3, 0.8)
         records_ring = mnc in RING_MNCS
+        p_back = rng.uniform(0.02, 0.15)
         online = self.when(0.1, 0.6)
         intensity = _window(h0, h1, region.offset_min, weekend=rng.uniform(0.2, 1.0))
         desc = dict(typology="scam_farm", region=region.name, sims=k, handsets=handsets, slow=slow,
@@ -142,7 +156,10 @@ class Fraud:
                         disp, dur = "busy", 0
                     else:
                         disp, dur = "failed", 0
-                    yield [(int(t), "voice", number, callee, min(dur, 5400), disp, region.offset_min, cell, h)]
+                    batch = [(int(t), "voice", number, callee, min(dur, 5400), disp, region.offset_min, cell, h)]
+                    if disp != "answered":
+                        batch += self.returned_call(srng, callee, number, t, p_back)
+                    yield batch
 
             out.append((FraudNumber(number, "scam_farm", int(start), region.offset_min), run))
         return out, desc
@@ -284,6 +301,7 @@ class Fraud:
         dur_mu = math.log(rng.uniform(60, 260))
         p_repeat = rng.uniform(0.05, 0.35)
         aged = rng.random() < 0.6
+        p_back = rng.uniform(0.03, 0.2)
         records_ring = mnc in RING_MNCS
         online = self.when(0.12, 0.6)
         desc = dict(typology="simbox", region=region.name, sims=k, mimic=mimic, per_day=round(per_day, 1),
@@ -335,7 +353,10 @@ class Fraud:
                         disp, dur = "busy", 0
                     else:
                         disp, dur = "failed", 0
-                    yield [(int(t), "voice", number, callee, dur, disp, region.offset_min, cell, h)]
+                    batch = [(int(t), "voice", number, callee, dur, disp, region.offset_min, cell, h)]
+                    if disp != "answered":  # the relative's call showed a local number; some ring it back
+                        batch += self.returned_call(srng, callee, number, t, p_back, p_answer=0.1)
+                    yield batch
 
             out.append((FraudNumber(number, "simbox", int(start), region.offset_min), run))
         return out, desc
@@ -481,6 +502,7 @@ class Fraud:
         sequential = rng.random() < 0.5
         target_region = rng.choice(REGIONS)
         ring = rng.random() < 0.5
+        p_back = rng.uniform(0.0, 0.06)
         start0 = self.when(0.1, 0.7)
         intensity = _window(h0, h1, region.offset_min, weekend=rng.choice((0.0, 0.5, 1.0)))
         desc = dict(typology="robocall", numbers=k, trunk=trunk, mean_gap_s=round(mean_gap, 1),
@@ -517,7 +539,10 @@ class Fraud:
                         disp, dur = "no_answer", (srng.randint(15, 30) if ring else 0)
                     else:
                         disp, dur = "busy", 0
-                    yield [(int(t), "voice", number, callee, dur, disp, region.offset_min, my_cell, handset)]
+                    batch = [(int(t), "voice", number, callee, dur, disp, region.offset_min, my_cell, handset)]
+                    if disp == "no_answer":
+                        batch += self.returned_call(srng, callee, number, t, p_back)
+                    yield batch
                     t += srng.gammavariate(shape_k, gap / shape_k)
                     if srng.random() < 0.004:
                         t += srng.uniform(600, 5400)  # operator pauses the campaign
