@@ -19,6 +19,7 @@ from .sketches import BLOOM_ROTATE, bloom_bits, rate_per_hour
 
 TAU_M = 600.0  # 10-minute volume: reacts within minutes
 TAU_H = 3_600.0  # hourly volume: what "busy" means
+TAU_D = 21_600.0  # a working day's memory: fraud kept low and slow still adds up over hours
 A_FAST = 1.0 / 16  # recent behaviour: ~16 calls
 A_SLOW = 1.0 / 128  # habit: ~128 calls, to compare recent behaviour against
 A_IN = 1.0 / 32  # inbound share of all events
@@ -44,7 +45,7 @@ class NumberState:
         "f_unans", "f_short", "f_conv", "f_ring", "f_fail", "f_new", "f_seq", "f_intl", "f_risky", "f_off", "f_cell",
         "f_sms", "f_imei", "h_new", "h_intl", "h_off",
         "g_mean", "g_sq", "d_mean", "d_sq", "nd",
-        "risky_rate", "risky_s", "intl_rate", "intl_s",
+        "risky_rate", "risky_s", "intl_rate", "intl_s", "intl_d", "intl_dt",
         "in_t", "in_rate", "in_share", "cb_rate", "rung_t", "rung_by", "in_sms", "in_sms_t",
         "bloom_cur", "bloom_prev", "bloom_n", "c1", "c2", "c3",
         "imei", "imei_t", "cell", "area", "area_t", "swap_t", "post_n", "post_new", "post_intl",
@@ -65,6 +66,8 @@ class NumberState:
         self.nd = 0
         self.risky_rate = self.risky_s = 0.0  # calls/hour and talk seconds/hour to high-risk destinations
         self.intl_rate = self.intl_s = 0.0  # ... and to any foreign destination
+        self.intl_d = 0.0  # foreign calls over a working day (TAU_D), decayed lazily from intl_dt
+        self.intl_dt = 0.0
         self.in_t = 0.0
         self.in_rate = self.in_share = self.cb_rate = 0.0
         self.rung_t = -1.0
@@ -215,6 +218,9 @@ class NumberState:
         if intl:
             self.intl_rate += 1.0
             self.intl_s += duration
+            self.intl_d = self.decayed(self.intl_d, self.intl_dt, t, TAU_D) + 1.0
+            if t > self.intl_dt:
+                self.intl_dt = t
         if risky:
             self.f_risky += a * (1.0 - self.f_risky)
             self.risky_rate += 1.0
@@ -264,6 +270,10 @@ class NumberState:
     def last_activity(self) -> float:
         """Event time this number was last seen, calling or called: idle state expires from here."""
         return max(self.t_last, self.in_t)
+
+    def intl_calls_today(self, t: float) -> float:
+        """Foreign calls over the last working day (decayed with ``TAU_D``)."""
+        return self.decayed(self.intl_d, self.intl_dt, t, TAU_D)
 
     def sms_received_last_hour(self, t: float) -> float:
         return self.decayed(self.in_sms, self.in_sms_t, t, TAU_H)

@@ -155,7 +155,12 @@ class NumberRules:
         # volume, is IRSF too (a diaspora caller makes one long call, not several an hour for hours).
         intl_min = s.intl_s / 60.0
         any_foreign = ramp(s.intl_rate, 3.0, 6.0) * max(ramp(intl_min, 40.0, 90.0), ramp(s.intl_rate, 8.0, 16.0))
-        scores["irsf"] = max(known_risky, any_foreign) * support
+        # Low and slow: a few calls an hour, kept up for hours, nearly all abroad.  A diaspora caller rings
+        # home a few times a day; twice that to high-cost ranges (four times to others) in a working day is not that.
+        today = s.intl_calls_today(t)
+        sustained = max(ramp(today, 4.0, 8.0) * ramp(s.f_risky, 0.5, 0.8),
+                        ramp(today, 8.0, 16.0) * ramp(s.f_intl, 0.5, 0.8))
+        scores["irsf"] = max(known_risky, any_foreign, sustained) * support
 
         # Takeover: a new handset in a new place on a number with history, then only strangers called.
         takeover = 0.0
