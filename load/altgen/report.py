@@ -41,6 +41,12 @@ def main(argv: list[str] | None = None) -> int:
         got = [first[n]["typology"] for n in nums if n in first]
         params = ", ".join(f"{k}={v}" for k, v in c.items() if k not in skip)
         print(f"  {c['typology']:9s} {len(got):2d}/{len(nums):<2d} {dict(Counter(got)) or '-'!s:28s} {params}")
+    prem_path = a.dir / "premium_numbers.csv"
+    if prem_path.exists():
+        with prem_path.open(newline="") as fh:
+            prem = [r["number"] for r in csv.DictReader(fh) if r.get("labelled") == "yes"]
+        got = [first[n]["typology"] for n in prem if n in first]
+        print(f"  wangiri premium (callback-only, labelled) {len(got)}/{len(prem)} {dict(Counter(got)) or '-'}")
     print("false alarms (profile: first alert typology counts):")
     fa: dict[str, Counter] = {}
     for n, al in first.items():
