@@ -46,7 +46,7 @@ class NumberState:
         "f_sms", "f_imei", "h_new", "h_intl", "h_off",
         "g_mean", "g_sq", "d_mean", "d_sq", "nd",
         "risky_rate", "risky_s", "intl_rate", "intl_s", "intl_d", "intl_dt",
-        "in_t", "in_rate", "in_share", "cb_rate", "rung_t", "rung_by", "in_sms", "in_sms_t",
+        "in_t", "in_rate", "in_share", "unreturned", "cb_rate", "rung_t", "rung_by", "in_sms", "in_sms_t",
         "bloom_cur", "bloom_prev", "bloom_n", "c1", "c2", "c3",
         "imei", "imei_t", "cell", "area", "area_t", "swap_t", "post_n", "post_new", "post_intl",
         "hs_sims", "hs_t", "hs_rate",
@@ -70,6 +70,7 @@ class NumberState:
         self.intl_dt = 0.0
         self.in_t = 0.0
         self.in_rate = self.in_share = self.cb_rate = 0.0
+        self.unreturned = 0  # calls made since anyone last called or texted this number
         self.rung_t = -1.0
         self.in_sms = 0.0  # SMS received, decayed over an hour: one-time codes arrive in bursts
         self.in_sms_t = 0.0
@@ -168,6 +169,7 @@ class NumberState:
         # Voice call features.
         kv = self.kv
         self.kv = kv + 1
+        self.unreturned += 1
         dt = t - self.tv_last if kv else 0.0
         if dt < 0.0:
             dt = 0.0  # out-of-order within tolerance: treat as simultaneous, and keep the later time
@@ -240,6 +242,7 @@ class NumberState:
                    callback: bool) -> None:
         """Update from a call this number received.  ``callback``: the caller was recently rung by someone."""
         self.in_share += A_IN * (1.0 - self.in_share)
+        self.unreturned = 0
         if not voice:
             dt = t - self.in_sms_t
             if dt < 0.0:

@@ -96,6 +96,10 @@ class NumberRules:
         busy = max(ramp(rate, cfg.busy_lo, cfg.busy_hi), shared * ramp(s.hs_rate, cfg.busy_lo, cfg.busy_hi))
         new = ramp(s.f_new, 0.5, 0.8)
         base = busy * new
+        # Dozens of calls out and not one call or SMS back: what no honest number sees.  The count itself is
+        # volume evidence for the typologies that live on it (SIM-box, farm), whatever the hourly rate.
+        unreturned = ramp(s.unreturned, 20.0, 50.0)
+        silent_base = max(busy, unreturned) * new
         unans = s.f_unans
         answered = 1.0 - unans
         short_ans = s.f_short / answered if answered > 0.05 else 0.0  # answered, then hung up within 10 s
@@ -135,15 +139,15 @@ class NumberRules:
         quiet = ramp(n, 4.0, 16.0)  # "nobody calls back" needs calls out to be called back about
         low_in = quiet * (1.0 - ramp(s.in_share, 0.02, 0.08))
         called_back = ramp(s.in_share, 0.1, 0.3)  # people return its calls: what a scam number rarely gets
-        scores["scam_farm"] = base * no_talk * (1.0 - 0.5 * called_back) * (0.2 + 0.8 * _support(
+        scores["scam_farm"] = silent_base * no_talk * (1.0 - 0.5 * called_back) * (0.2 + 0.8 * _support(
             low_in, static, ramp(short_ans, 0.15, 0.4), off, failed, shared))
 
         # SIM-box: answered local calls at volume that nobody ever returns; no SMS, no movement; around the
         # clock or rotating through a SIM bank's handsets.
         no_in = quiet * (1.0 - ramp(s.in_share, 0.01, 0.05))
-        never_in = ramp(n, 8.0, 16.0) * (1.0 - ramp(s.in_share, 0.0, 0.01))  # many calls out, not one back
+        never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(s.in_share, 0.0, 0.01)))  # not one back
         no_sms = 1.0 - ramp(s.f_sms, 0.02, 0.1)
-        scores["simbox"] = base * no_in * (1.0 - ramp(unans, 0.5, 0.7)) * no_sms * (
+        scores["simbox"] = silent_base * no_in * (1.0 - ramp(unans, 0.5, 0.7)) * no_sms * (
             0.4 + 0.6 * _support(off, ramp(s.f_imei, 0.02, 0.1), shared, never_in, 0.5 * static))
 
         # IRSF: repeated, long calls to high-cost destinations; a new habit, not an old one.
