@@ -135,7 +135,7 @@ class NumberRules:
         n = min(s.kv, 16)
         n_ans = n * answered
         talk = _shrunk(s.f_conv / answered if answered > 0.0 else 0.0, n_ans, HONEST_TALK, 2.0)
-        no_talk = 1.0 - ramp(talk, 0.25, 0.5)
+        no_talk = 1.0 - ramp(talk, 0.3, 0.6)
         quiet = ramp(n, 4.0, 16.0)  # "nobody calls back" needs calls out to be called back about
         low_in = quiet * (1.0 - ramp(s.in_share, 0.02, 0.08))
         called_back = ramp(s.in_share, 0.1, 0.3)  # people return its calls: what a scam number rarely gets

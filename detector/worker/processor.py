@@ -257,11 +257,6 @@ class BatchProcessor:
         #: keys changed (or deleted) since the last flush, per store; the values are read at flush time
         self.dirty: dict[str, set[str]] = {name: set() for name in stores}
 
-    @property
-    def stats(self) -> WorkerCounts:
-        """The worker's counts (older name)."""
-        return self.counts
-
     # -- assignment -------------------------------------------------------------------------------------
     def revoke(self, partitions: Iterable[int]) -> int:
         """Partitions went to another worker: drop what is buffered for them (not acked, so not lost)."""
@@ -324,6 +319,8 @@ class BatchProcessor:
         acked in the same epoch.
         """
         now = self.clock()
+        if assigned is not None:
+            assigned = list(assigned)  # read twice below
         res = BatchResult()
         counts = res.counts
         self.batches += 1
@@ -380,7 +377,8 @@ class BatchProcessor:
         handset_process = st.handset.process
         part = self.part
         part_of = part.cached
-        local_early: frozenset[int] = frozenset(assigned) if local_hops and assigned is not None else frozenset()
+        # partitions whose hops are applied here (see local_hops above)
+        local: frozenset[int] = frozenset(assigned) if local_hops and assigned is not None else frozenset()
         for rec in handset_recs:
             for ev in self._events(rec, "handset"):
                 cdr = cdr_from_fields(ev)
@@ -392,7 +390,7 @@ class BatchProcessor:
                     p = part_of(caller)
                     if p is None:
                         p = part(caller)
-                    if p in local_early:
+                    if p in local:
                         if caller in numbers:
                             on_handset(numbers, caller, cdr.start, sims, rate)
                             dirty_numbers.add(caller)
@@ -441,7 +439,6 @@ class BatchProcessor:
                 continue
             push(p, cdr, rec, _arrival(rec, now))
 
-        local: frozenset[int] = frozenset(assigned) if local_hops and assigned is not None else frozenset()
         if assigned is None:
             assigned = set(self.aligner.buffers)
         released = self.aligner.release(lag, assigned, now, flush)
