@@ -130,6 +130,25 @@ def _open_binary(path: Path) -> io.BufferedIOBase:
     return path.open("rb")
 
 
+def _normalise_label(label: str, typology: str) -> tuple[str, str]:
+    """Accept the label conventions other generators use, as (fraud|legit, typology or profile).
+
+    ``fraud,<typology>`` and ``legit,<profile>`` are ours; ``<profile>,`` (the label column naming the honest
+    profile, typology empty) and ``<typology>,`` (the label naming the fraud) are read the same way.  An honest
+    row with no profile at all is profile ``unspecified``.
+    """
+    low = label.lower()
+    if low in ("fraud", "legit"):
+        if low == "legit" and not typology:
+            return low, "unspecified"
+        return low, typology
+    if low in TYPOLOGIES and not typology:
+        return "fraud", low
+    if label and (not typology or typology == label):
+        return "legit", label
+    return label, typology  # e.g. a profile label with a fraud typology: LabelRow says what is wrong
+
+
 def _label_from_csv(row: Mapping[str | None, Any], source: Path, line: int) -> LabelRow:
     """One CSV row to a LabelRow, or an error that says what is wrong with it."""
     where = f"{source} line {line}"
@@ -145,8 +164,9 @@ def _label_from_csv(row: Mapping[str | None, Any], source: Path, line: int) -> L
         start = parse_time(values["fraud_start"]) if values["fraud_start"] else None
     except ValueError as exc:
         raise EvaluationInputError(where, f"fraud_start: {exc}") from None
+    label, typology = _normalise_label(values["label"], values["typology"])
     try:
-        return LabelRow(values["number"], values["label"], values["typology"], start, line)  # type: ignore[arg-type]
+        return LabelRow(values["number"], label, typology, start, line)  # type: ignore[arg-type]
     except ValueError as exc:
         raise EvaluationInputError(where, str(exc)) from None
 

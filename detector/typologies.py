@@ -98,8 +98,9 @@ class NumberRules:
         base = busy * new
         # Dozens of calls out and not one call or SMS back: what no honest number sees.  The count itself is
         # volume evidence for the typologies that live on it (SIM-box, farm), whatever the hourly rate.
-        unreturned = ramp(s.unreturned, 20.0, 50.0)
-        silent_base = max(busy, unreturned) * new
+        # (an honest number with even one call in ten returned has a 1-in-5 chance of 15 unreturned, 1% of 45)
+        unreturned = ramp(s.unreturned, 15.0, 45.0)
+        silent_base = (1.0 - (1.0 - busy) * (1.0 - unreturned)) * new
         unans = s.f_unans
         answered = 1.0 - unans
         short_ans = s.f_short / answered if answered > 0.05 else 0.0  # answered, then hung up within 10 s

@@ -320,7 +320,7 @@ def test_cli_check_bars_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str
         ("+1,legit", "too few fields"),
         ("+1,legit,courier,,extra", "too many fields"),
         (",legit,courier,", "number is empty"),
-        ("+1,legit,,", "typology (fraud typology or legit profile) is empty"),
+        (f"+1,courier,wangiri,{at(0)}", "label must be 'fraud' or 'legit'"),
     ],
 )
 def test_malformed_label_row_names_its_line(tmp_path: Path, row: str, message: str) -> None:
@@ -329,6 +329,23 @@ def test_malformed_label_row_names_its_line(tmp_path: Path, row: str, message: s
         read_labels(path)
     assert "labels.csv line 3: " in str(caught.value) and message in str(caught.value)
     assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("row", "label", "typology"),
+    [
+        ("+1,legit,courier,", "legit", "courier"),
+        ("+1,courier,,", "legit", "courier"),  # the label column names the honest profile
+        ("+1,call_centre,call_centre,", "legit", "call_centre"),
+        ("+1,legit,,", "legit", "unspecified"),
+        ("+1,Legit,,", "legit", "unspecified"),
+        (f"+1,wangiri,,{at(0)}", "fraud", "wangiri"),  # the label column names the fraud
+        (f"+1,FRAUD,irsf,{at(0)}", "fraud", "irsf"),
+    ],
+)
+def test_other_generators_label_conventions_are_read(tmp_path: Path, row: str, label: str, typology: str) -> None:
+    (got,) = read_labels(write_labels(tmp_path / "labels.csv", [row]))
+    assert (got.label, got.typology) == (label, typology)
 
 
 def test_labels_header_and_duplicates(tmp_path: Path) -> None:

@@ -1,0 +1,177 @@
+"""Typology rules on hand-built call histories: each fraud shape convicts, its honest look-alike does not.
+
+The histories are written from the definitions (what a SIM-box, a farm, a courier do), not from the generator,
+so they check the rules' reasoning rather than their fit to one stream.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from detector.features import TAU_D, NumberState
+from detector.typologies import NumberRules
+
+T0 = 1_772_784_000.0  # a Friday, 08:00 UTC
+HOUR = 3_600.0
+THRESHOLD = 0.65  # PolicyConfig.alert_threshold
+RULES = NumberRules()
+
+
+class Caller:
+    """Feeds one number's calls to a NumberState the way CallerStage/CalleeStage would."""
+
+    def __init__(self, imei: str = "356938035643809", cell: str = "234-15-100-1") -> None:
+        self.s = NumberState()
+        self.imei = imei
+        self.cell = cell
+        self.t = T0
+        self.next_callee = 447_700_000_000
+
+    def stranger(self) -> int:
+        self.next_callee += 7_919  # spread out: not a sequential sweep
+        return self.next_callee
+
+    def call(self, gap: float, callee: int | None = None, *, duration: float, answered: bool,
+             intl: bool = False, risky: bool = False, voice: bool = True) -> None:
+        self.t += gap
+        self.s.on_outbound(self.t, 0, self.stranger() if callee is None else callee, duration, answered, False,
+                           voice, intl, risky, self.imei, self.cell)
+
+    def called(self, gap: float = 0.0, *, voice: bool = True) -> None:
+        self.t += gap
+        self.s.on_inbound(self.t, 447_800_000_001, 90.0, True, voice, False)
+
+    def scores(self) -> dict[str, float]:
+        return RULES.scores(self.s, self.t, ring_known=True)
+
+
+def farm_sim(calls: int = 30, per_hour: float = 12.0, talk_s: float = 15.0) -> Caller:
+    """Strangers rung from one place, 70% ring out after ~25 s, the rest hang up within seconds."""
+    c = Caller()
+    for i in range(calls):
+        answered = i % 10 in (0, 4, 7)
+        c.call(HOUR / per_hour * (0.4 + 1.2 * ((i * 37) % 11) / 10), duration=talk_s if answered else 25.0,
+               answered=answered)  # irregular gaps: people dialling, not a machine
+    return c
+
+
+def test_scam_farm_sim_convicts() -> None:
+    sc = farm_sim().scores()
+    assert sc["scam_farm"] >= THRESHOLD, sc
+    assert max(sc, key=sc.__getitem__) == "scam_farm", sc
+
+
+def test_call_centre_agent_with_the_same_volume_and_ring_outs_stays_quiet() -> None:
+    """Same strangers, same 70% unanswered, but answered calls last minutes and customers call back."""
+    c = Caller()
+    for i in range(30):
+        answered = i % 10 in (0, 4, 7)
+        c.call(HOUR / 12, duration=180.0 if answered else 25.0, answered=answered)
+        if i % 6 == 5:
+            c.called(60.0)
+    sc = c.scores()
+    assert max(sc.values()) < THRESHOLD, sc
+    assert sc["scam_farm"] < farm_sim().scores()["scam_farm"] / 2, sc
+
+
+def test_talk_is_judged_on_answered_calls_only() -> None:
+    """A farm whose few answered calls are quick hang-ups scores higher than one whose answered calls talk."""
+    quick = farm_sim(talk_s=12.0).scores()["scam_farm"]
+    talking = farm_sim(talk_s=240.0).scores()["scam_farm"]
+    assert quick >= THRESHOLD > talking, (quick, talking)
+
+
+def test_courier_short_calls_on_the_move_with_customers_calling_back_stays_quiet() -> None:
+    c = Caller()
+    for i in range(40):
+        c.cell = f"234-15-{100 + i // 2}-{i % 7}"
+        c.call(HOUR / 14, duration=20.0 if i % 3 else 25.0, answered=i % 3 != 0)
+        if i % 4 == 3:
+            c.called(120.0)
+    sc = c.scores()
+    assert max(sc.values()) < THRESHOLD, sc
+
+
+def test_unreturned_counts_calls_since_anyone_called_back() -> None:
+    c = Caller()
+    for _ in range(5):
+        c.call(60.0, duration=30.0, answered=True)
+    c.call(60.0, duration=0.0, answered=True, voice=False)  # an SMS sent is not a call made
+    assert c.s.unreturned == 5
+    c.called(10.0, voice=False)  # an SMS received is a sign of life from someone
+    assert c.s.unreturned == 0
+    c.call(60.0, duration=30.0, answered=True)
+    assert c.s.unreturned == 1
+
+
+def simbox(calls: int, inbound_every: int = 0) -> Caller:
+    """Answered calls of normal length to strangers at ~9/h, from one place; optional calls back."""
+    c = Caller()
+    for i in range(calls):
+        c.call(HOUR / 9, duration=120.0 + 10 * (i % 7), answered=i % 4 != 3)
+        if inbound_every and i % inbound_every == inbound_every - 1:
+            c.called(30.0)
+    return c
+
+
+def test_simbox_never_called_back_convicts_at_a_modest_hourly_rate() -> None:
+    sc = simbox(60).scores()
+    assert sc["simbox"] >= THRESHOLD, sc
+
+
+def test_same_traffic_with_people_calling_back_stays_quiet() -> None:
+    sc = simbox(60, inbound_every=5).scores()
+    assert max(sc.values()) < THRESHOLD, sc
+
+
+def test_irsf_low_and_slow_convicts_over_hours() -> None:
+    c = Caller()
+    for _ in range(14):  # ~2.5 calls an hour to a high-cost range, ~4 minutes each, for 5-6 hours
+        c.call(HOUR / 2.5, callee=88_216_000_000 + 1, duration=240.0, answered=True, intl=True, risky=True)
+    sc = c.scores()
+    assert sc["irsf"] >= THRESHOLD, sc
+    assert c.s.intl_calls_today(c.t) == pytest.approx(
+        sum(math.exp(-k * (HOUR / 2.5) / TAU_D) for k in range(14)), rel=1e-9)
+
+
+def test_diaspora_caller_ringing_home_a_few_times_a_day_stays_quiet() -> None:
+    c = Caller()
+    for _ in range(3):
+        c.call(4 * HOUR, callee=88_216_000_000 + 1, duration=1_500.0, answered=True, intl=True, risky=True)
+        for _ in range(2):
+            c.call(HOUR, duration=120.0, answered=True)
+    sc = c.scores()
+    assert sc["irsf"] < 0.5, sc
+
+
+def swapped(contacts_after: bool, otp_sms: int) -> Caller:
+    """A day of ordinary use with five contacts, then a new handset in another area within the hour."""
+    c = Caller()
+    contacts = [447_711_000_000 + 13 * i for i in range(5)]
+    for i in range(15):
+        c.call(HOUR, contacts[i % 5], duration=150.0, answered=True)
+        if i % 3 == 0:
+            c.called(600.0)
+    c.imei, c.cell = "490154203237518", "234-15-900-1"
+    c.call(HOUR, contacts[0], duration=60.0, answered=True)
+    for _ in range(otp_sms):
+        c.called(60.0, voice=False)
+    for i in range(6):
+        c.call(300.0, contacts[i % 5] if contacts_after else None, duration=90.0, answered=True)
+    return c
+
+
+def test_takeover_strangers_and_one_time_codes_after_a_swap_convicts() -> None:
+    c = swapped(contacts_after=False, otp_sms=3)
+    assert c.s.swapped_recently(c.t)
+    sc = c.scores()
+    assert sc["takeover"] >= THRESHOLD, sc
+
+
+def test_new_phone_calling_old_contacts_stays_quiet() -> None:
+    c = swapped(contacts_after=True, otp_sms=0)
+    assert c.s.swapped_recently(c.t)
+    sc = c.scores()
+    assert max(sc.values()) < THRESHOLD, sc
