@@ -38,12 +38,13 @@ class EventClock:
     * ``t > wm + late_tolerance_s``: ahead.  Admitted if ``t <= wm + max_ahead_s``, refused
       (``time_out_of_range``) beyond; either way the watermark stays.  Consecutive ahead records that lie
       within ``max_ahead_s`` of the earliest of them form a run; the ``jump_after``-th record of a run is
-      admitted and moves the watermark to the run's median (a feed gap, a stale record that set the
-      watermark, the stream moving on: the stream itself, not one record of it).
+      admitted and moves the watermark to the run's latest time within ``late_tolerance_s`` of its median
+      (a feed gap, a stale record that set the watermark, the stream moving on: the stream itself, not one
+      record of it, see :func:`_run_watermark`).
     * ``t < wm - late_tolerance_s``: refused as ``late``.  Only while the watermark is unconfirmed (set by the
       stream's first record and not yet agreed with by ``jump_after`` records), consecutive late records
       that lie within ``max_ahead_s`` of the latest of them also form a run, whose ``jump_after``-th record
-      moves the watermark back to the run's median: a first record from a fast clock cannot make the whole
+      moves the watermark back to it in the same way: a first record from a fast clock cannot make the whole
       stream late.  A confirmed watermark never moves back.
 
     A record of the other kind (or a late one, for an ahead run) ends a run.  Memory: the current run's times
@@ -75,25 +76,26 @@ class EventClock:
             self._support = 1
             return None
         tol = cfg.late_tolerance_s
-        if t > wm + tol:
+        if wm - tol <= t <= wm + tol:  # the common case: near the watermark
+            if self._run:
+                self._run.clear()
+            if self._support < cfg.jump_after:
+                self._support += 1
+            if t > wm:
+                self.watermark = t
+            return None
+        if t > wm:
             if self._join_run(t, True):
                 return None
             if t > wm + cfg.max_ahead_s:
                 return "time_out_of_range", f"event time is {(t - wm) / 3600:.1f} h ahead of the stream"
             return None  # admitted; the watermark waits for agreement
-        if t < wm - tol:
-            if self._support < cfg.jump_after:
-                if self._join_run(t, False):
-                    return None
-            else:
-                self._run.clear()
-            return "late", f"event time is {(wm - t) / 60:.1f} min behind the stream (tolerance {tol / 60:g} min)"
-        self._run.clear()
         if self._support < cfg.jump_after:
-            self._support += 1
-        if t > wm:
-            self.watermark = t
-        return None
+            if self._join_run(t, False):
+                return None
+        elif self._run:
+            self._run.clear()
+        return "late", f"event time is {(wm - t) / 60:.1f} min behind the stream (tolerance {tol / 60:g} min)"
 
     def _join_run(self, t: float, ahead: bool) -> bool:
         """Add ``t`` to the current run (or start one); True when the run moved the watermark."""
@@ -113,11 +115,24 @@ class EventClock:
             self._run_anchor = t
         if len(run) < cfg.jump_after:
             return False
-        ordered = sorted(run)
-        self.watermark = ordered[(len(ordered) - 1) // 2]  # the (lower) median: no minority of the run decides
+        self.watermark = _run_watermark(sorted(run), cfg.late_tolerance_s)
         self._support = cfg.jump_after
         run.clear()
         return True
+
+
+def _run_watermark(ordered: list[float], tol: float) -> float:
+    """Where a completed run puts the watermark: its latest time within ``tol`` above its (lower) median.
+
+    The median keeps any minority of the run (a bad clock inside it) from deciding; taking the latest time
+    near it, rather than the median itself, keeps a progressing stream from lagging half a run behind (and so
+    from staying in the ahead zone run after run when its records are sparse).
+    """
+    limit = ordered[(len(ordered) - 1) // 2] + tol
+    i = len(ordered) - 1
+    while ordered[i] > limit:
+        i -= 1
+    return ordered[i]
 
 
 class DuplicateFilter:
