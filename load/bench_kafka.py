@@ -352,7 +352,7 @@ def tree_from_ref(ref: str, dest: Path, compiled: bool, worker_ref: str | None =
 
 def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out: Path, a: argparse.Namespace,
                 broker_pid: int | None, code_dir: Path | None = None, label: str = "") -> dict[str, Any]:
-    tag = f"{label}drain{n_workers}"
+    tag = f"{'base-' if label else ''}drain{n_workers}"
     topic = unique(f"cdrs-{tag}")
     cfg = {"bootstrap.servers": bootstrap}
     ensure_topic(cfg, topic, a.partitions)
@@ -430,7 +430,7 @@ def lag_is_flat(samples: list[dict[str, Any]], rate: float) -> tuple[bool, float
 
 def phase_latency(n_workers: int, stream: Path, bootstrap: str, out: Path, a: argparse.Namespace,
                   broker_pid: int | None, code_dir: Path | None = None, label: str = "") -> dict[str, Any]:
-    tag = f"{label}lat{n_workers}"
+    tag = f"{'base-' if label else ''}lat{n_workers}"
     topic = unique(f"cdrs-{tag}")
     cfg = {"bootstrap.servers": bootstrap}
     ensure_topic(cfg, topic, a.partitions)
@@ -926,13 +926,13 @@ def main(argv: list[str] | None = None) -> int:
         for n in drain_workers:
             if baseline_dir is not None:  # baseline first, then current, each worker count: same broker, stream
                 result["drain_baseline"].append(phase_drain(n, a.drain_records, stream, bootstrap, out, a,
-                                                            broker_pid, baseline_dir, "base-"))
+                                                            broker_pid, baseline_dir, "baseline"))
             result["drain"].append(phase_drain(n, a.drain_records, stream, bootstrap, out, a, broker_pid))
             (out / "result.json").write_text(json.dumps(result, indent=1, default=str))
         for n in lat_workers:
             if baseline_dir is not None:
                 result["latency_baseline"].append(phase_latency(n, stream, bootstrap, out, a, broker_pid,
-                                                                baseline_dir, "base-"))
+                                                                baseline_dir, "baseline"))
             result["latency"].append(phase_latency(n, stream, bootstrap, out, a, broker_pid))
             (out / "result.json").write_text(json.dumps(result, indent=1, default=str))
     finally:

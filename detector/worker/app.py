@@ -288,7 +288,7 @@ class TableStore:
     (the table's key type; on the changelog the key is its UTF-8)."""
 
     def __init__(self, table: Any, name: str,
-                 produce: Callable[[str, list[tuple[int, bytes, bytes | None]]], None]) -> None:
+                 produce: Callable[[str, list[int], list[bytes], list[Any]], None]) -> None:
         self.table = table
         self.name = name
         self.codec = CODECS[name]
@@ -315,26 +315,28 @@ class TableStore:
     def data(self) -> dict[str, Any]:
         return self.store.data  # cleared in place by faust, never replaced
 
-    def persist(self, items: list[tuple[str, int, Any | None]]) -> None:
-        """Write (key, partition, value) records to the changelog (value None: a tombstone) and note each key's
-        partition in the store, so that faust drops the key when its partition moves away."""
+    def persist(self, keys: list[str], partitions: list[int], values: list[Any | None]) -> None:
+        """Write each key's value to the changelog (value None: a tombstone) and note its partition in the
+        store, so that faust drops the key when its partition moves away.  Parallel lists."""
         key_partition = self.store._key_partition
-        blobs = iter(self.codec.dumps_all([value for _, _, value in items if value is not None]))
-        out: list[tuple[int, bytes, bytes | None]] = []
-        nbytes = 0
-        for key, partition, value in items:
-            k = key.encode()
-            if value is None:
-                key_partition.pop(key, None)
-                out.append((partition, k, None))
-                continue
-            key_partition[key] = partition
-            blob = next(blobs)
-            nbytes += len(blob) + len(k)
-            out.append((partition, k, blob))
-        self.bytes_written += nbytes
-        self.values_written += len(out)
-        self._produce(self.topic, out)
+        if None in values:  # deletes among them (expiry): split them off
+            gone = [k for k, v in zip(keys, values) if v is None]
+            for k in gone:
+                key_partition.pop(k, None)
+            self._produce(self.topic, [p for p, v in zip(partitions, values) if v is None],
+                          [k.encode() for k in gone], [None] * len(gone))
+            live = [i for i, v in enumerate(values) if v is not None]
+            keys = [keys[i] for i in live]
+            partitions = [partitions[i] for i in live]
+            values = [values[i] for i in live]
+        if not keys:
+            return
+        key_partition.update(zip(keys, partitions))
+        blobs = self.codec.dumps_all(values)
+        kbytes = [k.encode() for k in keys]
+        self.bytes_written += sum(map(len, blobs)) + sum(map(len, kbytes))
+        self.values_written += len(blobs)
+        self._produce(self.topic, partitions, kbytes, blobs)
 
     def __len__(self) -> int:
         return len(self.data)
@@ -630,19 +632,19 @@ class Runtime:
                 raise WorkerError("producer queue full for 100 s") from None
         d.outstanding += 1
 
-    def _produce_many(self, topic: str, messages: list[tuple[int, bytes | None, bytes | None]]) -> None:
-        """Produce (partition, key, value) messages to ``topic`` as part of the open epoch."""
+    def _produce_many(self, topic: str, partitions: list[int], keys: list[bytes], values: list[Any]) -> None:
+        """Produce messages to ``topic`` (parallel lists) as part of the open epoch."""
         d = self.epoch
         cb = d.callback
         produce = self.producer.produce
         n = 0
         try:
-            for partition, key, value in messages:
+            for partition, key, value in zip(partitions, keys, values):
                 produce(topic, value, key, partition=partition, on_delivery=cb)
                 n += 1
         except BufferError:
             d.outstanding += n
-            for partition, key, value in messages[n:]:
+            for partition, key, value in zip(partitions[n:], keys[n:], values[n:]):
                 self._produce_raw(topic, partition, key, value)
             return
         d.outstanding += n
@@ -677,7 +679,7 @@ class Runtime:
         slack = self.align_slack
 
         def lag(p: int) -> int | None:
-            behind = self.lag(p)
+            behind = self.lag(p, consumer)
             if behind is None:
                 return 1
             return behind if behind > slack else 0
@@ -762,9 +764,9 @@ class Runtime:
             self.persist_some(None if not self.app.consumer.flow_active else PERSIST_PER_TICK)
         self.ack_delivered()
 
-    def lag(self, p: int) -> int | None:
+    def lag(self, p: int, consumer: Any = None) -> int | None:
         """Records of CDR partition ``p`` on the broker not yet read here (None: not known yet)."""
-        consumer = self.app.consumer
+        consumer = consumer or self.app.consumer
         tp = TP(self.topics["cdrs"], p)
         try:
             hw = consumer.highwater(tp)

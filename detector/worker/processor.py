@@ -62,8 +62,8 @@ class StateStore(Protocol):
 
     data: dict[str, Any]
 
-    def persist(self, items: list[tuple[str, int, Any | None]]) -> None:
-        """Make each (key, partition, value) durable; value None: the key was deleted."""
+    def persist(self, keys: list[str], partitions: list[int], values: list[Any | None]) -> None:
+        """Make each key's value durable (parallel lists); value None: the key was deleted."""
 
 
 class DictStore:
@@ -74,10 +74,9 @@ class DictStore:
         self.writes = 0
         self.partitions: dict[str, int] = {}
 
-    def persist(self, items: list[tuple[str, int, Any | None]]) -> None:
-        for key, partition, _ in items:
-            self.partitions[key] = partition
-        self.writes += len(items)
+    def persist(self, keys: list[str], partitions: list[int], values: list[Any | None]) -> None:
+        self.partitions.update(zip(keys, partitions))
+        self.writes += len(keys)
 
 
 @dataclass(slots=True)
@@ -537,17 +536,15 @@ class BatchProcessor:
 
     def persist(self, name: str, keys: Iterable[str]) -> None:
         """Persist the current value of ``keys`` of store ``name`` (a delete for a key no longer there)."""
+        keys = list(keys)
         part = self.part
-        part_of = part.cached
+        cached = part.cached
+        parts = [cached(k) for k in keys]
+        if None in parts:  # not seen by the partitioner yet (rare: every key passed through it when changed)
+            parts = [p if p is not None else part(k) for k, p in zip(keys, parts)]
         store = self.stores[name]
         get = store.data.get
-        items = []
-        for key in keys:
-            p = part_of(key)
-            if p is None:
-                p = part(key)
-            items.append((key, p, get(key)))
-        store.persist(items)
+        store.persist(keys, parts, [get(k) for k in keys])  # type: ignore[arg-type]
 
     # -- helpers ----------------------------------------------------------------------------------------
     def _events(self, rec: Any, expected: str) -> list[Any]:
