@@ -192,7 +192,8 @@ class NumberState:
         self.f_unans += a * ((0.0 if answered else 1.0) - self.f_unans)
         self.f_short += a * ((1.0 if answered and duration < SHORT_S else 0.0) - self.f_short)
         self.f_conv += a * ((1.0 if answered and duration >= CONV_S else 0.0) - self.f_conv)
-        self.f_ring += a * ((1.0 if not answered and duration < RING_S else 0.0) - self.f_ring)
+        # 0 s is no ring time recorded (many switches write 0 for every unanswered call), not a one-ring.
+        self.f_ring += a * ((1.0 if not answered and 0.0 < duration < RING_S else 0.0) - self.f_ring)
         self.f_fail += a * ((1.0 if failed else 0.0) - self.f_fail)
         if answered:
             nd = self.nd + 1

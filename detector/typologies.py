@@ -70,6 +70,8 @@ class NumberRules:
             return True
         if s.kv < MIN_CALLS:
             return False
+        if s.unreturned >= 15:  # low and slow, but nobody has called back in a long while
+            return True
         return rate_per_hour(s.rate_h, TAU_H, s.age(t)) >= self.cfg.busy_lo
 
     def score(self, s: NumberState, t: float, ring_known: bool = True) -> tuple[str, float, list[Reason]]:
@@ -143,13 +145,15 @@ class NumberRules:
         scores["scam_farm"] = silent_base * no_talk * (1.0 - 0.5 * called_back) * (0.2 + 0.8 * _support(
             low_in, static, ramp(short_ans, 0.15, 0.4), off, failed, shared))
 
-        # SIM-box: answered local calls at volume that nobody ever returns; no SMS, no movement; around the
-        # clock or rotating through a SIM bank's handsets.
+        # SIM-box: answered local calls at volume that nobody ever returns; no SMS.  An outbound call centre
+        # looks the same on those counts, so the box itself must show: several SIMs in one device, SIMs moved
+        # between a gateway's slots (IMEI changes), or hours no office keeps.  A box that hides all three, one
+        # phone per SIM in office hours, cannot be told from a call centre by its calls and is left alone.
         no_in = quiet * (1.0 - ramp(s.in_share, 0.01, 0.05))
         never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(s.in_share, 0.0, 0.01)))  # not one back
-        no_sms = 1.0 - ramp(s.f_sms, 0.02, 0.1)
-        scores["simbox"] = silent_base * no_in * (1.0 - ramp(unans, 0.5, 0.7)) * no_sms * (
-            0.4 + 0.6 * _support(off, ramp(s.f_imei, 0.02, 0.1), shared, never_in, 0.5 * static))
+        box = max(shared, ramp(s.f_imei, 0.02, 0.1), off)
+        scores["simbox"] = silent_base * no_in * (1.0 - ramp(unans, 0.5, 0.7)) * (1.0 - ramp(s.f_sms, 0.02, 0.1)) * (
+            box * (0.5 + 0.5 * _support(never_in, static)))
 
         # IRSF: repeated, long calls to high-cost destinations; a new habit, not an old one.
         risky_min = s.risky_s / 60.0

@@ -182,7 +182,7 @@ def test_voice_ratios_match_numpy_ewma(seed: int, n: int) -> None:
         "f_unans": ewma(~stream.ans, A_FAST),
         "f_short": ewma(stream.ans & short, A_FAST),
         "f_conv": ewma(stream.ans & (stream.dur >= CONV_S), A_FAST),
-        "f_ring": ewma(~stream.ans & (stream.dur < RING_S), A_FAST),
+        "f_ring": ewma(~stream.ans & (stream.dur > 0) & (stream.dur < RING_S), A_FAST),
         "f_fail": ewma(stream.failed, A_FAST),
         "f_intl": ewma(stream.intl, A_FAST),
         "h_intl": ewma(stream.intl, A_SLOW),

@@ -106,10 +106,13 @@ def test_unreturned_counts_calls_since_anyone_called_back() -> None:
     assert c.s.unreturned == 1
 
 
-def simbox(calls: int, inbound_every: int = 0) -> Caller:
-    """Answered calls of normal length to strangers at ~9/h, from one place; optional calls back."""
+def simbox(calls: int, inbound_every: int = 0, rotating: bool = True) -> Caller:
+    """Answered calls of normal length to strangers at ~9/h, from one place; optional calls back.  A box
+    moves its SIMs between a gateway's module slots (the IMEI changes every few calls)."""
     c = Caller()
     for i in range(calls):
+        if rotating:
+            c.imei = f"35693803564380{(i // 3) % 4}"
         c.call(HOUR / 9, duration=120.0 + 10 * (i % 7), answered=i % 4 != 3)
         if inbound_every and i % inbound_every == inbound_every - 1:
             c.called(30.0)
@@ -119,6 +122,12 @@ def simbox(calls: int, inbound_every: int = 0) -> Caller:
 def test_simbox_never_called_back_convicts_at_a_modest_hourly_rate() -> None:
     sc = simbox(60).scores()
     assert sc["simbox"] >= THRESHOLD, sc
+
+
+def test_one_phone_in_office_hours_is_not_called_a_simbox() -> None:
+    """Without the box (shared or rotating handsets, round-the-clock hours) this is an outbound call centre."""
+    sc = simbox(60, rotating=False).scores()
+    assert sc["simbox"] < 0.5, sc
 
 
 def test_same_traffic_with_people_calling_back_stays_quiet() -> None:
