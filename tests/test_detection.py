@@ -84,3 +84,32 @@ def test_recall_floor(report: evaluate.EvaluationReport, typology: str, floor: f
 def test_fast_typologies_are_caught_within_minutes(report: evaluate.EvaluationReport, typology: str) -> None:
     stats = report.to_dict()["typologies"][typology]
     assert stats["ttd_minutes"]["median"] <= 15.0, stats
+
+
+def test_bad_lines_between_good_ones_change_no_alert(world: Path, tmp_path: Path) -> None:
+    """Rejected and duplicate lines are accounted for and have no effect on what the good records decide."""
+    good = (world / "cdrs.jsonl").read_bytes().splitlines()
+    bad_kinds = [
+        b'{"cdr_id": "x", "caller": ',  # malformed JSON
+        b'{"cdr_id":"b1","caller":"+447700900001","callee":"+447700900002","start_time":"2999-01-01T00:00:00Z",'
+        b'"duration_s":5,"disposition":"answered"}',  # far in the future
+        b'{"cdr_id":"b2","caller":"+447700900001","callee":"+447700900002","start_time":"2026-03-06T10:00:00Z",'
+        b'"duration_s":5,"disposition":"hung_up"}',  # unknown enum
+    ]
+    dirty: list[bytes] = []
+    injected = 0
+    for i, line in enumerate(good):
+        dirty.append(line)
+        if i % 97 == 50:
+            dirty.append(bad_kinds[injected % 3] if injected % 4 else line)  # every 4th: a duplicate of the last
+            injected += 1
+    (tmp_path / "dirty.jsonl").write_bytes(b"\n".join(dirty) + b"\n")
+    run_replay(str(tmp_path / "dirty.jsonl"), tmp_path / "alerts.jsonl", tmp_path / "rejects.jsonl",
+               tmp_path / "report.json", show_progress=False)
+    ids = [json.loads(x)["alert_id"] for x in (world / "alerts.jsonl").read_text().splitlines()]
+    dirty_ids = [json.loads(x)["alert_id"] for x in (tmp_path / "alerts.jsonl").read_text().splitlines()]
+    assert dirty_ids == ids
+    clean = json.loads((world / "report.json").read_text())
+    rep = json.loads((tmp_path / "report.json").read_text())
+    assert rep["consumed"] == clean["consumed"] + injected
+    assert rep["rejected"] + rep["duplicates"] == clean["rejected"] + clean["duplicates"] + injected
