@@ -42,7 +42,8 @@ from .records import DISPOSITIONS, RECORD_TYPES, Cdr, Reject
 
 MAX_MESSAGE_BYTES = 16_384  # a CDR is ~300 bytes; anything 50x larger is an attack or a bug
 MAX_DURATION_S = 2 * 86_400.0  # switches cut calls at 24 h at most; allow margin for clock-split records
-# The accepted range of a record's LOCAL wall time, as seconds since 1970-01-01T00:00 of that wall clock:
+# The accepted range of a record's LOCAL wall time (checked on the date fields, see _parse_rfc3339), here as
+# seconds since 1970-01-01T00:00 of that wall clock (equal to epoch seconds for a record written in UTC):
 MIN_EPOCH = 946_684_800.0  # from 2000-01-01T00:00 local: no CDR stream predates this; 1970 means a zeroed clock
 MAX_EPOCH = 253_402_214_400.0  # to before 9999-12-31T00:00 local: every accepted instant formats back in any offset
 _MAX_ID_LEN = 256
@@ -61,9 +62,8 @@ _RFC3339 = re.compile(
     r"(?:[Zz]|([+-])([0-9]{2}):([0-9]{2}))"
 )
 _SECONDS: dict[str, int] = {f"{s:02d}": s for s in range(61)}  # "00".."60" -> value (60: a leap second)
-_MILLIS: dict[str, int] = {f"{m:03d}": m * 1000 for m in range(1000)}  # "000".."999" -> microseconds
 _DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-_LAST_MINUTE = (9999, 12, 30)  # the last local date accepted
+_LAST_DATE = (9999, 12, 30)  # the last local date accepted
 
 
 def _days_from_civil(y: int, m: int, d: int) -> int:
@@ -113,7 +113,7 @@ def _parse_rfc3339(s: str) -> tuple[int, int, int, bool, int] | None:
             offset = -offset
     frac = g[6]
     micros = int((frac + "00000")[:6]) if frac is not None else 0
-    in_range = year >= 2000 and (year, month, day) <= _LAST_MINUTE
+    in_range = year >= 2000 and (year, month, day) <= _LAST_DATE
     whole = _days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset * 60
     return whole, micros, offset, in_range, second
 
