@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 
 from river import anomaly, stats
 
-from .features import TAU_H, NumberState
+from .features import TAU_H, TAU_M, NumberState
 from .sketches import cv, ramp, rate_per_hour
 
 _LOG_MAX_RATE = math.log1p(1000.0)  # 1000 calls/hour: the top of the volume axis
@@ -36,14 +36,17 @@ class ModelConfig:
     @property
     def version(self) -> str:
         digest = hashlib.blake2b(repr(sorted(asdict(self).items())).encode(), digest_size=4).hexdigest()
-        return f"hst-1-{digest}"
+        return f"hst-2-{digest}"  # hst-2: the vector gained the 10-minute burst
 
 
 def number_vector(s: NumberState, t: float) -> dict[str, float]:
     """A number's features scaled to [0, 1], the range Half-Space Trees split on by default."""
-    rate = rate_per_hour(s.rate_h, TAU_H, s.age(t))
+    age = s.age(t)
+    rate = rate_per_hour(s.rate_h, TAU_H, age)
+    burst = rate_per_hour(s.rate_m, TAU_M, age)  # the minutes horizon: a burst before the hour shows it
     return {
         "volume": min(1.0, math.log1p(rate) / _LOG_MAX_RATE),
+        "burst": min(1.0, math.log1p(burst) / _LOG_MAX_RATE),
         "unanswered": s.f_unans,
         "short": s.f_short,
         "one_ring": s.f_ring,
