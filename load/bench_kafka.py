@@ -823,6 +823,8 @@ def markdown(result: dict[str, Any]) -> str:
                 lines.append(f"| {n} | best {STEADY_WINDOW_S:.0f} s, all workers busy | {_f(bs['rate'])} | {_f(bs['per_cpu_s'])} | "
                              f"{_f(cs['rate'])} | {_f(cs['per_cpu_s'])} | {cs['rate'] / bs['rate']:.2f}x | "
                              f"{cs['per_cpu_s'] / bs['per_cpu_s']:.2f}x |")
+    if not (result.get("latency_baseline") or result["latency"]):
+        return "\n".join(lines) + "\n"
     lines += ["", "| code | workers | offered CDR/s | achieved | lag | e2e p50 s | e2e p99 s | e2e alerts | worker-hist p50 s | worker-hist p99 s | worker cores | broker cores |",
               "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---:|"]
     for ph in result.get("latency_baseline", []) + result["latency"]:
