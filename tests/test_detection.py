@@ -65,7 +65,7 @@ def test_one_alert_per_number_per_episode(world: Path) -> None:
 
 def test_precision_and_honest_busy_callers(report: evaluate.EvaluationReport) -> None:
     d = report.to_dict()
-    assert d["precision"] >= 0.9, d
+    assert d["precision"] >= 0.95, d
     for profile in ("courier", "call_centre", "taxi_dispatch"):
         group = d["profiles"].get(profile)
         if group:
@@ -73,7 +73,7 @@ def test_precision_and_honest_busy_callers(report: evaluate.EvaluationReport) ->
 
 
 @pytest.mark.parametrize("typology,floor", [("wangiri", 0.9), ("robocall", 0.9), ("scam_farm", 0.9),
-                                            ("simbox", 0.7), ("irsf", 0.5)])
+                                            ("simbox", 0.7), ("irsf", 0.75), ("takeover", 0.6)])
 def test_recall_floor(report: evaluate.EvaluationReport, typology: str, floor: float) -> None:
     stats = report.to_dict()["typologies"][typology]
     assert stats["count"] > 0
