@@ -16,7 +16,10 @@ from . import __version__
 
 def _cmd_replay(args: argparse.Namespace) -> int:
     from .admission import AdmissionConfig
+    from .pipeline import tune_gc_for_long_lived_state
     from .replay import run_replay
+
+    tune_gc_for_long_lived_state()
 
     if args.input != "-" and not Path(args.input).exists():
         print(f"cdr-detector replay: error: no such file: {args.input}", file=sys.stderr)
