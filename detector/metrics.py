@@ -200,12 +200,12 @@ class Metrics:
         """
         self._duplicates.inc(n)
 
-    def alert(self, typology: str, severity: str) -> None:
-        """One alert was emitted; out-of-set typology or severity counts as ``other``."""
+    def alert(self, typology: str, severity: str, n: int = 1) -> None:
+        """``n`` alerts were emitted; out-of-set typology or severity counts as ``other``."""
         child = self._alert_children.get((typology, severity))
         if child is None:
             child = self._alert_children[(_bounded(typology, self._typologies), _bounded(severity, self._severities))]
-        child.inc()
+        child.inc(n)
 
     # -- timings and lags ------------------------------------------------------------------------------
     def batch_seconds(self, seconds: float) -> None:

@@ -27,8 +27,7 @@ def record_counts(metrics: Metrics, counts: Counts) -> None:
     if counts.duplicates:
         metrics.duplicate(counts.duplicates)
     for (typology, severity), n in counts.alerts.items():
-        for _ in range(n):  # Metrics.alert counts one (detector/metrics.py)
-            metrics.alert(typology, severity)
+        metrics.alert(typology, severity, n)
 
 
 def write_replay_metrics(result: "ReplayResult", path: Path) -> None:

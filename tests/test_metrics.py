@@ -81,8 +81,9 @@ def test_alerts_by_typology_and_severity(metrics: Metrics, registry: CollectorRe
     metrics.alert("simbox", "critical")
     metrics.alert("+447700900123", "high")
     metrics.alert("irsf", "apocalyptic")
+    metrics.alert("wangiri", "high", 5)  # a batch's worth at once
     name = f"{P}_alerts_total"
-    assert value(registry, name, {"typology": "wangiri", "severity": "high"}) == 2
+    assert value(registry, name, {"typology": "wangiri", "severity": "high"}) == 7
     assert value(registry, name, {"typology": "simbox", "severity": "critical"}) == 1
     assert value(registry, name, {"typology": "other", "severity": "high"}) == 1
     assert value(registry, name, {"typology": "irsf", "severity": "other"}) == 1
