@@ -73,6 +73,10 @@ class Settings:
     state_dir: Path = _opt(Path("./cdr-detector-data"), "directory for local state (RocksDB, faust data)")
     batch_size: int = _opt(2_000, "CDRs processed per batch")
     batch_timeout_s: float = _opt(0.2, "longest wait to fill a batch, seconds")
+    state_flush_s: float = _opt(2.0, "wall seconds between changelog writes of the state a worker changed "
+                                     "(longer: fewer writes; offsets are committed only after the write)")
+    align_hold_s: float = _opt(2.0, "wall seconds a CDR may wait for slower partitions of its worker before it "
+                                    "is processed anyway (event-time order across partitions)")
     metrics_addr: str = _opt("127.0.0.1", "address the Prometheus endpoint binds (0.0.0.0 in containers)")
     metrics_port: int = _opt(9108, "port of the Prometheus endpoint (0: off)")
     web_host: str = _opt("127.0.0.1", "address the health endpoint binds (0.0.0.0 in containers)")
@@ -88,6 +92,8 @@ class Settings:
             raise ValueError("batch_size must be >= 1")
         if self.replication_factor == 0 or self.replication_factor < -1:
             raise ValueError("replication_factor must be -1 (broker default) or >= 1")
+        if self.state_flush_s <= 0 or self.align_hold_s < 0:
+            raise ValueError("state_flush_s must be > 0 and align_hold_s >= 0")
         if not 0 < self.heartbeat_s < self.session_timeout_s:
             raise ValueError("heartbeat_s must be > 0 and below session_timeout_s")
         for name in ("metrics_port", "web_port"):

@@ -13,7 +13,7 @@ and hands each fetched batch to :meth:`Runtime.on_batch`; every other topic (the
 recovery) still goes faust's way.  Output (alerts, rejects, internal events, changelog records) is produced
 with librdkafka (confluent-kafka), whose ``produce`` costs microseconds.
 
-Batches are grouped into *epochs* of at most ``STATE_FLUSH_S``: the state an epoch changed is written to the
+Batches are grouped into *epochs* of at most ``Settings.state_flush_s``: the state an epoch changed is written to the
 changelogs once per changed key when the epoch closes (in slices, between batches), and the input offsets of
 the epoch are acked to faust's commit machinery, in bulk, only when everything the epoch produced (alerts,
 rejects, internal events, state) has been delivered (at-least-once).  Table writes therefore bypass
@@ -44,7 +44,7 @@ from ..pipeline import DetectorConfig
 from ..settings import Settings
 from .codec import CODECS, StateLayoutError
 from ..metrics_export import record_counts
-from .processor import MAX_HOLD_S, BatchProcessor
+from .processor import BatchProcessor
 
 log = logging.getLogger("detector.worker")
 
@@ -56,11 +56,10 @@ GAUGES_EVERY_S = 1.0
 LEARNER_SNAPSHOT_S = 3.0
 #: Most batches whose output may be in flight at once before the worker waits for deliveries.
 MAX_PENDING_BATCHES = 8
-#: How often (wall time) the state changed since the last flush is written to the changelogs, one record per
-#: changed key (a key changed by 30 batches in that time is written once, not 30 times).  Input offsets are
-#: acked only after the flush that covers them is delivered, so commits lag processing by up to this much
-#: plus the commit interval (1 s); alerts are produced at once, unaffected.
-STATE_FLUSH_S = 2.0
+# Epochs: every ``Settings.state_flush_s`` (default 2 s of wall time) the state changed since the last flush
+# is written to the changelogs, one record per changed key (a key changed by 30 batches in that time is
+# written once, not 30 times).  Input offsets are acked only after the flush that covers them is delivered,
+# so commits lag processing by up to this much plus the commit interval (1 s); alerts are produced at once.
 #: Keys of sealed epochs written per record of a batch and per timer tick (20 ms): the writes of an epoch are
 #: spread over the batches after it (a batch changes at most ~3 keys per record) instead of stalling the loop.
 PERSIST_PER_RECORD = 4
@@ -535,8 +534,11 @@ class Runtime:
     """Glue between faust's consumer, the batch processor, the producer, metrics and health."""
 
     def __init__(self, app: DetectorApp, settings: Settings, tables: dict[str, Any], metrics: Metrics,
-                 name: str, cfg: DetectorConfig | None = None, state_flush_s: float = STATE_FLUSH_S,
-                 max_hold_s: float = MAX_HOLD_S) -> None:
+                 name: str, cfg: DetectorConfig | None = None, state_flush_s: float | None = None,
+                 max_hold_s: float | None = None) -> None:
+        """``state_flush_s`` and ``max_hold_s`` default to the settings' ``state_flush_s``/``align_hold_s``."""
+        state_flush_s = settings.state_flush_s if state_flush_s is None else state_flush_s
+        max_hold_s = settings.align_hold_s if max_hold_s is None else max_hold_s
         from confluent_kafka import Producer
 
         self.app = app
