@@ -157,7 +157,9 @@ class NumberRules:
 
         # IRSF: repeated, long calls to high-cost destinations; a new habit, not an old one.
         risky_min = s.risky_s / 60.0
-        novelty = max(ramp(s.f_new, 0.3, 0.6), 1.0 - ramp(s.h_intl, 0.3, 0.6), 1.0 - ramp(s.kv, 30.0, 100.0))
+        # A young number has no habit to break: unknown, not novel (0.5), until its history says otherwise.
+        novelty = max(ramp(s.f_new, 0.3, 0.6), 1.0 - ramp(s.h_intl, 0.3, 0.6),
+                      0.5 * (1.0 - ramp(s.kv, 30.0, 100.0)))
         support = 0.6 + 0.4 * _mean(novelty, ramp(s.f_off - s.h_off, 0.0, 0.3), ramp(answered, 0.5, 0.8))
         known_risky = ramp(s.risky_rate, 1.5, 4.0) * max(ramp(risky_min, 10.0, 40.0), ramp(s.risky_rate, 4.0, 10.0))
         # Fraudsters move to ranges no list names yet: the same shape to any foreign destination, at twice the
