@@ -572,7 +572,9 @@ class Runtime:
         self.align_slack = max(1, 2 * settings.batch_size // max(1, settings.partitions))
         self.state_flushes = 0
         self.state_writes = 0
-        self.in_flight = _InFlight(lambda: bool(self.pending or self.epoch.offsets))
+        # Nothing is in flight for faust once the stop drained: what is left is not acked on purpose.
+        self.in_flight = _InFlight(lambda: not self.stopping and bool(self.pending or self.epoch.offsets))
+        self.dropped_at_stop = 0  # records fetched after the stop drained (left to the next owner)
         self.inflight: asyncio.Task[None] | None = None
         self.last_batch_at = time.monotonic()
         self.last_records_at = 0.0
@@ -660,6 +662,16 @@ class Runtime:
         records) and the last offset read per topic-partition."""
         if self.fatal:
             raise WorkerError(self.fatal)
+        if self.stopping:
+            # Fetched after the stop drained: not processed, not acked, so not committed; the next owner of these
+            # partitions reads them again.  Processing them now would re-arm faust's unacked set after the
+            # drain cleared it, and faust's stop would wait for an epoch nobody flushes any more.
+            n = sum(len(v) for v in by_kind.values())
+            if n:
+                self.dropped_at_stop += n
+                log.info("stop: %d records fetched after the drain left to the next owner (%d in all)", n,
+                         self.dropped_at_stop)
+            return
         task = asyncio.ensure_future(self._batch(by_kind, last_offsets))
         self.inflight = task
         # Shielded: a stop or rebalance cancelling the fetcher lets the batch finish and be acked.
