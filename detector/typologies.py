@@ -110,7 +110,8 @@ class NumberRules:
         low_in = 1.0 - ramp(s.in_share, 0.02, 0.08)
         failed = ramp(s.f_fail, 0.1, 0.25)  # dialling unallocated numbers: random or range dialling
         off = ramp(s.f_off, 0.1, 0.3)
-        static = 1.0 - ramp(s.f_cell, 0.1, 0.3) if s.cell is not None else 0.0  # no cells in the stream: no evidence
+        # A number seen with no cell at all (a stream without cell_id) gives no evidence of standing still.
+        static = 1.0 - ramp(s.f_cell, 0.1, 0.3) if s.cell is not None else 0.0
         gap_cv = cv(s.g_mean, s.g_sq) if s.kv >= 8 else 1.0
         dur_cv = cv(s.d_mean, s.d_sq) if s.nd >= 8 else 1.0
         scores: dict[str, float] = {}
@@ -140,10 +141,10 @@ class NumberRules:
         talk = _shrunk(s.f_conv / answered if answered > 0.0 else 0.0, n_ans, HONEST_TALK, 2.0)
         no_talk = 1.0 - ramp(talk, 0.3, 0.6)
         quiet = ramp(n, 4.0, 16.0)  # "nobody calls back" needs calls out to be called back about
-        low_in = quiet * (1.0 - ramp(s.in_share, 0.02, 0.08))
+        low_in_sure = quiet * low_in
         called_back = ramp(s.in_share, 0.1, 0.3)  # people return its calls: what a scam number rarely gets
         scores["scam_farm"] = silent_base * no_talk * (1.0 - 0.5 * called_back) * (0.2 + 0.8 * _support(
-            low_in, static, ramp(short_ans, 0.15, 0.4), off, failed, shared))
+            low_in_sure, static, ramp(short_ans, 0.15, 0.4), off, failed, shared))
 
         # SIM-box: answered local calls at volume that nobody ever returns; no SMS.  An outbound call centre
         # looks the same on those counts, so the box itself must show: several SIMs in one device, SIMs moved
