@@ -24,21 +24,11 @@ from jsonschema import Draft202012Validator
 from detector.parse import MAX_DURATION_S, MAX_EPOCH, MAX_MESSAGE_BYTES, MIN_EPOCH, CdrParser, TimeParser, format_time
 from detector.records import DISPOSITIONS, RECORD_TYPES, REJECT_REASONS, Cdr, Reject
 from detector.schemas import load_schema
+from tests.samples import GOOD_CDR as GOOD
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-GOOD: dict[str, Any] = {
-    "cdr_id": "c-000001",
-    "record_type": "voice",
-    "caller": "+8613800138000",
-    "callee": "+441632960123",
-    "start_time": "2024-05-01T21:15:03.250+08:00",
-    "duration_s": 42.5,
-    "disposition": "answered",
-    "cell_id": "460-00-1234-56789",
-    "imei": "490154203237518",
-}
 GOOD_START = datetime(2024, 5, 1, 13, 15, 3, 250_000, tzinfo=timezone.utc).timestamp()
 REQUIRED = ("cdr_id", "caller", "callee", "start_time", "duration_s", "disposition")
 DROP = object()  # marks a key to delete in record()

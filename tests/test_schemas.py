@@ -11,20 +11,9 @@ from jsonschema import Draft202012Validator
 
 from detector.records import DISPOSITIONS, RECORD_TYPES, TYPOLOGIES
 from detector.schemas import SCHEMA_NAMES, load_schema, schema_filename
+from tests.samples import GOOD_CDR
 
 REPO = Path(__file__).resolve().parents[1]
-
-GOOD_CDR: dict[str, Any] = {
-    "cdr_id": "c-000001",
-    "record_type": "voice",
-    "caller": "+8613800138000",
-    "callee": "+441632960123",
-    "start_time": "2024-05-01T21:15:03.250+08:00",
-    "duration_s": 42.5,
-    "disposition": "answered",
-    "cell_id": "460-00-1234-56789",
-    "imei": "490154203237518",
-}
 
 GOOD_ALERT: dict[str, Any] = {
     "alert_id": "a-8613800138000-1",
