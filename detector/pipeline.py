@@ -34,6 +34,8 @@ def tune_gc_for_long_lived_state() -> None:
     import gc
 
     gc.set_threshold(*GC_THRESHOLDS)
+
+
 T = TypeVar("T")
 
 

@@ -32,6 +32,11 @@ def _shrunk(share: float, n: float, prior: float, weight: float = 4.0) -> float:
     return (share * n + prior * weight) / (n + weight)
 
 
+def _rhythm(s: NumberState) -> tuple[float, float]:
+    """(variation of the gaps between calls, of answered durations); 1.0 (no rhythm) below 8 of them."""
+    return (cv(s.g_mean, s.g_sq) if s.kv >= 8 else 1.0, cv(s.d_mean, s.d_sq) if s.nd >= 8 else 1.0)
+
+
 def _support(*xs: float) -> float:
     """Noisy-OR of supporting evidence, each worth at most half: two strong signs make 0.75, one 0.5.
 
@@ -112,8 +117,7 @@ class NumberRules:
         off = ramp(s.f_off, 0.1, 0.3)
         # A number seen with no cell at all (a stream without cell_id) gives no evidence of standing still.
         static = 1.0 - ramp(s.f_cell, 0.1, 0.3) if s.cell is not None else 0.0
-        gap_cv = cv(s.g_mean, s.g_sq) if s.kv >= 8 else 1.0
-        dur_cv = cv(s.d_mean, s.d_sq) if s.nd >= 8 else 1.0
+        gap_cv, dur_cv = _rhythm(s)
         scores: dict[str, float] = {}
 
         # Wangiri: unanswered lures to many new numbers at a volume no person dials.  One ring (when the stream
@@ -205,8 +209,7 @@ class NumberRules:
     def _explain(self, typology: str, s: NumberState, t: float) -> list[Reason]:
         cfg = self.cfg
         rate = rate_per_hour(s.rate_h, TAU_H, s.age(t))
-        gap_cv = cv(s.g_mean, s.g_sq) if s.kv >= 8 else 1.0
-        dur_cv = cv(s.d_mean, s.d_sq) if s.nd >= 8 else 1.0
+        gap_cv, dur_cv = _rhythm(s)
         vol = Reason("calls_per_hour", rate, cfg.busy_lo,
                      f"{rate:.0f} calls/hour against {cfg.busy_lo:.0f}/hour for a busy person")
         new = Reason("new_callee_share", s.f_new, s.h_new,
