@@ -98,9 +98,13 @@ class NumberRules:
         """
         cfg = self.cfg
         rate = rate_per_hour(s.rate_h, TAU_H, s.age(t))
-        shared = ramp(s.shared_handset(t), 2.0, 4.0)  # a SIM bank's handset (or an honest GSM gateway)
+        sims = s.shared_handset(t)
+        shared = ramp(sims, 2.0, 4.0)  # a SIM bank's handset (or an honest GSM gateway)
         # A SIM in a bank is as busy as the bank: judge volume by the handset when it is shared.
-        busy = max(ramp(rate, cfg.busy_lo, cfg.busy_hi), shared * ramp(s.hs_rate, cfg.busy_lo, cfg.busy_hi))
+        # A bank of many SIMs in one device is volume whatever each SIM's share of the calls (no person's
+        # phone carries more than two or three).
+        busy = max(ramp(rate, cfg.busy_lo, cfg.busy_hi), shared * ramp(s.hs_rate, cfg.busy_lo, cfg.busy_hi),
+                   ramp(sims, 4.0, 8.0))
         new = ramp(s.f_new, 0.5, 0.8)
         base = busy * new
         # Dozens of calls out and not one call or SMS back: what no honest number sees.  The count itself is
@@ -144,11 +148,16 @@ class NumberRules:
         n_ans = n * answered
         talk = _shrunk(s.f_conv / answered if answered > 0.0 else 0.0, n_ans, HONEST_TALK, 2.0)
         no_talk = 1.0 - ramp(talk, 0.3, 0.6)
+        # People who answer and hang up within seconds did not want the call, however long the others last
+        # (a scam that works is a long call too).  An honest caller's answered calls are rarely that short.
+        hang_ups = ramp(_shrunk(short_ans, n_ans, 0.05, 2.0), 0.15, 0.4)
+        unwanted = max(no_talk, hang_ups)
+        rotating = ramp(s.f_imei, 0.1, 0.3)  # the SIM moves between handsets call after call: a bank's slots
         quiet = ramp(n, 4.0, 16.0)  # "nobody calls back" needs calls out to be called back about
         low_in_sure = quiet * low_in
         called_back = ramp(s.in_share, 0.1, 0.3)  # people return its calls: what a scam number rarely gets
-        scores["scam_farm"] = silent_base * no_talk * (1.0 - 0.5 * called_back) * (0.2 + 0.8 * _support(
-            low_in_sure, static, ramp(short_ans, 0.15, 0.4), off, failed, shared))
+        scores["scam_farm"] = silent_base * unwanted * (1.0 - 0.5 * called_back) * (0.2 + 0.8 * _support(
+            low_in_sure, static, ramp(short_ans, 0.15, 0.4), rotating, off, failed, shared))
 
         # SIM-box: answered local calls at volume that nobody ever returns; no SMS.  An outbound call centre
         # looks the same on those counts, so the box itself must show: several SIMs in one device, SIMs moved
