@@ -81,7 +81,8 @@ class CallCentre:
         self.next_t = [0] * n_agents
         self.p_answer = rng.uniform(0.3, 0.55)
         self.talk = rng.uniform(50, 150)
-        self.close = rng.choice((18.5, 18.5, 20.0))
+        close = rng.choice((18.5, 18.5, 20.0))
+        self.shifts = [(rng.uniform(9.0, 10.25), close + rng.uniform(-0.5, 0.4)) for _ in self.agents]
         self.sequential = rng.random() < 0.35  # purchased list dialled in number order
         self.debt = [customer(crowd, rng, 0.4) for _ in range(300)] if rng.random() < 0.25 else []
         self.cursor = nb.mobile(rng)
@@ -108,8 +109,8 @@ class CallCentre:
             for _ in range(2000):
                 if t >= w.end:
                     break
-                if not is_business(t, IST, 9.5, self.close):
-                    t += 10 * MIN_MS
+                if not is_business(t, IST, *self.shifts[k]):
+                    t += rng.randrange(5 * MIN_MS, 15 * MIN_MS)
                     continue
                 if rng.random() < 0.02:  # a break
                     t += rng.randrange(5 * MIN_MS, 30 * MIN_MS)

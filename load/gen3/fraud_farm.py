@@ -71,7 +71,8 @@ class ScamFarm(FraudBase):
         self.cursor = [nb.mobile(rng)]
         self.sms_share = rng.choice((0.0, 0.0, 0.1, 0.3))
         self.burn = rng.randint(60, 250) if rng.random() < 0.5 else 10**9
-        self.hours = (rng.uniform(8, 10.5), rng.uniform(18, 22))
+        opening, closing = rng.uniform(8, 10.5), rng.uniform(18, 22)
+        self.hours = [(opening + rng.uniform(0, 0.5), closing + rng.uniform(-0.5, 0.5)) for _ in range(n)]
         self.used = [0] * n
         self.next_t = [self.start + rng.randrange(30 * MIN_MS) for _ in range(n)]
 
@@ -89,8 +90,8 @@ class ScamFarm(FraudBase):
                 if t >= w.end:
                     break
                 _, hour = local(t)
-                if not (self.hours[0] <= hour < self.hours[1]):
-                    t += 15 * MIN_MS
+                if not (self.hours[k][0] <= hour < self.hours[k][1]):
+                    t += rng.randrange(5 * MIN_MS, 15 * MIN_MS)
                     continue
                 if self.used[k] >= self.burn and self.reserve:
                     s.number, self.used[k] = self.reserve.pop(), 0
@@ -162,7 +163,7 @@ class SimBox(FraudBase):
                 if t >= w.end:
                     break
                 if self.office and not is_business(t, IST, 9.0, 18.0):
-                    t += 15 * MIN_MS
+                    t += rng.randrange(5 * MIN_MS, 15 * MIN_MS)
                     continue
                 if self.used[k] >= self.burn and self.reserve:
                     s.number, self.used[k] = self.reserve.pop(), 0
@@ -200,7 +201,7 @@ class Robocall(FraudBase):
             std = rng.choice(("80", "22", "11"))
             self.clis = [Line(pool.take_landline(std), None, None, 1, p_missing=0.0) for _ in range(n)]
         else:
-            self.clis = [Line(nb.mobile(rng), None, None, rng.randrange(2), p_missing=0.0) for _ in range(n)]
+            self.clis = [Line(nb.spoofed(rng), None, None, rng.randrange(2), p_missing=0.0) for _ in range(n)]
         self.onnet = kind != "spoofed"
         self.gap = rng.uniform(2.0, 12.0)
         self.loose = rng.random() < 0.3  # subtle: jittered gaps

@@ -18,6 +18,7 @@ OFFNET_SERIES: tuple[str, ...] = (
     "98200", "91670", "82910", "77380", "90040", "99860", "70190", "89510", "62830", "94480",
     "97390", "73490", "88840", "93420", "60050", "85270",
 )
+SPOOF_SERIES: tuple[str, ...] = ("79750", "81470", "99450", "63990")
 # STD codes for landlines (national number = code + subscriber digits, 10 in all).
 STD_CODES: tuple[str, ...] = ("80", "821", "824", "836", "22", "11", "44", "40", "33", "20")
 
@@ -95,6 +96,11 @@ def mobile(rng: random.Random, onnet: bool | None = None) -> str:
         onnet = rng.random() < 0.45
     series = rng.choice(ONNET_SERIES if onnet else OFFNET_SERIES)
     return f"+91{series}{rng.randrange(100000):05d}"
+
+
+def spoofed(rng: random.Random) -> str:
+    """A mobile-looking number from a series no subscriber or contact uses (spoofed caller ID)."""
+    return f"+91{rng.choice(SPOOF_SERIES)}{rng.randrange(100000):05d}"
 
 
 def landline(rng: random.Random, std: str | None = None) -> str:

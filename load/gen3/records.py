@@ -115,8 +115,8 @@ class Sink:
         dur_b = 0.0 if r.disp in ("busy", "failed") or r.sms else round(r.dur, 1)
         cell = "null" if r.cell is None else f'"{r.cell}"'
         imei = "null" if r.imei is None else f'"{r.imei}"'
-        kind = "sms" if r.sms else "voice"
+        kind = '"sms"' if r.sms else "null" if r.t % 997 == 0 else '"voice"'
         msc = f"MSC-{r.cell.split('-')[2][:2]}" if r.cell else "MSC-GW"
-        return (f'{{"cdr_id":"{cid}","record_type":"{kind}","start_time":"{rfc3339(r.t, r.off, True)}"'
+        return (f'{{"cdr_id":"{cid}","record_type":{kind},"start_time":"{rfc3339(r.t, r.off, True)}"'
                 f',"caller":"{r.caller}","callee":"{r.callee}","disposition":"{r.disp}"'
                 f',"duration_s":{dur_b},"cell_id":{cell},"imei":{imei},"msc":"{msc}"}}\n')
