@@ -34,6 +34,9 @@ SWAP_WINDOW_S = 10_800.0  # a new handset and a new location area within 3 h of 
 HANDSET_MAX_SIMS = 16  # SIMs remembered per handset (the most recent); a SIM bank shows long before 16
 HANDSET_SIM_TTL_S = 86_400.0  # a SIM unseen on a handset for a day no longer counts as on it
 SWAP_MIN_HISTORY_S = 3_600.0  # ... on a number seen calling out at least 1 h before (else it is just new)
+SITE_MAX_SIMS = 32  # cold callers remembered per cell (the most recent)
+SITE_ACTIVE_S = 3_600.0  # a cold caller seen in a cell within the hour is active there
+COLD_IN_SHARE = 0.05  # below this share of inbound traffic a number "gets nothing back"
 
 
 class NumberState:
@@ -42,7 +45,7 @@ class NumberState:
     __slots__ = (
         "t_first", "t_last", "tv_last", "k", "kv",
         "rate_m", "rate_h",
-        "f_unans", "f_short", "f_conv", "f_ring", "f_fail", "f_new", "f_seq", "f_intl", "f_risky", "f_off", "f_cell",
+        "f_unans", "f_short", "f_conv", "f_ring", "f_lring", "f_fail", "f_new", "f_seq", "f_intl", "f_risky", "f_off", "f_cell",
         "f_sms", "f_imei", "h_new", "h_intl", "h_off",
         "g_mean", "g_sq", "d_mean", "d_sq", "nd",
         "risky_rate", "risky_s", "intl_rate", "intl_s", "intl_d", "intl_dt",
@@ -50,6 +53,7 @@ class NumberState:
         "bloom_cur", "bloom_prev", "bloom_n", "c1", "c2", "c3",
         "imei", "imei_t", "cell", "area", "area_t", "swap_t", "post_n", "post_new", "post_intl",
         "hs_sims", "hs_t", "hs_rate",
+        "site_sims", "site_t", "site_rate", "site_ans", "site_short", "site_conv",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -59,7 +63,7 @@ class NumberState:
         self.k = 0  # outbound events (voice + sms)
         self.kv = 0  # outbound voice calls
         self.rate_m = self.rate_h = 0.0
-        self.f_unans = self.f_short = self.f_conv = self.f_ring = self.f_fail = self.f_new = self.f_seq = 0.0
+        self.f_unans = self.f_short = self.f_conv = self.f_ring = self.f_lring = self.f_fail = self.f_new = self.f_seq = 0.0
         self.f_intl = self.f_risky = self.f_off = self.f_cell = self.f_sms = self.f_imei = 0.0
         self.h_new = self.h_intl = self.h_off = 0.0
         self.g_mean = self.g_sq = self.d_mean = self.d_sq = 0.0
@@ -90,6 +94,10 @@ class NumberState:
         self.hs_sims = 0  # SIMs active on this number's handset, as last reported by the handset stage
         self.hs_t = -1.0
         self.hs_rate = 0.0  # ... and how many calls/hour that handset makes with all its SIMs
+        self.site_sims = 0  # cold callers active in this number's cell, as last reported by the site stage
+        self.site_t = -1.0
+        self.site_rate = 0.0  # ... their cold calls/hour together, and of those (decayed counts) how many
+        self.site_ans = self.site_short = self.site_conv = 0.0  # were answered, hung up at once, conversations
 
     # -- outbound -------------------------------------------------------------------------------------
     def on_outbound(
@@ -194,6 +202,7 @@ class NumberState:
         self.f_conv += a * ((1.0 if answered and duration >= CONV_S else 0.0) - self.f_conv)
         # 0 s is no ring time recorded (many switches write 0 for every unanswered call), not a one-ring.
         self.f_ring += a * ((1.0 if not answered and 0.0 < duration < RING_S else 0.0) - self.f_ring)
+        self.f_lring += a * ((1.0 if not answered and duration >= RING_S else 0.0) - self.f_lring)  # let it ring
         self.f_fail += a * ((1.0 if failed else 0.0) - self.f_fail)
         if answered:
             nd = self.nd + 1
@@ -270,6 +279,25 @@ class NumberState:
         self.hs_sims = sims
         self.hs_t = t
         self.hs_rate = rate
+
+    def on_site(self, t: float, sims: int, rate: float, ans: float, short: float, conv: float) -> None:
+        """Evidence from the site stage: ``sims`` cold callers (this one included) in this number's cell make
+        ``rate`` cold calls/hour, of which (decayed counts) ``ans`` answered, ``short`` hung up within
+        ``SHORT_S``, ``conv`` conversations."""
+        self.site_sims = sims
+        self.site_t = t
+        self.site_rate = rate
+        self.site_ans = ans
+        self.site_short = short
+        self.site_conv = conv
+
+    def at_site(self, t: float) -> int:
+        """Cold callers reported in this number's cell within the last hour, else 0."""
+        return self.site_sims if self.site_t >= 0.0 and t - self.site_t < SITE_ACTIVE_S else 0
+
+    def is_cold(self) -> bool:
+        """Calling strangers with nothing back: what every SIM of a farm does (and an honest cold caller)."""
+        return self.kv >= 2 and self.f_new >= 0.5 and self.in_share < COLD_IN_SHARE and self.unreturned >= 2
 
     def last_activity(self) -> float:
         """Event time this number was last seen, calling or called: idle state expires from here."""
@@ -349,6 +377,63 @@ class HandsetState:
                 self.t_last = t
             self.rate_h = self.rate_h * math.exp(-dt / TAU_H) + 1.0
         horizon = t - HANDSET_SIM_TTL_S
+        active = 0
+        for seen in sims.values():
+            if seen >= horizon:
+                active += 1
+        return active
+
+
+class SiteState:
+    """Cold calls (to strangers, with nothing back) made from one cell: the SIMs of a farm pool evidence here.
+
+    One SIM of a farm makes a few calls an hour, too few to judge within minutes how people take its calls;
+    its dozen sister SIMs in the same cell make enough.  Only cold calls count, so the honest traffic of a
+    busy cell neither dilutes the pool nor costs memory: at most ``SITE_MAX_SIMS`` SIMs and five floats.
+    """
+
+    __slots__ = ("sims", "t_first", "t_last", "calls", "ans", "short", "conv")
+
+    def __init__(self) -> None:
+        self.sims: dict[int, float] = {}
+        self.t_first = -1.0
+        self.t_last = 0.0
+        self.calls = self.ans = self.short = self.conv = 0.0  # decayed over TAU_H
+
+    def last_activity(self) -> float:
+        return self.t_last
+
+    def calls_per_hour(self) -> float:
+        """Cold calls per hour from this cell, corrected for a cell first seen minutes ago."""
+        return rate_per_hour(self.calls, TAU_H, self.t_last - self.t_first) if self.t_first >= 0.0 else 0.0
+
+    def on_call(self, t: float, caller_key: int, answered: bool, duration: float) -> int:
+        """Count one cold call; return how many cold callers were active in this cell in the last hour."""
+        if self.t_first < 0.0:
+            self.t_first = self.t_last = t
+        dt = t - self.t_last
+        if dt < 0.0:
+            dt = 0.0
+        else:
+            self.t_last = t
+        e = math.exp(-dt / TAU_H)
+        self.calls = self.calls * e + 1.0
+        self.ans *= e
+        self.short *= e
+        self.conv *= e
+        if answered:
+            self.ans += 1.0
+            if duration < SHORT_S:
+                self.short += 1.0
+            elif duration >= CONV_S:
+                self.conv += 1.0
+        sims = self.sims
+        if caller_key in sims:
+            del sims[caller_key]  # re-insert to keep insertion order = recency order
+        sims[caller_key] = t
+        if len(sims) > SITE_MAX_SIMS:
+            del sims[next(iter(sims))]
+        horizon = t - SITE_ACTIVE_S
         active = 0
         for seen in sims.values():
             if seen >= horizon:

@@ -3,7 +3,8 @@
 ``Detector`` is the whole core in one process (used by ``replay``, tests and benchmarks).  The worker builds
 the same stages through :func:`build_stages` and runs them behind faust agents with repartitioned topics;
 the flow is the same: caller stage -> (callback flag) -> callee stage; handset stage -> (SIM count, keyed
-by number) -> caller stage; the policy for every candidate.  Everything here is pure: no clock, no I/O except the explicit ``save``/``load``.
+by number) -> caller stage; caller stage -> (cold call) -> site stage -> (the cell's cold callers, keyed by
+number) -> caller stage; the policy for every candidate.  Everything here is pure: no clock, no I/O except the explicit ``save``/``load``.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, TypeVar
 
-from .features import HandsetState, NumberState, state_fields
+from .features import HandsetState, NumberState, SiteState, state_fields
 from .model import AnomalyModel, ModelConfig
 from .numbering import DestinationRarity
 from .policy import AlertPolicy, Episode, PolicyConfig
 from .records import Alert, Candidate, Cdr
-from .stages import CalleeStage, CallerStage, HandsetStage
+from .stages import CalleeStage, CallerStage, HandsetStage, SiteStage
 from .typologies import NumberRules, RuleConfig
 
-STATE_FORMAT = 3  # bump whenever a state class gains or loses a slot: old files are then refused
+STATE_FORMAT = 5  # bump whenever a state class gains or loses a slot: old files are then refused
 #: Cyclic-GC thresholds for a process that holds the detector's state (replay CLI, worker).  The state is
 #: millions of long-lived objects and each record allocates a few short-lived ones; with CPython's defaults
 #: (700, 10, 10) the collector runs every few records and walks the old generation every ~70k allocations.
@@ -59,6 +60,7 @@ class Stages:
     caller: CallerStage
     callee: CalleeStage
     handset: HandsetStage
+    site: SiteStage
     policy: AlertPolicy
 
 
@@ -69,6 +71,7 @@ def build_stages(cfg: DetectorConfig) -> Stages:
         caller=CallerStage(rules, model, DestinationRarity()),
         callee=CalleeStage(rules),
         handset=HandsetStage(),
+        site=SiteStage(),
         policy=AlertPolicy(model.version, cfg.policy),
     )
 
@@ -81,6 +84,7 @@ class Detector:
         self.stages = build_stages(self.cfg)
         self.numbers: dict[str, NumberState] = {}
         self.handsets: dict[str, HandsetState] = {}
+        self.sites: dict[str, SiteState] = {}
         self.episodes: dict[str, Episode] = {}
         self.next_expiry = -1.0
         self.candidates = 0
@@ -95,6 +99,7 @@ class Detector:
         st = self.stages
         found: list[Candidate] = []
         cand, callback = st.caller.process(self.numbers, cdr)
+        cold = st.caller.is_cold(self.numbers, cdr)
         if cand is not None:
             found.append(cand)
         cand = st.callee.process(self.numbers, cdr, callback)
@@ -103,6 +108,10 @@ class Detector:
         sims, rate = st.handset.process(self.handsets, cdr)
         if sims:
             st.caller.on_handset(self.numbers, cdr.caller, cdr.start, sims, rate)
+        if cold:
+            site = st.site.process(self.sites, cdr)
+            if site is not None:
+                st.caller.on_site(self.numbers, cdr.caller, cdr.start, site)
         if cdr.start >= self.next_expiry:
             self.expire(cdr.start)
         if not found:
@@ -138,10 +147,13 @@ class Detector:
         dead_h = [k for k, h in self.handsets.items() if h.last_activity() < horizon]
         for k in dead_h:
             del self.handsets[k]
+        dead_s = [k for k, c in self.sites.items() if c.last_activity() < horizon]
+        for k in dead_s:
+            del self.sites[k]
         dead_e = [k for k, e in self.episodes.items() if e.last_activity() < horizon]
         for k in dead_e:
             del self.episodes[k]
-        n = len(dead) + len(dead_h) + len(dead_e)
+        n = len(dead) + len(dead_h) + len(dead_s) + len(dead_e)
         self.expired += n
         return n
 

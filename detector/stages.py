@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import MutableMapping, Protocol
 
-from .features import HandsetState, NumberState
+from .features import HandsetState, NumberState, SiteState
 from .numbering import DestinationRarity, RingConvention, country_code
 from .records import Candidate, Cdr, Reason
 from .sketches import number_key
@@ -45,6 +45,20 @@ class CallerStage:
         s = store.get(number)
         if s is not None:
             s.on_handset(t, sims, rate)
+
+    def on_site(self, store: MutableMapping[str, NumberState], number: str, t: float,
+                ev: tuple[int, float, float, float, float]) -> None:
+        """Site evidence routed back to the number (see :class:`SiteStage`)."""
+        s = store.get(number)
+        if s is not None:
+            s.on_site(t, ev[0], ev[1], ev[2], ev[3], ev[4])
+
+    def is_cold(self, store: MutableMapping[str, NumberState], cdr: Cdr) -> bool:
+        """Whether this voice call (already through :meth:`process`) is a cold call, for the site stage."""
+        if cdr.cell_id is None or cdr.record_type != "voice":
+            return False
+        s = store.get(cdr.caller)
+        return s is not None and s.is_cold()
 
     def process(self, store: MutableMapping[str, NumberState], cdr: Cdr) -> tuple[Candidate | None, bool]:
         """Update the caller's state; return (candidate or None, whether this call is a callback after a ring)."""
@@ -133,3 +147,27 @@ class HandsetStage:
             store[imei] = h
         sims = h.on_call(cdr.start, number_key(cdr.caller), cdr.record_type == "voice")
         return (sims, h.calls_per_hour()) if sims >= 2 else (0, 0.0)
+
+
+class SiteStage:
+    """Keyed by cell: the cold calls of every SIM there.  A farm's SIMs share their cells, so what each SIM
+    shows too thinly (how people react to its calls, its volume) shows in minutes for all of them together.
+    Like the handset stage it does not accuse: an outbound call centre is a site of cold callers too, whose
+    calls become conversations.  It reports the pool back to the number (keyed by number) as evidence."""
+
+    name = "site"
+
+    def process(self, store: MutableMapping[str, SiteState], cdr: Cdr) -> tuple[int, float, float, float, float] | None:
+        """Count a cold call (the caller stage said so); return (cold callers active, cold calls/hour,
+        answered, hung up, conversations) when >= 2 cold callers share the cell, else None."""
+        cell = cdr.cell_id
+        if cell is None:
+            return None
+        h = store.get(cell)
+        if h is None:
+            h = SiteState()
+            store[cell] = h
+        sims = h.on_call(cdr.start, number_key(cdr.caller), cdr.disposition == "answered", cdr.duration)
+        if sims < 2:
+            return None
+        return sims, h.calls_per_hour(), h.ans, h.short, h.conv

@@ -77,6 +77,8 @@ class NumberRules:
             return False
         if s.unreturned >= 15:  # low and slow, but nobody has called back in a long while
             return True
+        if s.at_site(t) >= 3:  # one of several cold callers in its cell: judged with them (site stage)
+            return True
         return rate_per_hour(s.rate_h, TAU_H, s.age(t)) >= self.cfg.busy_lo
 
     def score(self, s: NumberState, t: float, ring_known: bool = True) -> tuple[str, float, list[Reason]]:
@@ -129,7 +131,9 @@ class NumberRules:
         ring = ramp(ring_share, 0.7, 0.95) if ring_known else 0.0
         # Callbacks are the scheme only after one-ring lures: people also return a call centre's missed calls.
         callbacks = ramp(s.cb_rate, 1.0, 4.0) * ramp(ring_share, 0.3, 0.6) if ring_known else 0.0
-        scores["wangiri"] = base * ramp(unans, 0.6, 0.85) * (0.2 + 0.8 * _support(
+        # A caller who lets its unanswered calls ring on is waiting for an answer, not luring a callback.
+        long_rings = ramp(s.f_lring / unans, 0.3, 0.6) if unans > 0.05 else 0.0
+        scores["wangiri"] = base * ramp(unans, 0.6, 0.85) * (1.0 - long_rings) * (0.2 + 0.8 * _support(
             ring, callbacks, ramp(rate, 40.0, 120.0), ramp(s.f_intl, 0.5, 0.9), low_in, ramp(s.f_seq, 0.2, 0.5)))
 
         # Robocall: a machine's rhythm (regular gaps, or a recorded message's fixed length).
@@ -146,18 +150,32 @@ class NumberRules:
         # too, but the ones that are answered last minutes.
         n = min(s.kv, 16)
         n_ans = n * answered
-        talk = _shrunk(s.f_conv / answered if answered > 0.0 else 0.0, n_ans, HONEST_TALK, 2.0)
+        talk_share = s.f_conv / answered if answered > 0.0 else 0.0
+        hang_share = short_ans
+        # A farm's SIMs share their cells: the answered cold calls of the cold callers around this one (the
+        # site stage) are evidence about the same operation, worth as much as the cohort is sure to be one.
+        cohort = ramp(s.at_site(t), 3.0, 6.0)
+        pool = cohort * min(s.site_ans, 32.0)
+        if pool > 0.0:
+            talk_share = (talk_share * n_ans + s.site_conv / s.site_ans * pool) / (n_ans + pool)
+            hang_share = (hang_share * n_ans + s.site_short / s.site_ans * pool) / (n_ans + pool)
+            n_ans += pool
+        talk = _shrunk(talk_share, n_ans, HONEST_TALK, 2.0)
         no_talk = 1.0 - ramp(talk, 0.3, 0.6)
         # People who answer and hang up within seconds did not want the call, however long the others last
         # (a scam that works is a long call too).  An honest caller's answered calls are rarely that short.
-        hang_ups = ramp(_shrunk(short_ans, n_ans, 0.05, 2.0), 0.15, 0.4)
-        unwanted = max(no_talk, hang_ups)
+        hang_ups = ramp(_shrunk(hang_share, n_ans, 0.05, 2.0), 0.15, 0.4)
+        # Short calls that are not hang-ups are unwanted only from a number whose calls mostly go unanswered:
+        # people pick up the courier they expect, and speak to it briefly.
+        unwanted = max(no_talk * ramp(unans, 0.35, 0.55), hang_ups)
         rotating = ramp(s.f_imei, 0.1, 0.3)  # the SIM moves between handsets call after call: a bank's slots
         quiet = ramp(n, 4.0, 16.0)  # "nobody calls back" needs calls out to be called back about
         low_in_sure = quiet * low_in
         called_back = ramp(s.in_share, 0.1, 0.3)  # people return its calls: what a scam number rarely gets
-        scores["scam_farm"] = silent_base * unwanted * (1.0 - 0.5 * called_back) * (0.2 + 0.8 * _support(
-            low_in_sure, static, ramp(short_ans, 0.15, 0.4), rotating, off, failed, shared))
+        # A SIM of a cohort is as busy as the cohort.
+        farm_volume = max(silent_base, cohort * ramp(s.site_rate, cfg.busy_lo, cfg.busy_hi) * new)
+        scores["scam_farm"] = farm_volume * unwanted * (1.0 - 0.5 * called_back) * (0.2 + 0.8 * _support(
+            low_in_sure, static, ramp(hang_share, 0.15, 0.4), rotating, off, failed, shared, cohort))
 
         # SIM-box: answered local calls at volume that nobody ever returns; no SMS.  An outbound call centre
         # looks the same on those counts, so the box itself must show: several SIMs in one device, SIMs moved
@@ -166,7 +184,7 @@ class NumberRules:
         no_in = quiet * (1.0 - ramp(s.in_share, 0.01, 0.05))
         never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(s.in_share, 0.0, 0.01)))  # not one back
         box = max(shared, ramp(s.f_imei, 0.02, 0.1), off)
-        scores["simbox"] = silent_base * no_in * (1.0 - ramp(unans, 0.5, 0.7)) * (1.0 - ramp(s.f_sms, 0.02, 0.1)) * (
+        scores["simbox"] = silent_base * no_in * (1.0 - ramp(unans, 0.4, 0.6)) * (1.0 - ramp(s.f_sms, 0.02, 0.1)) * (
             box * (0.5 + 0.5 * _support(never_in, static)))
 
         # IRSF: repeated, long calls to high-cost destinations; a new habit, not an old one.

@@ -602,9 +602,10 @@ def end_to_end_latency(bootstrap: str, cdr_topic: str, alert_topic: str, steps: 
 def profile_hot_path(stream: Path, records: int, batch_size: int, partitions: int, out: Path) -> dict[str, Any]:
     """BatchProcessor in-process (dict stores, the worker's packing of internal events), under pyinstrument.
     Internal events are fed back as the next batch's inbound/handset/evidence records, as the topics would."""
+    from detector.worker.codec import CODECS
     from detector.worker.processor import BatchProcessor, DictStore, InRecord
 
-    stores = {"numbers": DictStore(), "handsets": DictStore(), "episodes": DictStore()}
+    stores = {name: DictStore() for name in CODECS}
     bp = BatchProcessor(partitions, stores, max_hold_s=0.0)
     part = bp.part
     lines = [ln.rstrip(b"\n") for ln in islice(file_lines(str(stream)), records)]
@@ -653,9 +654,10 @@ def profile_hot_path(stream: Path, records: int, batch_size: int, partitions: in
 
 def unprofiled_rate(stream: Path, records: int, batch_size: int, partitions: int) -> float:
     from detector.produce import caller_key
+    from detector.worker.codec import CODECS
     from detector.worker.processor import BatchProcessor, DictStore, InRecord
 
-    stores = {"numbers": DictStore(), "handsets": DictStore(), "episodes": DictStore()}
+    stores = {name: DictStore() for name in CODECS}
     bp = BatchProcessor(partitions, stores, max_hold_s=0.0)
     part = bp.part
     recs = []

@@ -94,6 +94,33 @@ def test_courier_short_calls_on_the_move_with_customers_calling_back_stays_quiet
     assert max(sc.values()) < THRESHOLD, sc
 
 
+def dialler(ring_s: float) -> Caller:
+    """A number range dialled in order at 60 calls an hour, 9 in 10 unanswered after ``ring_s`` of ringing."""
+    c = Caller()
+    for i in range(40):
+        answered = i % 10 == 0
+        c.call(HOUR / 60, 447_700_100_000 + 3 * i, duration=120.0 if answered else ring_s, answered=answered)
+    return c
+
+
+def test_one_ring_sweep_is_wangiri_but_a_dialler_that_lets_it_ring_is_not() -> None:
+    """Wangiri hangs up before anyone can answer; a list dialler waits for an answer (its rings last)."""
+    lure = dialler(3.0).scores()
+    assert lure["wangiri"] >= THRESHOLD, lure
+    patient = dialler(30.0).scores()
+    assert patient["wangiri"] < THRESHOLD / 2, patient
+
+
+def test_courier_answered_short_calls_nobody_returns_are_not_a_farm() -> None:
+    """Short calls to strangers, hardly anyone calling back, but people pick up: they expect the courier."""
+    c = Caller()
+    for i in range(40):
+        c.cell = f"234-15-{100 + i // 4}-1"
+        c.call(HOUR / 15, duration=35.0 if i % 5 else 25.0, answered=i % 5 != 0)
+    sc = c.scores()
+    assert sc["scam_farm"] < THRESHOLD, sc
+
+
 def test_unreturned_counts_calls_since_anyone_called_back() -> None:
     c = Caller()
     for _ in range(5):

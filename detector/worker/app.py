@@ -133,7 +133,7 @@ class BatchConsumer(faust_aiokafka.Consumer):
     topics (the tables' changelogs during recovery) still go faust's way, message by message.
     """
 
-    batch_kinds: dict[str, str] = {}  # topic -> kind (cdrs, inbound, handset, evidence)
+    batch_kinds: dict[str, str] = {}  # topic -> kind (cdrs, inbound, handset, site, evidence)
     batch_handler: Callable[[dict[str, list[Any]], dict[Any, int]], Any] | None = None
     batch_timeout_s: float = 0.2
 
@@ -469,10 +469,10 @@ def connect_admin(s: Settings, timeout: float = 30.0) -> Any:
 def topic_names(s: Settings) -> dict[str, str]:
     """Kind -> topic name.  Internal topics are prefixed with the group id (= the faust app id)."""
     return {"cdrs": s.cdr_topic, "inbound": f"{s.group_id}-inbound", "handset": f"{s.group_id}-handset",
-            "evidence": f"{s.group_id}-evidence"}
+            "site": f"{s.group_id}-site", "evidence": f"{s.group_id}-evidence"}
 
 
-TABLES = ("numbers", "handsets", "episodes", "learners")
+TABLES = ("numbers", "handsets", "sites", "episodes", "learners")
 
 
 def ensure_topics(s: Settings, timeout: float = 30.0) -> dict[str, int]:

@@ -3,7 +3,7 @@
 State records
 -------------
 Table values are the core's ``__slots__`` classes (:class:`NumberState`, :class:`HandsetState`,
-:class:`Episode`).  Each is written as a 4-byte header (magic, codec version, class tag, layout
+:class:`SiteState`, :class:`Episode`).  Each is written as a 4-byte header (magic, codec version, class tag, layout
 fingerprint) followed by :mod:`marshal` of the tuple of its slot values, in ``__slots__`` order.
 
 * Why not JSON: the Bloom generations are 512-bit integers and ``sims`` is a dict keyed by int; marshal
@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterable
 
 import orjson
 
-from ..features import HandsetState, NumberState, state_fields
+from ..features import HandsetState, NumberState, SiteState, state_fields
 from ..policy import Episode
 from ..records import Cdr
 
@@ -92,7 +92,9 @@ class _SlotCodec:
 NUMBER_CODEC = _SlotCodec(NumberState, 1)
 HANDSET_CODEC = _SlotCodec(HandsetState, 2)
 EPISODE_CODEC = _SlotCodec(Episode, 3)
-CODECS: dict[str, _SlotCodec] = {"numbers": NUMBER_CODEC, "handsets": HANDSET_CODEC, "episodes": EPISODE_CODEC}
+SITE_CODEC = _SlotCodec(SiteState, 4)
+CODECS: dict[str, _SlotCodec] = {"numbers": NUMBER_CODEC, "handsets": HANDSET_CODEC, "episodes": EPISODE_CODEC,
+                                 "sites": SITE_CODEC}
 
 
 # -- partitioning -----------------------------------------------------------------------------------
@@ -163,7 +165,10 @@ def partition_for(key: str, partitions: int) -> int:
 # A CDR travels as the list of its fields (the order of Cdr's fields), plus what the hop needs:
 #   inbound (to the callee's partition):   [*cdr, callback, ts]
 #   handset (to the IMEI's partition):     [*cdr, ts]
+#   site (to the cell's partition):        [*cdr, ts]            (cold calls only; see CallerStage.is_cold)
 #   evidence (to the caller's partition):  [number, t, active SIMs on its handset, their calls/hour]
+#                                       or [number, t, cold callers in its cell, their calls/hour, answered,
+#                                           hung up, conversations]                    (from the site stage)
 # ``ts`` is the wall time the triggering CDR reached the worker, for the CDR -> alert latency metric.
 
 

@@ -11,7 +11,10 @@ places where a CDR's effects belong to another key:
 * ``inbound`` (keyed by callee): callee stage on the callee's ``NumberState``, candidate to the policy.
 * ``handset`` (keyed by IMEI): handset stage; what it finds (active SIMs on the handset, their call rate)
   is evidence about the caller, so it goes to the caller's partition on the ``evidence`` topic.
-* ``evidence`` (keyed by number): :meth:`CallerStage.on_handset` on the caller's ``NumberState``.
+* ``site`` (keyed by cell, cold calls only): site stage; what it finds (cold callers in the cell and how
+  people take their calls) is evidence about the caller too, on the ``evidence`` topic.
+* ``evidence`` (keyed by number): :meth:`CallerStage.on_handset` or :meth:`CallerStage.on_site` on the
+  caller's ``NumberState``.
 
 Candidates come only from the caller and callee stages, i.e. from the partition that owns the number, so the
 policy (keyed by number, state in the ``episodes`` table) runs right there, in the same loop.
@@ -48,7 +51,8 @@ from .codec import Partitioner, cdr_fields, cdr_from_fields, pack, unpack
 
 log = logging.getLogger(__name__)
 
-KINDS = ("cdrs", "inbound", "handset", "evidence")
+KINDS = ("cdrs", "inbound", "handset", "site", "evidence")
+SITE_EVIDENCE = 7  # fields of a site evidence event (a handset one has 4): see codec.py
 MAX_HOLD_S = 2.0  # wall seconds a CDR may wait for slower partitions before it is processed anyway
 
 
@@ -326,17 +330,21 @@ class BatchProcessor:
         st = self.stages
         numbers = self.stores["numbers"].data
         handsets = self.stores["handsets"].data
+        sites = self.stores["sites"].data
         episodes = self.stores["episodes"].data
         dirty_numbers = self.dirty["numbers"]
         dirty_handsets = self.dirty["handsets"]
+        dirty_sites = self.dirty["sites"]
         dirty_episodes = self.dirty["episodes"]
         out_inbound: dict[int, list[Any]] = {}
         out_handset: dict[int, list[Any]] = {}
+        out_site: dict[int, list[Any]] = {}
         out_evidence: dict[int, list[Any]] = {}
         cdr_recs = by_kind.get("cdrs") or ()
         evidence_recs = by_kind.get("evidence") or ()
         inbound_recs = by_kind.get("inbound") or ()
         handset_recs = by_kind.get("handset") or ()
+        site_recs = by_kind.get("site") or ()
         done = res.done
         scores = res.scores
         decide_ = st.policy.decide
@@ -355,11 +363,15 @@ class BatchProcessor:
         # policy the candidate's number (from the alert threshold on).  tests/test_worker_unit.py checks it.
         # 1. Handset evidence about numbers of this partition (older than anything below).
         on_handset = st.caller.on_handset
+        on_site = st.caller.on_site
         for rec in evidence_recs:
             for ev in self._events(rec, "evidence"):
                 number = ev[0]
                 if number in numbers:
-                    on_handset(numbers, number, ev[1], ev[2], ev[3])
+                    if len(ev) == SITE_EVIDENCE:
+                        on_site(numbers, number, ev[1], (ev[2], ev[3], ev[4], ev[5], ev[6]))
+                    else:
+                        on_handset(numbers, number, ev[1], ev[2], ev[3])
                     dirty_numbers.add(number)
 
         # 2. Inbound events: the callee stage, then the policy.
@@ -395,6 +407,26 @@ class BatchProcessor:
                             dirty_numbers.add(caller)
                     else:
                         out_evidence.setdefault(p, []).append([caller, cdr.start, sims, rate])
+
+        # 3b. Site events (cold calls, keyed by cell): the site stage; its evidence goes back like the handset's.
+        site_process = st.site.process
+        for rec in site_recs:
+            for ev in self._events(rec, "site"):
+                cdr = cdr_from_fields(ev)
+                found = site_process(sites, cdr)
+                if cdr.cell_id is not None:
+                    dirty_sites.add(cdr.cell_id)
+                if found is not None:
+                    caller = cdr.caller
+                    p = part_of(caller)
+                    if p is None:
+                        p = part(caller)
+                    if p in local:
+                        if caller in numbers:
+                            on_site(numbers, caller, cdr.start, found)
+                            dirty_numbers.add(caller)
+                    else:
+                        out_evidence.setdefault(p, []).append([caller, cdr.start, *found])
 
         # 4. CDRs: parse and admit in partition order, merge partitions by event time, caller stage.
         parse = self.parser.parse
@@ -442,12 +474,15 @@ class BatchProcessor:
             assigned = set(self.aligner.buffers)
         released = self.aligner.release(lag, assigned, now, flush)
         caller_process = st.caller.process
+        is_cold = st.caller.is_cold
         max_t = self.event_time
         for t, cdr, rec, arrived in released:
             cand, callback = caller_process(numbers, cdr)
+            cold = is_cold(numbers, cdr)
             caller = cdr.caller
             dirty_numbers.add(caller)
-            fields = None
+            fields = None  # the CDR's fields, built once if a hop needs them; with_ts: plus its arrival time
+            with_ts = None
             callee = cdr.callee
             p = part_of(callee)
             if p is None:
@@ -475,14 +510,27 @@ class BatchProcessor:
                     if sims and caller in numbers:  # evidence for the caller: its partition is this CDR's, ours
                         on_handset(numbers, caller, t, sims, rate)
                 else:
-                    if fields is None:
-                        fields = cdr_fields(cdr)
-                    fields.append(arrived)
+                    if with_ts is None:
+                        with_ts = (fields or cdr_fields(cdr)) + [arrived]
                     lst = out_handset.get(p)
                     if lst is None:
-                        out_handset[p] = [fields]
+                        out_handset[p] = [with_ts]
                     else:
-                        lst.append(fields)
+                        lst.append(with_ts)
+            if cold:
+                cell = cdr.cell_id
+                p = part_of(cell)
+                if p is None:
+                    p = part(cell)
+                if p in local:
+                    found = site_process(sites, cdr)
+                    dirty_sites.add(cell)
+                    if found is not None and caller in numbers:
+                        on_site(numbers, caller, t, found)
+                else:
+                    if with_ts is None:
+                        with_ts = (fields or cdr_fields(cdr)) + [arrived]
+                    out_site.setdefault(p, []).append(with_ts)
             if cand is not None:
                 decide(cand, arrived)
             if cand_in is not None:
@@ -501,12 +549,14 @@ class BatchProcessor:
 
         # 6. Pack the internal events per destination partition; persist state if asked.
         src = f"{self.source}/{self.batches}"
-        for kind, outs in (("inbound", out_inbound), ("handset", out_handset), ("evidence", out_evidence)):
+        for kind, outs in (("inbound", out_inbound), ("handset", out_handset), ("site", out_site),
+                           ("evidence", out_evidence)):
             for dest, events in outs.items():
                 res.internal.append((kind, dest, pack(kind, src, events)))
         done.extend(evidence_recs)
         done.extend(inbound_recs)
         done.extend(handset_recs)
+        done.extend(site_recs)
         if flush_state:
             self.flush_state()
 
