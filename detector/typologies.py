@@ -201,7 +201,7 @@ class NumberRules:
         # Low and slow: a few calls an hour, kept up for hours, nearly all abroad.  A diaspora caller rings
         # home a few times a day; twice that to high-cost ranges (four times to others) in a working day is not that.
         today = s.intl_calls_today(t)
-        sustained = max(ramp(today, 4.0, 8.0) * ramp(s.f_risky, 0.5, 0.8),
+        sustained = max(ramp(today, 4.0, 8.0) * ramp(s.f_risky, 0.25, 0.5),
                         ramp(today, 8.0, 16.0) * ramp(s.f_intl, 0.5, 0.8))
         scores["irsf"] = max(known_risky, any_foreign, sustained) * support
 
