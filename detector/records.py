@@ -102,6 +102,10 @@ class Candidate:
     reasons: list[Reason]
     stage: str
     model_evidence: float = 0.0  # the online model's anomaly evidence in [0, 1]: raises severity only
+    #: True while ``reasons`` and ``model_evidence`` are not filled in yet: the stage that made the candidate
+    #: fills them in when the policy asks (:meth:`detector.stages.CallerStage.complete`), which it does only
+    #: when they can matter (most candidates of an ongoing episode change nothing).
+    pending: bool = False
 
 
 @dataclass(slots=True)

@@ -342,11 +342,17 @@ class BatchProcessor:
         decide_ = st.policy.decide
         threshold = st.policy.cfg.alert_threshold
 
+        complete_ = st.caller.complete
+
+        def complete(cand: Candidate) -> None:
+            complete_(numbers, cand)
+
         def decide(cand: Candidate, ts: float) -> None:
-            scores.append(cand.model_evidence)
             if cand.score >= threshold:  # below it the policy neither reads nor changes the episode
                 dirty_episodes.add(cand.number)
-            alert = decide_(episodes, cand)
+            alert = decide_(episodes, cand, complete)
+            if not cand.pending:  # the model's evidence, where the policy needed it (or the stage gave it)
+                scores.append(cand.model_evidence)
             if alert is not None:
                 self._emit(alert, ts, now, res)
 
@@ -445,6 +451,8 @@ class BatchProcessor:
         max_t = self.event_time
         for t, cdr, rec, arrived in released:
             cand, callback = caller_process(numbers, cdr)
+            if cand is not None:  # now, before the callee and handset stages change state (see Detector.process)
+                decide(cand, arrived)
             caller = cdr.caller
             dirty_numbers.add(caller)
             fields = None
@@ -483,8 +491,6 @@ class BatchProcessor:
                         out_handset[p] = [fields]
                     else:
                         lst.append(fields)
-            if cand is not None:
-                decide(cand, arrived)
             if cand_in is not None:
                 decide(cand_in, arrived)
             if t > max_t:
