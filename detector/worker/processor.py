@@ -40,7 +40,7 @@ import orjson
 
 from ..admission import Admission, AdmissionConfig
 from ..codec import alert_to_json, reject_to_dict
-from ..engine import Counts
+from ..counts import Counts
 from ..parse import CdrParser
 from ..pipeline import DetectorConfig, Stages, build_stages
 from ..records import Alert, Candidate, Cdr, Reject
