@@ -20,12 +20,15 @@ COMPILED = [
     "detector/typologies.py",
     "detector/stages.py",
     "detector/policy.py",
+    "detector/pipeline.py",
+    "detector/engine.py",
+    "detector/replay.py",
 ]
 
 ext_modules = []
 if os.environ.get("CDR_DETECTOR_COMPILE") == "1":
     from mypyc.build import mypycify
 
-    ext_modules = mypycify(COMPILED, opt_level="3")
+    ext_modules = mypycify([*COMPILED, "--no-site-packages", "--ignore-missing-imports"], opt_level="3")
 
 setup(ext_modules=ext_modules)

@@ -7,7 +7,7 @@ need a little history, so they live here rather than in the stateless parser.  B
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import deque
 from dataclasses import dataclass
 
 from .records import Cdr
@@ -136,29 +136,42 @@ def _run_watermark(ordered: list[float], tol: float) -> float:
 
 
 class DuplicateFilter:
-    """Remembers recent ``cdr_id`` values so that a replayed record is counted once, not processed twice."""
+    """Remembers recent ``cdr_id`` values so that a replayed record is counted once, not processed twice.
 
-    __slots__ = ("_seen", "_cfg")
+    A set of the ids plus two parallel queues (ids and times, in the order remembered) for forgetting the
+    oldest: per record one set probe to check, one to add and one to drop the oldest.  (An ``OrderedDict``
+    did the same with ~6 hash look-ups and an iterator per record: ~8% of the compiled replay.)
+    """
+
+    __slots__ = ("_seen", "_ids", "_times", "_cfg")
 
     def __init__(self, cfg: AdmissionConfig) -> None:
         self._cfg = cfg
-        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._seen: set[str] = set()
+        self._ids: deque[str] = deque()  # remembered ids, oldest first
+        self._times: deque[float] = deque()  # ... and the event time each was remembered at
 
     def __contains__(self, cdr_id: str) -> bool:
         return cdr_id in self._seen
 
     def remember(self, cdr_id: str, t: float, watermark: float) -> None:
-        """Remember an admitted ``cdr_id``; forget the oldest beyond the horizon or the size limit."""
+        """Remember an admitted ``cdr_id``; forget the oldest beyond the horizon or the size limit.
+
+        An id already remembered keeps its place and its first time (:meth:`Admission.admit` never remembers
+        one twice).
+        """
         seen = self._seen
-        seen[cdr_id] = t
+        ids = self._ids
+        times = self._times
+        if cdr_id not in seen:
+            seen.add(cdr_id)
+            ids.append(cdr_id)
+            times.append(t)
         horizon = watermark - self._cfg.dedup_horizon_s
         limit = self._cfg.dedup_max_ids
-        while seen:
-            oldest_t = next(iter(seen.values()))
-            if oldest_t < horizon or len(seen) > limit:
-                seen.popitem(last=False)
-            else:
-                break
+        while ids and (times[0] < horizon or len(ids) > limit):
+            seen.discard(ids.popleft())
+            times.popleft()
 
     def __len__(self) -> int:
         return len(self._seen)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .engine import Counts
+from .counts import Counts
 from .metrics import Metrics
 
 if TYPE_CHECKING:

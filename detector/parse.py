@@ -289,10 +289,9 @@ class CdrParser:
             else:
                 dur = -1.0
             if t is not None and disp is not None and dur >= 0.0:
-                get = obj.get
-                record_type = get("record_type")
-                cell_id = get("cell_id")
-                imei = get("imei")
+                record_type = obj.get("record_type")  # obj.get(...) each time: mypyc's dict primitive
+                cell_id = obj.get("cell_id")
+                imei = obj.get("imei")
                 rtype = "voice" if record_type is None else (
                     _RECORD_TYPE_OF.get(record_type) if type(record_type) is str else None)
                 if (

@@ -97,32 +97,47 @@ class Detector:
     def process(self, cdr: Cdr) -> list[Alert]:
         """One CDR through every stage; the alerts it caused (usually none)."""
         st = self.stages
-        found: list[Candidate] = []
-        cand, callback = st.caller.process(self.numbers, cdr)
-        cold = st.caller.is_cold(self.numbers, cdr)
+        numbers = self.numbers
+        policy = st.policy
+        alerts: list[Alert] = []
+        cand, callback = st.caller.process(numbers, cdr)
+        cold = st.caller.is_cold(numbers, cdr)
+        sweep = cdr.start >= self.next_expiry
         if cand is not None:
-            found.append(cand)
-        cand = st.callee.process(self.numbers, cdr, callback)
-        if cand is not None:
-            found.append(cand)
+            self.candidates += 1
+            if not sweep:
+                # Decided now, before the callee and handset stages change state, so the policy can have the
+                # candidate completed (reasons, model evidence) from the state it was made from, and only when
+                # it matters.  The order of decisions is the same as below.
+                alert = policy.decide(self.episodes, cand, self._complete)
+                if alert is not None:
+                    alerts.append(alert)
+                cand = None
+            else:
+                st.caller.complete(numbers, cand)  # decided after the sweep below (which may end its episode)
+        cand_in = st.callee.process(numbers, cdr, callback)
         sims, rate = st.handset.process(self.handsets, cdr)
         if sims:
-            st.caller.on_handset(self.numbers, cdr.caller, cdr.start, sims, rate)
+            st.caller.on_handset(numbers, cdr.caller, cdr.start, sims, rate)
         if cold:
             site = st.site.process(self.sites, cdr)
             if site is not None:
-                st.caller.on_site(self.numbers, cdr.caller, cdr.start, site)
-        if cdr.start >= self.next_expiry:
+                st.caller.on_site(numbers, cdr.caller, cdr.start, site)
+        if sweep:
             self.expire(cdr.start)
-        if not found:
-            return []
-        self.candidates += len(found)
-        alerts = []
-        for cand in found:
-            alert = st.policy.decide(self.episodes, cand)
+        if cand is not None:
+            alert = policy.decide(self.episodes, cand)
+            if alert is not None:
+                alerts.append(alert)
+        if cand_in is not None:
+            self.candidates += 1
+            alert = policy.decide(self.episodes, cand_in)
             if alert is not None:
                 alerts.append(alert)
         return alerts
+
+    def _complete(self, cand: Candidate) -> None:
+        self.stages.caller.complete(self.numbers, cand)
 
     def process_batch(self, cdrs: Iterable[Cdr]) -> list[Alert]:
         alerts: list[Alert] = []

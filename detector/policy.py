@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Callable
 
 from .records import SEVERITIES, Alert, Candidate
 
@@ -62,8 +63,13 @@ class AlertPolicy:
                 level += 1
         return level
 
-    def decide(self, store: dict[str, Episode], c: Candidate) -> Alert | None:
-        """Update the number's episode from candidate ``c``; return an alert if one is due."""
+    def decide(self, store: dict[str, Episode], c: Candidate,
+               complete: Callable[[Candidate], None] | None = None) -> Alert | None:
+        """Update the number's episode from candidate ``c``; return an alert if one is due.
+
+        A ``pending`` candidate is completed with ``complete`` (reasons, model evidence) only when an alert can
+        be due: call this before the number's state changes again.
+        """
         cfg = self.cfg
         if c.score < cfg.alert_threshold:
             return None
@@ -76,6 +82,14 @@ class AlertPolicy:
             ep.level = -1
         if c.t > ep.last_t:
             ep.last_t = c.t
+        # The model's evidence (in [0, 1]) can only raise the score, at most to this: when even that does not
+        # raise the severity past what this episode already said, nothing is due whatever the model says.
+        if self.severity(c.score + (1.0 - c.score) * cfg.model_weight) <= ep.level:
+            return None
+        if c.pending:
+            if complete is None:
+                raise ValueError("a pending candidate needs the stage's complete()")
+            complete(c)
         score = c.score + (1.0 - c.score) * cfg.model_weight * c.model_evidence
         level = self.severity(score)
         if level <= ep.level:

@@ -12,13 +12,14 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Callable, Iterator
+from typing import IO, Callable, Iterator, cast
 
 import orjson
 
 from .admission import AdmissionConfig
 from .codec import alert_to_dict, reject_to_dict
-from .engine import Counts, Engine
+from .counts import Counts
+from .engine import Engine
 from .pipeline import Detector, load_state, save_state
 from .records import Reject
 
@@ -27,10 +28,11 @@ def open_lines(path: str) -> Iterator[bytes]:
     """Lines of ``path`` (``-`` for stdin; gzip detected by its magic bytes, not only by ``.gz``)."""
     if path == "-":
         stream: IO[bytes] = sys.stdin.buffer
-        head = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
+        head = stream.peek(2)[:2] if hasattr(stream, "peek") else b""  # type: ignore[attr-defined]
         if head == b"\x1f\x8b":
-            stream = gzip.GzipFile(fileobj=stream)
-        yield from stream
+            yield from gzip.GzipFile(fileobj=stream)
+        else:
+            yield from stream
         return
     with open(path, "rb") as raw:
         gzipped = raw.read(2) == b"\x1f\x8b"
@@ -115,7 +117,7 @@ def replay(
                 write_reject(dumps(reject_to_dict(Reject("malformed_json", "blank line", raw, lineno))) + b"\n")
             continue
         out = feed(raw, lineno, wall_now)
-        if type(out) is Reject:
+        if isinstance(out, Reject):
             if write_reject is not None:
                 write_reject(dumps(reject_to_dict(out)) + b"\n")
         elif out:
@@ -182,11 +184,13 @@ def _summary(result: ReplayResult, out: IO[str]) -> None:
         f"{c['processed']:,} processed, {c['rejected']:,} rejected, {c['duplicates']:,} duplicates, "
         f"{c['alerts']:,} alerts\n"
     )
-    if c["rejected_by_reason"]:
-        reasons = ", ".join(f"{k} {v:,}" for k, v in c["rejected_by_reason"].items())  # type: ignore[union-attr]
+    by_reason = cast("dict[str, int]", c["rejected_by_reason"])
+    by_typology = cast("dict[str, int]", c["alerts_by_typology"])
+    if by_reason:
+        reasons = ", ".join(f"{k} {v:,}" for k, v in by_reason.items())
         out.write(f"replay: rejected by reason: {reasons}\n")
-    if c["alerts_by_typology"]:
-        typ = ", ".join(f"{k} {v:,}" for k, v in c["alerts_by_typology"].items())  # type: ignore[union-attr]
+    if by_typology:
+        typ = ", ".join(f"{k} {v:,}" for k, v in by_typology.items())
         out.write(f"replay: alerts by typology: {typ}\n")
     out.write(
         f"replay: {result.tracked_numbers:,} numbers tracked, "

@@ -90,9 +90,27 @@ class CallerStage:
         rules = self.rules
         if not rules.gate(s, t):
             return None, callback
-        typology, score, reasons = rules.score(s, t, self.rings.known())
+        # NumberRules.score() without its reasons: the best typology and its score.  Reasons and the model's
+        # evidence (a tree ensemble's score: more than the rest of the record) are what most candidates never
+        # need, so the policy asks for them through complete() when they can change its answer.
+        scores = rules.scores(s, t, self.rings.known())
+        typology = max(scores, key=scores.__getitem__)
+        score = scores[typology]
         if score < rules.cfg.candidate_floor:
             return None, callback
+        return Candidate(number, typology, score, t, cdr.utc_offset_min, cdr.cdr_id, s.k, [], self.name, 0.0,
+                         True), callback
+
+    def complete(self, store: MutableMapping[str, NumberState], c: Candidate) -> None:
+        """Fill in a pending candidate's reasons and model evidence, from its number's state as it was made.
+
+        Call it before that state changes again (the policy runs right after this stage in replay and worker).
+        """
+        s = store[c.number]
+        t = c.t
+        typology, _, reasons = self.rules.score(s, t, self.rings.known())
+        if typology != c.typology:
+            raise RuntimeError(f"state of {c.number} changed between its candidate and complete()")
         # The rules decide; the online model ranks.  Its evidence raises the severity of a candidate the rules
         # already made, never creates one: a model per worker must not make workers disagree on decisions.
         evidence = self.model.evidence(s, t)
@@ -100,8 +118,9 @@ class CallerStage:
             reasons.append(Reason("model_anomaly", evidence, 0.0,
                                   f"online model places this number beyond {100 * (0.5 + evidence / 2):.0f}% "
                                   "of the population's recent behaviour"))
-        return Candidate(number, typology, score, t, cdr.utc_offset_min, cdr.cdr_id, s.k, reasons, self.name,
-                         evidence), callback
+        c.reasons = reasons
+        c.model_evidence = evidence
+        c.pending = False
 
 
 class CalleeStage:

@@ -6,7 +6,8 @@ Both pipelines read the same JSON Lines bytes.  The baseline is what one would w
 each line with the standard json module, keep per-caller river statistics, and score + learn every call with
 HalfSpaceTrees.  The figure that matters is the ratio, measured in the same process on the same machine.
 The baseline is timed on a prefix of the stream (it is slow); rates are records per second of CPU time on
-one core (the process is pinned to one CPU where the OS allows).
+one core (the process is pinned to one CPU where the OS allows).  Both run with the cyclic-GC thresholds the
+``replay`` command sets (``detector.pipeline.GC_THRESHOLDS``).
 """
 
 from __future__ import annotations
@@ -83,10 +84,19 @@ def run_detector_compiled(path: Path, records: int) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _tune_gc() -> None:
+    """The cyclic-GC thresholds ``cdr-detector replay`` and the worker set (``detector.pipeline.GC_THRESHOLDS``),
+    for both pipelines: each is measured as it would run in a process of its own."""
+    from detector.pipeline import tune_gc_for_long_lived_state
+
+    tune_gc_for_long_lived_state()
+
+
 def run_detector(lines: list[bytes]) -> dict[str, float]:
     from detector.engine import Engine
     from detector.replay import replay
 
+    _tune_gc()
     engine = Engine()
     sink: list[bytes] = []
     t0 = time.process_time()
@@ -110,6 +120,7 @@ def run_naive(lines: list[bytes]) -> dict[str, float]:
 
     from river import anomaly, stats
 
+    _tune_gc()
     hst = anomaly.HalfSpaceTrees(n_trees=10, height=8, window_size=250, seed=7)
     per_caller: dict[str, dict[str, object]] = defaultdict(
         lambda: {"n": stats.Count(), "dur": stats.Mean(), "unans": stats.Mean(), "callees": set()}

@@ -43,7 +43,7 @@ import orjson
 
 from ..admission import Admission, AdmissionConfig
 from ..codec import alert_to_json, reject_to_dict
-from ..engine import Counts
+from ..counts import Counts
 from ..parse import CdrParser
 from ..pipeline import DetectorConfig, Stages, build_stages
 from ..records import Alert, Candidate, Cdr, Reject
@@ -350,11 +350,17 @@ class BatchProcessor:
         decide_ = st.policy.decide
         threshold = st.policy.cfg.alert_threshold
 
+        complete_ = st.caller.complete
+
+        def complete(cand: Candidate) -> None:
+            complete_(numbers, cand)
+
         def decide(cand: Candidate, ts: float) -> None:
-            scores.append(cand.model_evidence)
             if cand.score >= threshold:  # below it the policy neither reads nor changes the episode
                 dirty_episodes.add(cand.number)
-            alert = decide_(episodes, cand)
+            alert = decide_(episodes, cand, complete)
+            if not cand.pending:  # the model's evidence, where the policy needed it (or the stage gave it)
+                scores.append(cand.model_evidence)
             if alert is not None:
                 self._emit(alert, ts, now, res)
 
@@ -479,6 +485,8 @@ class BatchProcessor:
         for t, cdr, rec, arrived in released:
             cand, callback = caller_process(numbers, cdr)
             cold = is_cold(numbers, cdr)
+            if cand is not None:  # now, before the callee and handset stages change state (see Detector.process)
+                decide(cand, arrived)
             caller = cdr.caller
             dirty_numbers.add(caller)
             fields = None  # the CDR's fields, built once if a hop needs them; with_ts: plus its arrival time
@@ -531,8 +539,6 @@ class BatchProcessor:
                     if with_ts is None:
                         with_ts = (fields or cdr_fields(cdr)) + [arrived]
                     out_site.setdefault(p, []).append(with_ts)
-            if cand is not None:
-                decide(cand, arrived)
             if cand_in is not None:
                 decide(cand_in, arrived)
             if t > max_t:
