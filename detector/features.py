@@ -69,8 +69,8 @@ class NumberState:
         self.g_mean = self.g_sq = self.d_mean = self.d_sq = 0.0
         self.nd = 0
         self.risky_rate = self.risky_s = 0.0  # calls/hour and talk seconds/hour to high-risk destinations
-        self.intl_rate = self.intl_s = 0.0  # ... and to any foreign destination
-        self.intl_d = 0.0  # foreign calls over a working day (TAU_D), decayed lazily from intl_dt
+        self.intl_rate = self.intl_s = 0.0  # ... and to any destination abroad (outside the home country)
+        self.intl_d = 0.0  # calls abroad over a working day (TAU_D), decayed lazily from intl_dt
         self.intl_dt = 0.0
         self.in_t = 0.0
         self.in_rate = self.in_share = self.cb_rate = 0.0
@@ -102,9 +102,13 @@ class NumberState:
     # -- outbound -------------------------------------------------------------------------------------
     def on_outbound(
         self, t: float, offset_min: int, callee_key: int, duration: float, answered: bool, failed: bool,
-        voice: bool, intl: bool, risky: bool, imei: str | None, cell: str | None,
+        voice: bool, intl: bool, risky: bool, imei: str | None, cell: str | None, abroad: bool | None = None,
     ) -> bool:
-        """Update from a call or SMS this number made.  Returns True when it is a callback after a ring."""
+        """Update from a call or SMS this number made.  Returns True when it is a callback after a ring.
+
+        ``intl``: the callee's country is not the caller's.  ``abroad`` (default: ``intl``): the call leaves
+        the network's home country, the traffic IRSF lives on; a foreign visitor or caller ringing home-network
+        numbers is ``intl`` but not ``abroad``."""
         k = self.k
         first = k == 0
         if first:
@@ -227,7 +231,7 @@ class NumberState:
         self.risky_s *= eh
         self.intl_rate *= eh
         self.intl_s *= eh
-        if intl:
+        if intl if abroad is None else abroad:
             self.intl_rate += 1.0
             self.intl_s += duration
             self.intl_d = self.decayed(self.intl_d, self.intl_dt, t, TAU_D) + 1.0

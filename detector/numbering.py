@@ -56,6 +56,11 @@ class DestinationRarity:
         total = self.total
         return total >= self.min_calls and self.counts.get(cc, 0) < self.rare_share * total
 
+    def is_home(self, cc: str) -> bool:
+        """The network's own country: a fifth or more of all calls go there (once 1,000 calls were seen)."""
+        total = self.total
+        return total >= 1_000 and self.counts.get(cc, 0) >= 0.2 * total
+
     def is_risky(self, cc: str) -> bool:
         """Known high-risk range, or a destination this network almost never calls."""
         return cc in HIGH_RISK_CODES or self.is_rare(cc)

@@ -72,16 +72,19 @@ class CallerStage:
         cc_to = country_code(callee)
         intl = cc_to != country_code(number)
         risky = False
+        abroad = intl
         if voice:
             rarity = self.rarity
             rarity.observe(cc_to)
             if cdr.disposition != "answered":
                 self.rings.observe(cdr.duration)
-            risky = intl and rarity.is_risky(cc_to)
+            if intl:
+                risky = rarity.is_risky(cc_to)
+                abroad = not rarity.is_home(cc_to)
         t = cdr.start
         callback = s.on_outbound(
             t, cdr.utc_offset_min, number_key(callee), cdr.duration, cdr.disposition == "answered",
-            cdr.disposition == "failed", voice, intl, risky, cdr.imei, cdr.cell_id,
+            cdr.disposition == "failed", voice, intl, risky, cdr.imei, cdr.cell_id, abroad,
         )
         if not voice and not s.swapped_recently(t):
             return None, callback

@@ -73,6 +73,8 @@ class NumberRules:
         """Cheap test: is there anything worth scoring?  Most ordinary calls stop here."""
         if s.risky_rate > 1.0 or s.intl_rate > 2.0 or s.swapped_recently(t):
             return True
+        if s.kv >= 3 and s.f_intl >= 0.5:  # calls that mostly cross a border (a foreign ringer, say): look early
+            return True
         if s.kv < MIN_CALLS:
             return False
         if s.unreturned >= 15:  # low and slow, but nobody has called back in a long while
