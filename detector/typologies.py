@@ -185,7 +185,9 @@ class NumberRules:
         # phone per SIM in office hours, cannot be told from a call centre by its calls and is left alone.
         no_in = quiet * (1.0 - ramp(s.in_share, 0.01, 0.05))
         never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(s.in_share, 0.0, 0.01)))  # not one back
-        box = max(shared, ramp(s.f_imei, 0.02, 0.1), off)
+        # A multi-SIM handset that calls only in office hours is as likely an office's GSM gateway; a box
+        # carrying families' international calls works the evenings too.
+        box = max(shared * ramp(s.h_eve, 0.1, 0.25), ramp(s.f_imei, 0.02, 0.1), off)
         scores["simbox"] = silent_base * no_in * (1.0 - ramp(unans, 0.4, 0.6)) * (1.0 - ramp(s.f_sms, 0.02, 0.1)) * (
             box * (0.5 + 0.5 * _support(never_in, static)))
 
