@@ -139,7 +139,9 @@ class NumberRules:
             ring, callbacks, ramp(rate, 40.0, 120.0), ramp(s.f_intl, 0.5, 0.9), low_in, ramp(s.f_seq, 0.2, 0.5)))
 
         # Robocall: a machine's rhythm (regular gaps, or a recorded message's fixed length).
-        regular = max(1.0 - ramp(gap_cv, 0.15, 0.35), (1.0 - ramp(dur_cv, 0.1, 0.25)) * ramp(answered, 0.3, 0.5))
+        # ... or a rate no one dials by hand (a call a minute, ring time and talk included, is a person's limit).
+        regular = max(1.0 - ramp(gap_cv, 0.15, 0.35), (1.0 - ramp(dur_cv, 0.1, 0.25)) * ramp(answered, 0.3, 0.5),
+                      ramp(rate, 60.0, 120.0))
         scores["robocall"] = base * regular * (
             0.6 + 0.4 * _support(ramp(s.f_seq, 0.2, 0.5), failed, low_in, ramp(short_ans, 0.2, 0.5)))
 
