@@ -29,8 +29,6 @@ RING_S = 10.0  # an unanswered call that rang under 10 s is a "one-ring" (wangir
 CALLBACK_WINDOW_S = 7_200.0  # a call to whoever rang you within 2 h is a callback
 SEQ_SPAN = 100  # callees within 100 of a recent callee: scanning a number range
 WORK_START_H = 7  # 07:00-21:00 local time is when honest businesses call
-OFFICE_START_H = 8  # 08:00-19:00 local time is when an office works; families call each other after it
-OFFICE_END_H = 19
 WORK_END_H = 21
 SWAP_WINDOW_S = 10_800.0  # a new handset and a new location area within 3 h of each other is a "swap"
 HANDSET_MAX_SIMS = 16  # SIMs remembered per handset (the most recent); a SIM bank shows long before 16
@@ -48,7 +46,7 @@ class NumberState:
         "t_first", "t_last", "tv_last", "k", "kv",
         "rate_m", "rate_h",
         "f_unans", "f_short", "f_conv", "f_ring", "f_lring", "f_fail", "f_new", "f_seq", "f_intl", "f_risky", "f_off", "f_cell",
-        "f_sms", "f_imei", "h_new", "h_intl", "h_off", "h_eve",
+        "f_sms", "f_imei", "h_new", "h_intl", "h_off",
         "g_mean", "g_sq", "d_mean", "d_sq", "nd",
         "risky_rate", "risky_s", "intl_rate", "intl_s", "intl_d", "intl_dt",
         "in_t", "in_rate", "in_share", "unreturned", "cb_rate", "rung_t", "rung_by", "in_sms", "in_sms_t",
@@ -67,7 +65,7 @@ class NumberState:
         self.rate_m = self.rate_h = 0.0
         self.f_unans = self.f_short = self.f_conv = self.f_ring = self.f_lring = self.f_fail = self.f_new = self.f_seq = 0.0
         self.f_intl = self.f_risky = self.f_off = self.f_cell = self.f_sms = self.f_imei = 0.0
-        self.h_new = self.h_intl = self.h_off = self.h_eve = 0.0
+        self.h_new = self.h_intl = self.h_off = 0.0
         self.g_mean = self.g_sq = self.d_mean = self.d_sq = 0.0
         self.nd = 0
         self.risky_rate = self.risky_s = 0.0  # calls/hour and talk seconds/hour to high-risk destinations
@@ -248,7 +246,6 @@ class NumberState:
         hour = ((t + offset_min * 60) % 86_400.0) // 3600.0
         x = 1.0 if hour < WORK_START_H or hour >= WORK_END_H else 0.0
         self.f_off += a * (x - self.f_off)
-        self.h_eve += h * ((1.0 if hour < OFFICE_START_H or hour >= OFFICE_END_H else 0.0) - self.h_eve)
         self.h_off += h * (x - self.h_off)
         if t > self.t_last:
             self.t_last = t

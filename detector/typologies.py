@@ -139,9 +139,10 @@ class NumberRules:
             ring, callbacks, ramp(rate, 40.0, 120.0), ramp(s.f_intl, 0.5, 0.9), low_in, ramp(s.f_seq, 0.2, 0.5)))
 
         # Robocall: a machine's rhythm (regular gaps, or a recorded message's fixed length).
-        # ... or a rate no one dials by hand (a call a minute, ring time and talk included, is a person's limit).
+        # ... or a rate no one dials by hand (a call a minute, ring time and talk included, is a person's limit)
+        # with messages played to the people who answer (a one-ring lure hangs up before anyone does).
         regular = max(1.0 - ramp(gap_cv, 0.15, 0.35), (1.0 - ramp(dur_cv, 0.1, 0.25)) * ramp(answered, 0.3, 0.5),
-                      ramp(rate, 60.0, 120.0))
+                      ramp(rate, 60.0, 120.0) * ramp(answered, 0.15, 0.3))
         scores["robocall"] = base * regular * (
             0.6 + 0.4 * _support(ramp(s.f_seq, 0.2, 0.5), failed, low_in, ramp(short_ans, 0.2, 0.5)))
 
@@ -187,9 +188,7 @@ class NumberRules:
         # phone per SIM in office hours, cannot be told from a call centre by its calls and is left alone.
         no_in = quiet * (1.0 - ramp(s.in_share, 0.01, 0.05))
         never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(s.in_share, 0.0, 0.01)))  # not one back
-        # A multi-SIM handset that calls only in office hours is as likely an office's GSM gateway; a box
-        # carrying families' international calls works the evenings too.
-        box = max(shared * ramp(s.h_eve, 0.1, 0.25), ramp(s.f_imei, 0.02, 0.1), off)
+        box = max(shared, ramp(s.f_imei, 0.02, 0.1), off)
         scores["simbox"] = silent_base * no_in * (1.0 - ramp(unans, 0.4, 0.6)) * (1.0 - ramp(s.f_sms, 0.02, 0.1)) * (
             box * (0.5 + 0.5 * _support(never_in, static)))
 

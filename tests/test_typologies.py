@@ -157,25 +157,6 @@ def test_one_phone_in_office_hours_is_not_called_a_simbox() -> None:
     assert sc["simbox"] < 0.5, sc
 
 
-def gateway(start_h: float) -> Caller:
-    """One SIM of eight in a GSM gateway (static, never rotating), 60 calls at ~9/h from ``start_h`` local."""
-    c = Caller()
-    c.t = T0 + (start_h - 8.0) * HOUR  # T0 is 08:00 local (offset 0)
-    for i in range(60):
-        c.call(HOUR / 9, duration=120.0 + 10 * (i % 7), answered=i % 4 != 3)
-        c.s.on_handset(c.t, 8, 70.0)
-    return c
-
-
-def test_a_gateway_working_office_hours_is_not_called_a_simbox_but_one_carrying_evening_calls_is() -> None:
-    """Eight SIMs in one device ringing strangers: an office's GSM gateway keeps office hours; a box carrying
-    families' international calls works into the evening."""
-    office = gateway(8.5).scores()
-    assert office["simbox"] < THRESHOLD, office
-    evening = gateway(14.0).scores()
-    assert evening["simbox"] >= THRESHOLD, evening
-
-
 def test_same_traffic_with_people_calling_back_stays_quiet() -> None:
     sc = simbox(60, inbound_every=5).scores()
     assert max(sc.values()) < THRESHOLD, sc
