@@ -52,7 +52,7 @@ def test_number_state_round_trips(calls: list[tuple[float, int, float, bool, boo
 def test_number_values_reads_exactly_the_state_fields() -> None:
     """The codec's fast reader of a NumberState (detector/statevalues.py, compiled with the core) gives the tuple
     attrgetter gives; it must list the state's fields, else the codec falls back to attrgetter (slower)."""
-    assert NUMBER_FIELDS == state_fields(NumberState), "NumberState's slots changed: update detector/statevalues.py"
+    assert NUMBER_FIELDS == state_fields(NumberState), "NumberState's slots changed: run scripts/gen_statevalues.py"
     assert NUMBER_CODEC.get_all is number_values
     s = NumberState()
     for i, name in enumerate(NUMBER_FIELDS):  # a distinct value in every field, of the field's own type
