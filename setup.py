@@ -23,6 +23,7 @@ COMPILED = [
     "detector/pipeline.py",
     "detector/engine.py",
     "detector/replay.py",
+    "detector/statevalues.py",
 ]
 
 ext_modules = []

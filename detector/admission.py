@@ -163,8 +163,9 @@ class DuplicateFilter:
         seen = self._seen
         ids = self._ids
         times = self._times
-        if cdr_id not in seen:
-            seen.add(cdr_id)
+        n = len(seen)
+        seen.add(cdr_id)  # one probe: the size says whether it was new
+        if len(seen) != n:
             ids.append(cdr_id)
             times.append(t)
         horizon = watermark - self._cfg.dedup_horizon_s

@@ -82,9 +82,9 @@ class AlertPolicy:
             ep.level = -1
         if c.t > ep.last_t:
             ep.last_t = c.t
-        # The model's evidence (in [0, 1]) can only raise the score, at most to this: when even that does not
-        # raise the severity past what this episode already said, nothing is due whatever the model says.
-        if self.severity(c.score + (1.0 - c.score) * cfg.model_weight) <= ep.level:
+        # The model's evidence (in [0, 1]) can only raise a score in [0, 1], at most to this: when even that does
+        # not raise the severity past what this episode already said, nothing is due whatever the model says.
+        if c.score <= 1.0 and self.severity(c.score + (1.0 - c.score) * cfg.model_weight) <= ep.level:
             return None
         if c.pending:
             if complete is None:

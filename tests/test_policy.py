@@ -229,3 +229,35 @@ def test_policy_invariants(steps: list[tuple[str, float, float, str, float]]) ->
             assert SEVERITIES.index(a.severity) > last_level[(c.number, ep)]
         last_episode[c.number] = a.episode
         last_level[(c.number, a.episode)] = SEVERITIES.index(a.severity)
+
+
+@settings(max_examples=150, deadline=None)
+@given(CANDIDATES)
+def test_pending_candidates_decide_as_complete_ones(steps: list[tuple[str, float, float, str, float]]) -> None:
+    """A pending candidate (reasons and model evidence filled in by the stage only when the policy asks) gets the
+    same decision, alert and episode as the same candidate made complete, and is completed only when it can alert."""
+    t = T0
+    eager, lazy, full = [], [], {}
+    for i, (number, score, dt, typology, evidence) in enumerate(steps):
+        t += dt
+        eager.append(cand(score, t, number, typology, f"c{i}", evidence))
+        c = cand(score, t, number, typology, f"c{i}")
+        c.reasons, c.pending = [], True
+        lazy.append(c)
+        full[f"c{i}"] = eager[-1]
+    completed = []
+
+    def complete(c: Candidate) -> None:
+        completed.append(c.cdr_id)
+        c.reasons, c.model_evidence, c.pending = full[c.cdr_id].reasons, full[c.cdr_id].model_evidence, False
+
+    policy = AlertPolicy("hst-1-test")
+    store: dict[str, Episode] = {}
+    got = [policy.decide(store, c, complete) for c in lazy]
+    assert got == run(eager)
+    assert all(a is None or a.trigger_cdr_id in completed for a in got)
+    assert all(c.score >= CFG.alert_threshold for c in lazy if c.cdr_id in completed)
+    with pytest.raises(ValueError):
+        fresh = cand(0.99, T0)
+        fresh.pending = True
+        policy.decide({}, fresh)

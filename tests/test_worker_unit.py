@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import marshal
 import time
+from operator import attrgetter
 from pathlib import Path
 
 import orjson
@@ -13,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detector.features import HandsetState, NumberState, SiteState
+from detector.features import HandsetState, NumberState, SiteState, state_fields
+from detector.statevalues import NUMBER_FIELDS, number_values
 from detector.policy import Episode
 from detector.worker.codec import (
     CODECS,
@@ -48,6 +50,19 @@ def test_number_state_round_trips(calls: list[tuple[float, int, float, bool, boo
         s.on_inbound(t, callee, dur, answered, voice, answered)
     back = NUMBER_CODEC.loads(NUMBER_CODEC.dumps(s))
     assert type(back) is NumberState and _same(s, back)
+
+
+def test_number_values_reads_exactly_the_state_fields() -> None:
+    """The codec's fast reader of a NumberState (detector/statevalues.py, compiled with the core) gives the tuple
+    attrgetter gives; it must list the state's fields, else the codec falls back to attrgetter (slower)."""
+    assert NUMBER_FIELDS == state_fields(NumberState), "NumberState's slots changed: run scripts/gen_statevalues.py"
+    assert NUMBER_CODEC.get_all is number_values
+    s = NumberState()
+    for i, name in enumerate(NUMBER_FIELDS):  # a distinct value in every field, of the field's own type
+        v = getattr(s, name)
+        setattr(s, name, f"v{i}" if v is None else type(v)(i + 1))
+    assert number_values(s) == attrgetter(*NUMBER_FIELDS)(s)
+    assert len(set(number_values(s))) == len(NUMBER_FIELDS)
 
 
 def test_handset_site_and_episode_round_trip() -> None:

@@ -396,6 +396,9 @@ class BatchProcessor:
         part_of = part.cached
         # partitions whose hops are applied here (see local_hops above)
         local: frozenset[int] = frozenset(assigned) if local_hops and assigned is not None else frozenset()
+        # Every partition ours (one worker): every hop is local, so no partition to look up per hop (the keys
+        # written are partitioned when persisted).
+        all_local = len(local) >= self.partitions
         for rec in handset_recs:
             for ev in self._events(rec, "handset"):
                 cdr = cdr_from_fields(ev)
@@ -492,11 +495,14 @@ class BatchProcessor:
             fields = None  # the CDR's fields, built once if a hop needs them; with_ts: plus its arrival time
             with_ts = None
             callee = cdr.callee
-            p = part_of(callee)
-            if p is None:
-                p = part(callee)
+            if all_local:
+                p = -1
+            else:
+                p = part_of(callee)
+                if p is None:
+                    p = part(callee)
             cand_in = None
-            if p in local:
+            if all_local or p in local:
                 cand_in = callee_process(numbers, cdr, callback)
                 dirty_numbers.add(callee)
             else:
@@ -509,10 +515,11 @@ class BatchProcessor:
                     lst.append(ev)
             imei = cdr.imei
             if imei is not None:
-                p = part_of(imei)
-                if p is None:
-                    p = part(imei)
-                if p in local:
+                if not all_local:
+                    p = part_of(imei)
+                    if p is None:
+                        p = part(imei)
+                if all_local or p in local:
                     sims, rate = handset_process(handsets, cdr)
                     dirty_handsets.add(imei)
                     if sims and caller in numbers:  # evidence for the caller: its partition is this CDR's, ours
