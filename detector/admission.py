@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
-from .records import Cdr
+from .records import Cdr, by_constructor
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,9 @@ class AdmissionConfig:
     dedup_horizon_s: float = 6 * 3_600.0  # duplicates are looked for this far back in event time
     dedup_max_ids: int = 1_000_000  # and among at most this many ids, oldest forgotten first
     jump_after: int = 50  # this many consecutive records agreeing on a time far off move the stream there
+
+    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
+        return by_constructor(self)
 
 
 class EventClock:
@@ -53,8 +57,8 @@ class EventClock:
 
     __slots__ = ("watermark", "_cfg", "_run", "_run_ahead", "_run_anchor", "_support")
 
-    def __init__(self, cfg: AdmissionConfig) -> None:
-        self._cfg = cfg
+    def __init__(self, cfg: AdmissionConfig | None = None) -> None:  # default: a compiled class unpickles
+        self._cfg = cfg or AdmissionConfig()
         self.watermark: float | None = None
         self._run: list[float] = []  # times of the current run of ahead (or, unconfirmed, late) records
         self._run_ahead = True  # which kind the run is
@@ -145,8 +149,8 @@ class DuplicateFilter:
 
     __slots__ = ("_seen", "_ids", "_times", "_cfg")
 
-    def __init__(self, cfg: AdmissionConfig) -> None:
-        self._cfg = cfg
+    def __init__(self, cfg: AdmissionConfig | None = None) -> None:  # default: see EventClock
+        self._cfg = cfg or AdmissionConfig()
         self._seen: set[str] = set()
         self._ids: deque[str] = deque()  # remembered ids, oldest first
         self._times: deque[float] = deque()  # ... and the event time each was remembered at

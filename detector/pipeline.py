@@ -13,13 +13,13 @@ import pickle
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, TypeVar
+from typing import Any, Iterable, TypeVar
 
 from .features import HandsetState, NumberState, SiteState, state_fields
 from .model import AnomalyModel, ModelConfig
-from .numbering import DestinationRarity
+from .numbering import DestinationRarity, RingConvention
 from .policy import AlertPolicy, Episode, PolicyConfig
-from .records import Alert, Candidate, Cdr
+from .records import Alert, Candidate, Cdr, by_constructor
 from .stages import CalleeStage, CallerStage, HandsetStage, SiteStage
 from .typologies import NumberRules, RuleConfig
 
@@ -51,6 +51,9 @@ class DetectorConfig:
     # How often (event time) to sweep for idle state: a sweep walks every tracked number, so it runs an eighth
     # of the TTL apart (state lives at most 12.5% past its TTL) rather than hourly (10% of replay time).
     expire_every_s: float = 6 * 3_600.0
+
+    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
+        return by_constructor(self)
 
 
 @dataclass(slots=True)
@@ -172,6 +175,15 @@ class Detector:
         self.expired += n
         return n
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle the state, not the stages: they are rebuilt from the config, and only what they learned
+        (the online model, destination rarity, the ring convention) is carried over.  A mypyc-compiled stage
+        cannot be unpickled by itself (its constructor needs arguments)."""
+        caller = self.stages.caller
+        return _restore_detector, (self.cfg, self.numbers, self.handsets, self.sites, self.episodes,
+                                   self.next_expiry, self.candidates, self.expired, caller.model, caller.rarity,
+                                   caller.rings)
+
     def tracked(self) -> int:
         return len(self.numbers)
 
@@ -196,6 +208,19 @@ class Detector:
                 mem += sys.getsizeof(v)
         ser = len(pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL))
         return mem / len(items), ser / len(items)
+
+
+def _restore_detector(cfg: DetectorConfig, numbers: dict[str, NumberState], handsets: dict[str, HandsetState],
+                      sites: dict[str, SiteState], episodes: dict[str, Episode], next_expiry: float,
+                      candidates: int, expired: int, model: Any, rarity: DestinationRarity,
+                      rings: RingConvention) -> Detector:
+    """The inverse of :meth:`Detector.__reduce__`."""
+    d = Detector(cfg)
+    d.numbers, d.handsets, d.sites, d.episodes = numbers, handsets, sites, episodes
+    d.next_expiry, d.candidates, d.expired = next_expiry, candidates, expired
+    caller = d.stages.caller
+    caller.model, caller.rarity, caller.rings = model, rarity, rings
+    return d
 
 
 def save_state(obj: object, path: Path) -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
-from .records import SEVERITIES, Alert, Candidate
+from .records import SEVERITIES, Alert, Candidate, by_constructor
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,9 @@ class PolicyConfig:
     model_weight: float = 0.5  # share of the remaining distance to 1 the model's evidence may add to the score
     severity_edges: tuple[float, float, float] = (0.7, 0.85, 0.95)  # medium, high, critical from here
     quiet_s: float = 6 * 3_600.0  # an episode ends after 6 h of event time with no qualifying candidate
+
+    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
+        return by_constructor(self)
 
 
 class Episode:

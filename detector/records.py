@@ -6,8 +6,16 @@ Everything after the parser trusts a :class:`Cdr`; everything that fails parsing
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+
+def by_constructor(obj: Any) -> tuple[type, tuple[Any, ...]]:
+    """``__reduce__`` of a frozen config dataclass: pickle it by its constructor arguments.  The default
+    restores slots one by one, which a mypyc-compiled frozen class refuses ("cannot assign to field"), so a
+    compiled replay could save its ``--state`` but not resume from it."""
+    return type(obj), tuple(getattr(obj, f.name) for f in fields(obj))
+
 
 RecordType = Literal["voice", "sms"]
 Disposition = Literal["answered", "busy", "no_answer", "failed"]

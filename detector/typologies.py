@@ -10,9 +10,10 @@ busy honest callers is therefore the *shape* of the traffic, which is what other
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .features import TAU_H, NumberState
-from .records import Reason
+from .records import Reason, by_constructor
 from .sketches import cv, ramp, rate_per_hour
 
 MIN_CALLS = 8  # fewer calls than this say nothing about shape (regularity needs 8 gaps)
@@ -55,6 +56,9 @@ class RuleConfig:
     busy_lo: float = 4.0  # calls/hour where "busy" starts to count
     busy_hi: float = 16.0  # calls/hour that few people sustain by hand
     candidate_floor: float = 0.5  # below this a stage does not bother the policy
+
+    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
+        return by_constructor(self)
 
 
 def _pct(x: float) -> str:

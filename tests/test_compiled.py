@@ -123,3 +123,36 @@ def test_compiled_core_in_the_worker_gives_the_same_alerts(native: Path, world: 
         runs[name] = json.loads(proc.stdout.splitlines()[-1])
     assert runs["pure"], "no alert at all: the comparison would prove nothing"
     assert runs["compiled"] == runs["pure"]
+
+
+RESUME = (
+    "import sys; from pathlib import Path; import detector.features as f; "
+    "print(f.__file__, file=sys.stderr); from detector.replay import run_replay; "
+    "run_replay(sys.argv[1], Path(sys.argv[2]), None, None, show_progress=False, state_path=Path(sys.argv[3]))"
+)
+
+
+@pytest.mark.slow
+def test_compiled_replay_resumes_from_its_saved_state(tmp_path: Path, native: Path, world: Path) -> None:
+    """``replay --state`` on the compiled core: a stream cut in two, the second half resumed from the state the
+    first saved, gives the alerts of one uninterrupted replay (a compiled stage or frozen config once saved a
+    state it could not load)."""
+    lines = (world / "cdrs.jsonl").read_bytes().splitlines(keepends=True)
+    half = len(lines) // 2
+    (tmp_path / "a.jsonl").write_bytes(b"".join(lines[:half]))
+    (tmp_path / "b.jsonl").write_bytes(b"".join(lines[half:]))
+    state = tmp_path / "state.pkl"
+    got: list[str] = []
+    for part in ("a", "b"):
+        out = tmp_path / f"alerts-{part}.jsonl"
+        proc = subprocess.run([sys.executable, "-c", RESUME, str(tmp_path / f"{part}.jsonl"), str(out), str(state)],
+                              env=_env(native), capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr.splitlines()[0].endswith(".so"), proc.stderr
+        got += [json.loads(line)["alert_id"] for line in out.read_text().splitlines()]
+    whole = tmp_path / "whole.jsonl"
+    proc = subprocess.run([sys.executable, "-c", REPLAY, str(world / "cdrs.jsonl"), str(whole)], env=_env(native),
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    expected = [json.loads(line)["alert_id"] for line in whole.read_text().splitlines()]
+    assert got == expected and expected
