@@ -340,6 +340,25 @@ def state_fields(cls: type) -> tuple[str, ...]:
     return tuple(sorted(n for n in names if not n.startswith("__")))
 
 
+def _remember(sims: dict[int, float], key: int, t: float, cap: int) -> None:
+    """Note ``key`` seen at ``t`` in a dict kept in recency order (insertion order), forgetting the oldest
+    beyond ``cap``: bounded memory of who used a handset or a cell."""
+    if key in sims:
+        del sims[key]  # re-insert to keep insertion order = recency order
+    sims[key] = t
+    if len(sims) > cap:
+        del sims[next(iter(sims))]
+
+
+def _seen_since(sims: dict[int, float], horizon: float) -> int:
+    """How many of the remembered keys were seen at or after ``horizon``."""
+    active = 0
+    for seen in sims.values():
+        if seen >= horizon:
+            active += 1
+    return active
+
+
 class HandsetState:
     """Which SIMs use one handset (IMEI) and how much they call: SIM-boxes and call farms show here.
 
@@ -366,11 +385,7 @@ class HandsetState:
     def on_call(self, t: float, caller_key: int, voice: bool) -> int:
         """Update from an outbound event; return how many SIMs were active on this handset in the last day."""
         sims = self.sims
-        if caller_key in sims:
-            del sims[caller_key]  # re-insert to keep insertion order = recency order
-        sims[caller_key] = t
-        if len(sims) > HANDSET_MAX_SIMS:
-            del sims[next(iter(sims))]
+        _remember(sims, caller_key, t, HANDSET_MAX_SIMS)
         if voice:
             if self.t_first < 0.0:
                 self.t_first = self.t_last = t
@@ -380,12 +395,7 @@ class HandsetState:
             else:
                 self.t_last = t
             self.rate_h = self.rate_h * math.exp(-dt / TAU_H) + 1.0
-        horizon = t - HANDSET_SIM_TTL_S
-        active = 0
-        for seen in sims.values():
-            if seen >= horizon:
-                active += 1
-        return active
+        return _seen_since(sims, t - HANDSET_SIM_TTL_S)
 
 
 class SiteState:
@@ -432,14 +442,5 @@ class SiteState:
             elif duration >= CONV_S:
                 self.conv += 1.0
         sims = self.sims
-        if caller_key in sims:
-            del sims[caller_key]  # re-insert to keep insertion order = recency order
-        sims[caller_key] = t
-        if len(sims) > SITE_MAX_SIMS:
-            del sims[next(iter(sims))]
-        horizon = t - SITE_ACTIVE_S
-        active = 0
-        for seen in sims.values():
-            if seen >= horizon:
-                active += 1
-        return active
+        _remember(sims, caller_key, t, SITE_MAX_SIMS)
+        return _seen_since(sims, t - SITE_ACTIVE_S)

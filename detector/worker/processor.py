@@ -370,15 +370,20 @@ class BatchProcessor:
         # 1. Handset evidence about numbers of this partition (older than anything below).
         on_handset = st.caller.on_handset
         on_site = st.caller.on_site
+
+        def apply_evidence(ev: list[Any]) -> None:
+            """An evidence event ``[number, t, *payload]`` (see codec.py) applied to the number, if tracked."""
+            number = ev[0]
+            if number in numbers:
+                if len(ev) == SITE_EVIDENCE:
+                    on_site(numbers, number, ev[1], (ev[2], ev[3], ev[4], ev[5], ev[6]))
+                else:
+                    on_handset(numbers, number, ev[1], ev[2], ev[3])
+                dirty_numbers.add(number)
+
         for rec in evidence_recs:
             for ev in self._events(rec, "evidence"):
-                number = ev[0]
-                if number in numbers:
-                    if len(ev) == SITE_EVIDENCE:
-                        on_site(numbers, number, ev[1], (ev[2], ev[3], ev[4], ev[5], ev[6]))
-                    else:
-                        on_handset(numbers, number, ev[1], ev[2], ev[3])
-                    dirty_numbers.add(number)
+                apply_evidence(ev)
 
         # 2. Inbound events: the callee stage, then the policy.
         callee_process = st.callee.process
@@ -399,6 +404,18 @@ class BatchProcessor:
         # Every partition ours (one worker): every hop is local, so no partition to look up per hop (the keys
         # written are partitioned when persisted).
         all_local = len(local) >= self.partitions
+        def evidence_back(ev: list[Any]) -> None:
+            """Evidence about the caller (``[number, t, *payload]``): applied here when the number's partition
+            is ours, else packed for the worker that owns it."""
+            caller = ev[0]
+            p = part_of(caller)
+            if p is None:
+                p = part(caller)
+            if p in local:
+                apply_evidence(ev)
+            else:
+                out_evidence.setdefault(p, []).append(ev)
+
         for rec in handset_recs:
             for ev in self._events(rec, "handset"):
                 cdr = cdr_from_fields(ev)
@@ -406,16 +423,7 @@ class BatchProcessor:
                 if cdr.imei is not None:
                     dirty_handsets.add(cdr.imei)
                 if sims:
-                    caller = cdr.caller
-                    p = part_of(caller)
-                    if p is None:
-                        p = part(caller)
-                    if p in local:
-                        if caller in numbers:
-                            on_handset(numbers, caller, cdr.start, sims, rate)
-                            dirty_numbers.add(caller)
-                    else:
-                        out_evidence.setdefault(p, []).append([caller, cdr.start, sims, rate])
+                    evidence_back([cdr.caller, cdr.start, sims, rate])
 
         # 3b. Site events (cold calls, keyed by cell): the site stage; its evidence goes back like the handset's.
         site_process = st.site.process
@@ -426,16 +434,7 @@ class BatchProcessor:
                 if cdr.cell_id is not None:
                     dirty_sites.add(cdr.cell_id)
                 if found is not None:
-                    caller = cdr.caller
-                    p = part_of(caller)
-                    if p is None:
-                        p = part(caller)
-                    if p in local:
-                        if caller in numbers:
-                            on_site(numbers, caller, cdr.start, found)
-                            dirty_numbers.add(caller)
-                    else:
-                        out_evidence.setdefault(p, []).append([caller, cdr.start, *found])
+                    evidence_back([cdr.caller, cdr.start, *found])
 
         # 4. CDRs: parse and admit in partition order, merge partitions by event time, caller stage.
         parse = self.parser.parse
