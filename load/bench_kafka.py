@@ -978,7 +978,11 @@ def main(argv: list[str] | None = None) -> int:
     result["loadavg_end"] = os.getloadavg()
     (out / "result.json").write_text(json.dumps(result, indent=1, default=str))
     (out / "results.md").write_text(markdown(result))
-    plots(result, out)
+    try:
+        plots(result, out)
+    except ImportError as exc:  # matplotlib is the optional 'load' extra: say so, keep the figures written
+        log(f"PNG plots skipped ({exc}): pip install -e '.[load]' to draw them; result.json and results.md "
+            f"are in {out}")
     print(markdown(result))
     log(f"done in {result['elapsed_s']:.0f} s; output in {out}")
     return 0
