@@ -268,7 +268,9 @@ class NumberRules:
                     Reason("failed_share", s.f_fail, 0.02, f"{_pct(s.f_fail)} of calls to unallocated numbers"),
                     Reason("inbound_share", s.in_share, 0.05, f"only {_pct(s.in_share)} of its traffic is inbound"),
                     Reason("off_hours_share", s.f_off, 0.1, f"{_pct(s.f_off)} of calls outside 07-21 local"),
-                    sims]
+                    sims,
+                    Reason("cold_callers_in_cell", float(s.at_site(t)), 1.0,
+                           f"{s.at_site(t)} numbers in its cell called strangers with nothing back in the last hour")]
         if typology == "simbox":
             return [vol, new, sims,
                     Reason("inbound_share", s.in_share, 0.03, f"{_pct(s.in_share)} inbound traffic"),
