@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from .sketches import BLOOM_ROTATE, bloom_bits, rate_per_hour
+from .sketches import BLOOM_ROTATE, bloom_bits, place_bits, rate_per_hour
 
 TAU_M = 600.0  # 10-minute volume: reacts within minutes
 TAU_H = 3_600.0  # hourly volume: what "busy" means
@@ -30,9 +30,10 @@ CALLBACK_WINDOW_S = 7_200.0  # a call to whoever rang you within 2 h is a callba
 SEQ_SPAN = 100  # callees within 100 of a recent callee: scanning a number range
 WORK_START_H = 7  # 07:00-21:00 local time is when honest businesses call
 WORK_END_H = 21
-SWAP_WINDOW_S = 10_800.0  # a new handset and a new location area within 3 h of each other is a "swap"
+SWAP_WINDOW_S = 10_800.0  # a new handset, then a place the number was never seen in within 3 h: a "swap"
 HANDSET_MAX_SIMS = 16  # SIMs remembered per handset (the most recent); a SIM bank shows long before 16
 HANDSET_SIM_TTL_S = 86_400.0  # a SIM unseen on a handset for a day no longer counts as on it
+SWAP_ACTIVE_S = 43_200.0  # a swap is news for 12 h
 SWAP_MIN_HISTORY_S = 3_600.0  # ... on a number seen calling out at least 1 h before (else it is just new)
 SITE_MAX_SIMS = 32  # cold callers remembered per cell (the most recent)
 SITE_ACTIVE_S = 3_600.0  # a cold caller seen in a cell within the hour is active there
@@ -51,7 +52,7 @@ class NumberState:
         "risky_rate", "risky_s", "intl_rate", "intl_s", "intl_d", "intl_dt",
         "in_t", "in_rate", "in_share", "unreturned", "cb_rate", "rung_t", "rung_by", "in_sms", "in_sms_t",
         "bloom_cur", "bloom_prev", "bloom_n", "c1", "c2", "c3",
-        "imei", "imei_t", "cell", "area", "area_t", "swap_t", "post_n", "post_new", "post_intl",
+        "imei", "imei_t", "cell", "places", "home_t", "away_t", "swap_t", "swap_far", "post_n", "post_new", "post_intl",
         "hs_sims", "hs_t", "hs_rate",
         "site_sims", "site_t", "site_rate", "site_ans", "site_short", "site_conv",
     )  # fmt: skip
@@ -85,9 +86,11 @@ class NumberState:
         self.imei: str | None = None
         self.imei_t = -1.0  # when the handset last changed (-1: never)
         self.cell: str | None = None
-        self.area: str | None = None
-        self.area_t = -1.0  # when the location area last changed
-        self.swap_t = -1.0  # when handset and area changed together (possible SIM swap); -1: never
+        self.places = 0  # cells this number has been seen in (a 62-bit Bloom filter, see ``place_bits``)
+        self.home_t = -1.0  # last seen in one of those places
+        self.away_t = -1.0  # last seen in a place it had never been before
+        self.swap_t = -1.0  # when a new handset turned up in a new place (possible SIM swap); -1: never
+        self.swap_far = False  # ... in a location area (the cell id less its last part) it had never been in
         self.post_n = 0  # outbound events since that swap, and how many went to new callees / abroad
         self.post_new = 0
         self.post_intl = 0
@@ -139,21 +142,44 @@ class NumberState:
                 imeichg = 1.0
             self.imei = imei
         cellchg = 0.0
+        swapped = self.swap_t >= 0.0 and t - self.swap_t < SWAP_ACTIVE_S
+        learn = 0  # the bits of a place seen for the first time, learned below unless a swap is open
+        far = False  # ... and it is in an area never seen either
         if cell is not None:
-            if cell != self.cell:
-                if self.cell is not None:
+            # Known places: an honest owner with a new phone uses it where he always is; a SIM swapped into a
+            # fraudster's handset turns up somewhere the number has never been.  While a swap is open the
+            # fraudster's places are not learned, and the owner's old places still tell him apart.  A call
+            # from the same cell as the last one, on the same handset, is where that one was (a visit to a new
+            # place stays new); a new handset where the old one just was is the owner's.
+            if cell == self.cell and not imeichg:
+                if self.home_t >= self.away_t:
+                    self.home_t = t
+                else:
+                    self.away_t = t
+            else:
+                if self.cell is not None and cell != self.cell:
                     cellchg = 1.0
-                area = cell.rsplit("-", 1)[0]
-                if area != self.area:
-                    if self.area is not None:
-                        self.area_t = t
-                    self.area = area
                 self.cell = cell
-        if (imeichg or cellchg) and self.imei_t >= 0.0 and self.area_t >= 0.0 and (
-            abs(self.imei_t - self.area_t) <= SWAP_WINDOW_S and self.imei_t - self.t_first >= SWAP_MIN_HISTORY_S
-        ) and self.swap_t < max(self.imei_t, self.area_t) - SWAP_WINDOW_S:
+                pb = place_bits(cell)
+                if (self.places & pb) == pb:
+                    self.home_t = t
+                    if swapped and imei is not None:
+                        self.swap_t = -1.0  # the new handset is back where the owner lives: his own new phone
+                        swapped = False
+                else:
+                    self.away_t = t
+                    ab = place_bits(cell.rsplit("-", 1)[0])  # its location area, learned with it
+                    far = (self.places & ab) != ab
+                    learn = pb | ab
+        imei_t = self.imei_t
+        if (imeichg or cellchg) and imei_t >= 0.0 and self.home_t < imei_t <= self.away_t and (
+            self.away_t - imei_t <= SWAP_WINDOW_S and imei_t - self.t_first >= SWAP_MIN_HISTORY_S
+        ) and self.swap_t < imei_t and not swapped:
             self.swap_t = t
+            self.swap_far = far
             self.post_n = self.post_new = self.post_intl = 0
+        elif learn and not swapped:
+            self.places |= learn
         if self.swap_t >= 0.0:
             self.post_n += 1
             if new:
@@ -315,8 +341,8 @@ class NumberState:
         return self.decayed(self.in_sms, self.in_sms_t, t, TAU_H)
 
     def swapped_recently(self, t: float) -> bool:
-        """A handset and location change together in the last 12 h (see ``swap_t``)."""
-        return self.swap_t >= 0.0 and t - self.swap_t < 43_200.0
+        """A new handset in a new place in the last 12 h (see ``swap_t``)."""
+        return self.swap_t >= 0.0 and t - self.swap_t < SWAP_ACTIVE_S
 
     def shared_handset(self, t: float) -> int:
         """Active SIMs on this number's handset if reported within the last day, else 0."""

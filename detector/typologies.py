@@ -223,8 +223,10 @@ class NumberRules:
             # time), so the share since the swap is judged against what people who kept their phone do: most
             # of their calls go to numbers they called before.  A few codes by SMS an hour is not normal.
             post_new = ramp(s.post_new / s.post_n, 0.5, 0.9) * ramp(s.post_n, 3.0, 6.0)
+            # A new handset in another town, not a shop round the corner, is what a fraudster's swap looks like.
             takeover = 0.3 + 0.7 * _support(post_new, ramp(s.post_intl / s.post_n, 0.1, 0.3),
-                                            ramp(s.sms_received_last_hour(t), 1.0, 3.0), 0.5 * off)
+                                            ramp(s.sms_received_last_hour(t), 1.0, 3.0), 0.5 * off,
+                                            0.5 if s.swap_far else 0.0)
         scores["takeover"] = takeover
         return scores
 
@@ -286,8 +288,9 @@ class NumberRules:
                     new]
         # takeover
         post_new = s.post_new / s.post_n if s.post_n else 0.0
-        return [Reason("handset_and_area_changed", 1.0, 0.0,
-                       "handset (IMEI) and location area changed together on a number with history"),
+        where = "in a location area it had never been in" if s.swap_far else "in a cell it had never used"
+        return [Reason("new_handset_in_new_place", 1.0, 0.0,
+                       f"a new handset (IMEI) {where}, on a number with history"),
                 Reason("new_callee_share_since_swap", post_new, s.h_new,
                        f"{_pct(post_new)} of {s.post_n} calls since then went to numbers never called before"),
                 Reason("sms_received_last_hour", s.sms_received_last_hour(s.t_last), 2.0,

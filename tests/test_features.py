@@ -603,52 +603,85 @@ IMEI_A, IMEI_B = "356938035643809", "490154203237518"
 def test_handset_and_place_changes() -> None:
     s = NumberState()
     outbound(s, T0, 1, imei=IMEI_A, cell="460-00-1-11")
-    assert s.imei_t == -1.0 and s.area_t == -1.0 and s.area == "460-00-1"
+    assert s.imei_t == -1.0 and s.away_t == T0 and s.home_t == -1.0  # its first place is new to it
     outbound(s, T0 + 10, 2, imei=IMEI_A, cell="460-00-1-12")
-    assert s.imei_t == -1.0 and s.area_t == -1.0  # same area, another cell
-    outbound(s, T0 + 20, 3, imei=IMEI_B, cell="460-00-9-1")
-    assert s.imei_t == T0 + 20 and s.area_t == T0 + 20 and s.imei == IMEI_B
-    outbound(s, T0 + 30, 4)  # handset and cell unknown: keeps what it knew
-    assert s.imei == IMEI_B and s.cell == "460-00-9-1"
+    assert s.away_t == T0 + 10  # another cell, never used before
+    outbound(s, T0 + 20, 3, imei=IMEI_A, cell="460-00-1-11")
+    assert s.home_t == T0 + 20 and s.away_t == T0 + 10  # back in a known place
+    outbound(s, T0 + 25, 3, imei=IMEI_A, cell="460-00-1-11")
+    assert s.home_t == T0 + 25  # still there
+    outbound(s, T0 + 30, 4, imei=IMEI_B, cell="460-00-9-1")
+    assert s.imei_t == T0 + 30 and s.away_t == T0 + 30 and s.imei == IMEI_B
+    outbound(s, T0 + 40, 5)  # handset and cell unknown: keeps what it knew
+    assert s.imei == IMEI_B and s.cell == "460-00-9-1" and s.away_t == T0 + 30
+
+
+def test_place_bits_are_stable_and_two_of_62() -> None:
+    from detector.sketches import place_bits
+
+    bits = place_bits("460-00-1-11")
+    assert bits == place_bits("460-00-1-11") and bin(bits).count("1") in (1, 2) and bits < 1 << 62
+    assert len({place_bits(f"460-00-1-{i}") for i in range(50)}) > 40  # cells spread over the filter
 
 
 def swap_history(hours: float = 8.0) -> NumberState:
-    """A number that has called its friends from one handset in one area for ``hours``."""
+    """A number that has called its friends from one handset, at home and at work, for ``hours``."""
     s = NumberState()
     for i in range(int(hours * 4) + 1):
-        outbound(s, T0 + 900.0 * i, 1_000 + i % 5, imei=IMEI_A, cell="460-00-1-11")
+        outbound(s, T0 + 900.0 * i, 1_000 + i % 5, imei=IMEI_A, cell="460-00-1-11" if i % 8 < 5 else "460-00-2-5")
     return s
 
 
-def test_sim_swap_is_a_new_handset_and_a_new_area_on_a_number_with_history() -> None:
+def test_sim_swap_is_a_new_handset_in_a_place_the_number_never_used() -> None:
     s = swap_history()
     t = T0 + 9 * 3_600.0
-    outbound(s, t, 1_001, imei=IMEI_A, cell="460-00-7-3")  # moved: alone it is not a swap
-    assert s.swap_t == -1.0 and s.area_t == t
-    outbound(s, t + 3_000, 1_002, imei=IMEI_B, cell="460-00-7-3")  # and a new handset within 3 h
-    assert s.swap_t == t + 3_000
+    outbound(s, t, 1_001, imei=IMEI_B, cell="460-00-7-3")  # a new handset, somewhere new
+    assert s.swap_t == t
     for i in range(6):
-        outbound(s, t + 3_100 + 60 * i, 5_000_000 + 7_919 * i, imei=IMEI_B, cell="460-00-7-3", intl=i % 3 == 0)
+        outbound(s, t + 100 + 60 * i, 5_000_000 + 7_919 * i, imei=IMEI_B, cell="460-00-7-3", intl=i % 3 == 0)
     assert s.post_n == 7  # the swap event and the six after it
     assert s.post_new == 6 and s.post_intl == 2
-    outbound(s, t + 4_000, 1_003, imei=IMEI_B, cell="460-00-7-4")  # another cell: the same swap
-    assert s.swap_t == t + 3_000
+    outbound(s, t + 1_000, 1_003, imei=IMEI_B, cell="460-00-7-4")  # another new cell: the same swap
+    outbound(s, t + 1_100, 1_003, imei=IMEI_B, cell="460-00-7-3")  # the fraudster's places are not learned
+    assert s.swap_t == t and s.swapped_recently(t + 1_100) and s.post_n == 9
+
+
+def test_a_swap_remembers_whether_it_was_in_another_area() -> None:
+    near, far = swap_history(), swap_history()
+    t = T0 + 9 * 3_600.0
+    outbound(near, t, 1_001, imei=IMEI_B, cell="460-00-1-99")  # a new cell in the owner's own area
+    outbound(far, t, 1_001, imei=IMEI_B, cell="460-00-7-3")  # another town
+    assert near.swap_t == far.swap_t == t
+    assert not near.swap_far and far.swap_far
+
+
+def test_a_new_phone_back_in_the_owners_places_ends_the_swap() -> None:
+    s = swap_history()
+    t = T0 + 9 * 3_600.0
+    outbound(s, t, 1_001, imei=IMEI_B, cell="460-00-7-3")  # bought in a shop across town
+    assert s.swap_t == t
+    outbound(s, t + 1_800, 1_002, imei=IMEI_B, cell="460-00-1-11")  # and taken home
+    assert s.swap_t == -1.0 and not s.swapped_recently(t + 1_800)
 
 
 @pytest.mark.parametrize(
     "case",
-    ["handset only", "area only", "too far apart", "too little history"],
+    ["handset only", "place only", "moved first", "handset then home", "too little history"],
 )
 def test_not_a_sim_swap(case: str) -> None:
     s = swap_history(0.0 if case == "too little history" else 8.0)
     t = s.t_last + (SWAP_MIN_HISTORY_S / 2 if case == "too little history" else 3_600.0)
     if case == "handset only":
         outbound(s, t, 1_001, imei=IMEI_B, cell="460-00-1-11")
-    elif case == "area only":
+        outbound(s, t + 600, 1_002, imei=IMEI_B, cell="460-00-2-5")
+    elif case == "place only":
         outbound(s, t, 1_001, imei=IMEI_A, cell="460-00-7-3")
-    elif case == "too far apart":
+    elif case == "moved first":  # the owner travels, and buys a phone where he now is
         outbound(s, t, 1_001, imei=IMEI_A, cell="460-00-7-3")
-        outbound(s, t + SWAP_WINDOW_S + 60, 1_002, imei=IMEI_B, cell="460-00-7-3")
+        outbound(s, t + 3_000, 1_002, imei=IMEI_B, cell="460-00-7-3")
+    elif case == "handset then home":  # a new phone at home, then a trip
+        outbound(s, t, 1_001, imei=IMEI_B, cell="460-00-1-11")
+        outbound(s, t + SWAP_WINDOW_S / 2, 1_002, imei=IMEI_B, cell="460-00-7-3")
     else:
         assert t - s.t_first < SWAP_MIN_HISTORY_S
         outbound(s, t, 1_001, imei=IMEI_B, cell="460-00-7-3")

@@ -211,3 +211,12 @@ def test_new_phone_calling_old_contacts_stays_quiet() -> None:
     assert c.s.swapped_recently(c.t)
     sc = c.scores()
     assert max(sc.values()) < THRESHOLD, sc
+
+
+def test_takeover_from_another_town_needs_less_besides() -> None:
+    """The same strangers after the swap weigh more when the new handset is in an area the number never was."""
+    far = swapped(contacts_after=False, otp_sms=0)
+    near = swapped(contacts_after=False, otp_sms=0)
+    near.s.swap_far = False  # the same calls, from a new cell in the owner's own area
+    assert far.s.swap_far
+    assert far.scores()["takeover"] > near.scores()["takeover"]
