@@ -12,11 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .features import TAU_H, NumberState
+from .features import TAU_H, TAU_M, NumberState
 from .records import Reason, by_constructor
 from .sketches import cv, ramp, rate_per_hour
 
 MIN_CALLS = 8  # fewer calls than this say nothing about shape (regularity needs 8 gaps)
+FAST_MIN_CALLS = 5  # ... unless they come at FAST_RATE calls/hour or faster
+FAST_RATE = 40.0
 HONEST_TALK = 0.6  # share of an honest caller's answered calls that last a minute (a prior, not a fit)
 
 
@@ -80,7 +82,9 @@ class NumberRules:
         if s.kv >= 3 and s.f_intl >= 0.5:  # calls that mostly cross a border (a foreign ringer, say): look early
             return True
         if s.kv < MIN_CALLS:
-            return False
+            # A machine's pace (a call a minute or faster, from the first call on) is worth a look from the
+            # fifth call: eight calls at that pace would cost minutes of a robocall or wangiri run.
+            return s.kv >= FAST_MIN_CALLS and rate_per_hour(s.rate_m, TAU_M, s.age(t)) >= FAST_RATE
         if s.unreturned >= 15:  # low and slow, but nobody has called back in a long while
             return True
         if s.at_site(t) >= 3:  # one of several cold callers in its cell: judged with them (site stage)

@@ -220,3 +220,15 @@ def test_takeover_from_another_town_needs_less_besides() -> None:
     near.s.swap_far = False  # the same calls, from a new cell in the owner's own area
     assert far.s.swap_far
     assert far.scores()["takeover"] > near.scores()["takeover"]
+
+
+@pytest.mark.parametrize(("gap_s", "calls", "looked_at"), [
+    (60.0, 5, True),  # a call a minute: a machine's pace, worth scoring from the fifth call
+    (60.0, 4, False),  # four calls say nothing yet
+    (600.0, 5, False),  # five calls in most of an hour: a person, wait for eight
+])
+def test_gate_opens_early_only_at_a_machines_pace(gap_s: float, calls: int, looked_at: bool) -> None:
+    c = Caller()
+    for _ in range(calls):
+        c.call(gap_s, duration=0.0, answered=False)
+    assert RULES.gate(c.s, c.t) is looked_at
