@@ -90,7 +90,7 @@ class NumberState:
         self.home_t = -1.0  # last seen in one of those places
         self.away_t = -1.0  # last seen in a place it had never been before
         self.swap_t = -1.0  # when a new handset turned up in a new place (possible SIM swap); -1: never
-        self.swap_far = False  # ... in a location area (the cell id less its last part) it had never been in
+        self.swap_far = 0.0  # 1.0: ... in a location area (the cell id less its last part) it had never been in
         self.post_n = 0  # outbound events since that swap, and how many went to new callees / abroad
         self.post_new = 0
         self.post_intl = 0
@@ -176,7 +176,7 @@ class NumberState:
             self.away_t - imei_t <= SWAP_WINDOW_S and imei_t - self.t_first >= SWAP_MIN_HISTORY_S
         ) and self.swap_t < imei_t and not swapped:
             self.swap_t = t
-            self.swap_far = far
+            self.swap_far = 1.0 if far else 0.0
             self.post_n = self.post_new = self.post_intl = 0
         elif learn and not swapped:
             self.places |= learn
@@ -383,6 +383,17 @@ def _seen_since(sims: dict[int, float], horizon: float) -> int:
         if seen >= horizon:
             active += 1
     return active
+
+
+def handset_key(imei: str) -> str:
+    """The device an IMEI belongs to, as the handset stage keys it: TAC and serial less its last digit.
+
+    A multi-module GSM gateway (a SIM-box, a farm's bank) carries one IMEI per module with consecutive
+    serials, so its SIMs meet under one key instead of hiding one per "phone"; the check digit and an
+    IMEISV's software version (digits 15-16) name the same device.  Honest phones share a key only with
+    their own second slot (a dual-SIM phone's two IMEIs): two SIMs, which is nobody's bank.
+    """
+    return imei[:13] if len(imei) >= 14 else imei
 
 
 class HandsetState:

@@ -230,7 +230,7 @@ class NumberRules:
             # A new handset in another town, not a shop round the corner, is what a fraudster's swap looks like.
             takeover = 0.3 + 0.7 * _support(post_new, ramp(s.post_intl / s.post_n, 0.1, 0.3),
                                             ramp(s.sms_received_last_hour(t), 1.0, 3.0), 0.5 * off,
-                                            0.5 if s.swap_far else 0.0)
+                                            0.5 * s.swap_far)
         scores["takeover"] = takeover
         return scores
 
@@ -292,7 +292,7 @@ class NumberRules:
                     new]
         # takeover
         post_new = s.post_new / s.post_n if s.post_n else 0.0
-        where = "in a location area it had never been in" if s.swap_far else "in a cell it had never used"
+        where = "in a location area it had never been in" if s.swap_far > 0.0 else "in a cell it had never used"
         return [Reason("new_handset_in_new_place", 1.0, 0.0,
                        f"a new handset (IMEI) {where}, on a number with history"),
                 Reason("new_callee_share_since_swap", post_new, s.h_new,

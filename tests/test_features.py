@@ -652,7 +652,7 @@ def test_a_swap_remembers_whether_it_was_in_another_area() -> None:
     outbound(near, t, 1_001, imei=IMEI_B, cell="460-00-1-99")  # a new cell in the owner's own area
     outbound(far, t, 1_001, imei=IMEI_B, cell="460-00-7-3")  # another town
     assert near.swap_t == far.swap_t == t
-    assert not near.swap_far and far.swap_far
+    assert near.swap_far == 0.0 and far.swap_far == 1.0
 
 
 def test_a_new_phone_back_in_the_owners_places_ends_the_swap() -> None:
@@ -850,3 +850,27 @@ def test_contract_serialized_size_is_bounded(cls: type, feed_fn: Callable[..., N
     size_large = len(pickle.dumps(large, protocol=pickle.HIGHEST_PROTOCOL))
     assert size_large <= size_small + 32  # a few more bytes for larger counters, nothing per call
     assert size_large < 2_048
+
+
+def test_handset_key_joins_a_gateways_consecutive_modules_and_an_imeisv() -> None:
+    from detector.features import handset_key
+
+    modules = [f"86729502019700{i}" for i in range(8)]  # one gateway, consecutive serials (last digit: check)
+    assert {handset_key(m[:14] + "0") for m in modules} == {"8672950201970"}
+    assert handset_key("356938035643809") == handset_key("35693803564380") == handset_key("3569380356438012")
+    assert handset_key("356938035643809") != handset_key("356938035643909")  # another block of ten serials
+    assert handset_key("12345") == "12345"  # too short to be an IMEI: kept as it is
+
+
+def test_handset_stage_counts_a_gateways_modules_as_one_device() -> None:
+    from detector.records import Cdr
+    from detector.stages import HandsetStage
+
+    stage, store = HandsetStage(), {}
+    sims = 0
+    for k in range(6):  # six SIMs, each in its own module of one gateway (consecutive serials)
+        body = f"8672950201970{k}"  # TAC and serial: the serials differ in their last digit
+        cdr = Cdr(f"g{k}", f"+4477009{k:05d}", "+447712345678", T0 + k, 0, 60.0, "answered", "voice",
+                  "234-15-100-1", body + "0")
+        sims, _ = stage.process(store, cdr)
+    assert sims == 6 and len(store) == 1

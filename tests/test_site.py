@@ -34,7 +34,8 @@ def _room(sims: int, per_hour: float, hours: float, *, talk_s: float, answered_o
           prefix: str = "+4477009", callbacks: bool = False) -> list[Cdr]:
     """``sims`` numbers each calling strangers ``per_hour`` times an hour; ``answered_of_10`` calls in ten are
     answered and last ``talk_s``, the rest ring out after 25 s.  One cell for all, or one cell each.
-    ``callbacks``: one call in five is returned five minutes later."""
+    ``callbacks``: one call in five is returned five minutes later.  Each number has a phone of its own, with
+    IMEIs far apart (consecutive IMEIs would be one gateway's modules: see ``features.handset_key``)."""
     out: list[tuple[float, int, Cdr]] = []
     n = 0
     for k in range(sims):
@@ -47,7 +48,7 @@ def _room(sims: int, per_hour: float, hours: float, *, talk_s: float, answered_o
             callee = f"+44771{(k * 7919 + i * 104729) % 10**7:07d}"
             n += 1
             out.append((t, n, Cdr(f"c{n}", caller, callee, t, 0, talk_s if answered else 25.0,
-                                  "answered" if answered else "no_answer", "voice", cell, f"3569380356{k:05d}")))
+                                  "answered" if answered else "no_answer", "voice", cell, f"35693803{(k * 7919) % 10**7:07d}")))
             if callbacks and i % 5 == 4:
                 n += 1
                 out.append((t + 300.0, n, Cdr(f"c{n}", callee, caller, t + 300.0, 0, 60.0, "answered", "voice",

@@ -217,8 +217,8 @@ def test_takeover_from_another_town_needs_less_besides() -> None:
     """The same strangers after the swap weigh more when the new handset is in an area the number never was."""
     far = swapped(contacts_after=False, otp_sms=0)
     near = swapped(contacts_after=False, otp_sms=0)
-    near.s.swap_far = False  # the same calls, from a new cell in the owner's own area
-    assert far.s.swap_far
+    near.s.swap_far = 0.0  # the same calls, from a new cell in the owner's own area
+    assert far.s.swap_far == 1.0
     assert far.scores()["takeover"] > near.scores()["takeover"]
 
 

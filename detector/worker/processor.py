@@ -44,6 +44,7 @@ import orjson
 from ..admission import Admission, AdmissionConfig
 from ..codec import alert_to_json, reject_to_dict
 from ..counts import Counts
+from ..features import handset_key
 from ..parse import CdrParser
 from ..pipeline import DetectorConfig, Stages, build_stages
 from ..records import Alert, Candidate, Cdr, Reject
@@ -421,7 +422,7 @@ class BatchProcessor:
                 cdr = cdr_from_fields(ev)
                 sims, rate = handset_process(handsets, cdr)
                 if cdr.imei is not None:
-                    dirty_handsets.add(cdr.imei)
+                    dirty_handsets.add(handset_key(cdr.imei))
                 if sims:
                     evidence_back([cdr.caller, cdr.start, sims, rate])
 
@@ -514,6 +515,7 @@ class BatchProcessor:
                     lst.append(ev)
             imei = cdr.imei
             if imei is not None:
+                imei = handset_key(imei)  # the handset stage's key: partitions and state follow it
                 if not all_local:
                     p = part_of(imei)
                     if p is None:
