@@ -89,6 +89,8 @@ class NumberRules:
             return True
         if s.at_site(t) >= 3:  # one of several cold callers in its cell: judged with them (site stage)
             return True
+        if s.shared_handset(t) >= 4:  # a SIM of a bank (handset stage): as busy as the bank, however slow itself
+            return True
         return rate_per_hour(s.rate_h, TAU_H, s.age(t)) >= self.cfg.busy_lo
 
     def score(self, s: NumberState, t: float, ring_known: bool = True) -> tuple[str, float, list[Reason]]:

@@ -232,3 +232,13 @@ def test_gate_opens_early_only_at_a_machines_pace(gap_s: float, calls: int, look
     for _ in range(calls):
         c.call(gap_s, duration=0.0, answered=False)
     assert RULES.gate(c.s, c.t) is looked_at
+
+
+def test_a_slow_sim_on_a_shared_handset_is_looked_at() -> None:
+    """Eight slow calls are nothing from a phone of one's own, but a SIM of a bank is judged with the bank."""
+    c = Caller()
+    for _ in range(8):
+        c.call(1_800.0, duration=0.0, answered=False)
+    assert not RULES.gate(c.s, c.t)
+    c.s.hs_sims, c.s.hs_t, c.s.hs_rate = 12, c.t, 40.0  # the handset stage's report: twelve SIMs on its handset
+    assert RULES.gate(c.s, c.t)
