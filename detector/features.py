@@ -52,7 +52,7 @@ class NumberState:
         "risky_rate", "risky_s", "intl_rate", "intl_s", "intl_d", "intl_dt",
         "in_t", "in_rate", "in_share", "unreturned", "cb_rate", "rung_t", "rung_by", "in_sms", "in_sms_t",
         "bloom_cur", "bloom_prev", "bloom_n", "c1", "c2", "c3",
-        "imei", "imei_t", "cell", "places", "home_t", "away_t", "swap_t", "swap_far", "post_n", "post_new", "post_intl",
+        "imei", "imei_t", "cell", "places", "areas", "home_t", "away_t", "swap_t", "swap_far", "post_n", "post_new", "post_intl",
         "hs_sims", "hs_t", "hs_rate",
         "site_sims", "site_t", "site_rate", "site_ans", "site_short", "site_conv",
     )  # fmt: skip
@@ -87,6 +87,7 @@ class NumberState:
         self.imei_t = -1.0  # when the handset last changed (-1: never)
         self.cell: str | None = None
         self.places = 0  # cells this number has been seen in (a 62-bit Bloom filter, see ``place_bits``)
+        self.areas = 0  # ... and their location areas (another filter: together they would fill one)
         self.home_t = -1.0  # last seen in one of those places
         self.away_t = -1.0  # last seen in a place it had never been before
         self.swap_t = -1.0  # when a new handset turned up in a new place (possible SIM swap); -1: never
@@ -143,7 +144,7 @@ class NumberState:
             self.imei = imei
         cellchg = 0.0
         swapped = self.swap_t >= 0.0 and t - self.swap_t < SWAP_ACTIVE_S
-        learn = 0  # the bits of a place seen for the first time, learned below unless a swap is open
+        learn = learn_area = 0  # a place seen for the first time (and its area), learned unless a swap is open
         far = False  # ... and it is in an area never seen either
         if cell is not None:
             # Known places: an honest owner with a new phone uses it where he always is; a SIM swapped into a
@@ -168,9 +169,9 @@ class NumberState:
                         swapped = False
                 else:
                     self.away_t = t
-                    ab = place_bits(cell.rsplit("-", 1)[0])  # its location area, learned with it
-                    far = (self.places & ab) != ab
-                    learn = pb | ab
+                    learn = pb
+                    learn_area = place_bits(cell.rsplit("-", 1)[0])  # its location area, learned with it
+                    far = (self.areas & learn_area) != learn_area
         imei_t = self.imei_t
         if (imeichg or cellchg) and imei_t >= 0.0 and self.home_t < imei_t <= self.away_t and (
             self.away_t - imei_t <= SWAP_WINDOW_S and imei_t - self.t_first >= SWAP_MIN_HISTORY_S
@@ -180,6 +181,7 @@ class NumberState:
             self.post_n = self.post_new = self.post_intl = 0
         elif learn and not swapped:
             self.places |= learn
+            self.areas |= learn_area
         if self.swap_t >= 0.0:
             self.post_n += 1
             if new:

@@ -14,31 +14,31 @@ from __future__ import annotations
 from .features import NumberState
 
 NUMBER_FIELDS: tuple[str, ...] = (
-    "away_t", "bloom_cur", "bloom_n", "bloom_prev", "c1", "c2", "c3", "cb_rate",
-    "cell", "d_mean", "d_sq", "f_cell", "f_conv", "f_fail", "f_imei", "f_intl",
-    "f_lring", "f_new", "f_off", "f_ring", "f_risky", "f_seq", "f_short", "f_sms",
-    "f_unans", "g_mean", "g_sq", "h_intl", "h_new", "h_off", "home_t", "hs_rate",
-    "hs_sims", "hs_t", "imei", "imei_t", "in_rate", "in_share", "in_sms", "in_sms_t",
-    "in_t", "intl_d", "intl_dt", "intl_rate", "intl_s", "k", "kv", "nd",
-    "places", "post_intl", "post_n", "post_new", "rate_h", "rate_m", "risky_rate", "risky_s",
-    "rung_by", "rung_t", "site_ans", "site_conv", "site_rate", "site_short", "site_sims", "site_t",
-    "swap_far", "swap_t", "t_first", "t_last", "tv_last", "unreturned",
+    "areas", "away_t", "bloom_cur", "bloom_n", "bloom_prev", "c1", "c2", "c3",
+    "cb_rate", "cell", "d_mean", "d_sq", "f_cell", "f_conv", "f_fail", "f_imei",
+    "f_intl", "f_lring", "f_new", "f_off", "f_ring", "f_risky", "f_seq", "f_short",
+    "f_sms", "f_unans", "g_mean", "g_sq", "h_intl", "h_new", "h_off", "home_t",
+    "hs_rate", "hs_sims", "hs_t", "imei", "imei_t", "in_rate", "in_share", "in_sms",
+    "in_sms_t", "in_t", "intl_d", "intl_dt", "intl_rate", "intl_s", "k", "kv",
+    "nd", "places", "post_intl", "post_n", "post_new", "rate_h", "rate_m", "risky_rate",
+    "risky_s", "rung_by", "rung_t", "site_ans", "site_conv", "site_rate", "site_short", "site_sims",
+    "site_t", "swap_far", "swap_t", "t_first", "t_last", "tv_last", "unreturned",
 )
 
 
 def number_values(s: NumberState) -> tuple[object, ...]:
     """``attrgetter(*NUMBER_FIELDS)(s)``, compiled."""
     return (
-        s.away_t, s.bloom_cur, s.bloom_n, s.bloom_prev, s.c1, s.c2,
-        s.c3, s.cb_rate, s.cell, s.d_mean, s.d_sq, s.f_cell,
-        s.f_conv, s.f_fail, s.f_imei, s.f_intl, s.f_lring, s.f_new,
-        s.f_off, s.f_ring, s.f_risky, s.f_seq, s.f_short, s.f_sms,
-        s.f_unans, s.g_mean, s.g_sq, s.h_intl, s.h_new, s.h_off,
-        s.home_t, s.hs_rate, s.hs_sims, s.hs_t, s.imei, s.imei_t,
-        s.in_rate, s.in_share, s.in_sms, s.in_sms_t, s.in_t, s.intl_d,
-        s.intl_dt, s.intl_rate, s.intl_s, s.k, s.kv, s.nd,
-        s.places, s.post_intl, s.post_n, s.post_new, s.rate_h, s.rate_m,
-        s.risky_rate, s.risky_s, s.rung_by, s.rung_t, s.site_ans, s.site_conv,
-        s.site_rate, s.site_short, s.site_sims, s.site_t, s.swap_far, s.swap_t,
-        s.t_first, s.t_last, s.tv_last, s.unreturned,
+        s.areas, s.away_t, s.bloom_cur, s.bloom_n, s.bloom_prev, s.c1,
+        s.c2, s.c3, s.cb_rate, s.cell, s.d_mean, s.d_sq,
+        s.f_cell, s.f_conv, s.f_fail, s.f_imei, s.f_intl, s.f_lring,
+        s.f_new, s.f_off, s.f_ring, s.f_risky, s.f_seq, s.f_short,
+        s.f_sms, s.f_unans, s.g_mean, s.g_sq, s.h_intl, s.h_new,
+        s.h_off, s.home_t, s.hs_rate, s.hs_sims, s.hs_t, s.imei,
+        s.imei_t, s.in_rate, s.in_share, s.in_sms, s.in_sms_t, s.in_t,
+        s.intl_d, s.intl_dt, s.intl_rate, s.intl_s, s.k, s.kv,
+        s.nd, s.places, s.post_intl, s.post_n, s.post_new, s.rate_h,
+        s.rate_m, s.risky_rate, s.risky_s, s.rung_by, s.rung_t, s.site_ans,
+        s.site_conv, s.site_rate, s.site_short, s.site_sims, s.site_t, s.swap_far,
+        s.swap_t, s.t_first, s.t_last, s.tv_last, s.unreturned,
     )
