@@ -49,7 +49,7 @@ class NumberState:
         "f_unans", "f_short", "f_conv", "f_ring", "f_lring", "f_fail", "f_new", "f_seq", "f_intl", "f_risky", "f_off", "f_cell",
         "f_sms", "f_imei", "h_new", "h_intl", "h_off",
         "g_mean", "g_sq", "d_mean", "d_sq", "nd",
-        "risky_rate", "risky_s", "intl_rate", "intl_s", "intl_d", "intl_dt",
+        "risky_rate", "risky_s", "intl_rate", "intl_s", "intl_d", "intl_ds", "intl_dt",
         "in_t", "in_rate", "in_share", "unreturned", "cb_rate", "rung_t", "rung_by", "in_sms", "in_sms_t",
         "bloom_cur", "bloom_prev", "bloom_n", "c1", "c2", "c3",
         "imei", "imei_t", "cell", "places", "areas", "home_t", "away_t", "swap_t", "swap_far", "post_n", "post_new", "post_intl",
@@ -72,6 +72,7 @@ class NumberState:
         self.risky_rate = self.risky_s = 0.0  # calls/hour and talk seconds/hour to high-risk destinations
         self.intl_rate = self.intl_s = 0.0  # ... and to any destination abroad (outside the home country)
         self.intl_d = 0.0  # calls abroad over a working day (TAU_D), decayed lazily from intl_dt
+        self.intl_ds = 0.0  # ... and their talk seconds
         self.intl_dt = 0.0
         self.in_t = 0.0
         self.in_rate = self.in_share = self.cb_rate = 0.0
@@ -263,6 +264,7 @@ class NumberState:
             self.intl_rate += 1.0
             self.intl_s += duration
             self.intl_d = self.decayed(self.intl_d, self.intl_dt, t, TAU_D) + 1.0
+            self.intl_ds = self.decayed(self.intl_ds, self.intl_dt, t, TAU_D) + duration
             if t > self.intl_dt:
                 self.intl_dt = t
         if risky:
@@ -338,6 +340,11 @@ class NumberState:
     def intl_calls_today(self, t: float) -> float:
         """Foreign calls over the last working day (decayed with ``TAU_D``)."""
         return self.decayed(self.intl_d, self.intl_dt, t, TAU_D)
+
+    def abroad_share_today(self, t: float) -> float:
+        """Share of the last working day spent on calls abroad (age-corrected like ``rate_per_hour``)."""
+        window = TAU_D * (1.0 - math.exp(-max(self.age(t), 3_600.0) / TAU_D))
+        return self.decayed(self.intl_ds, self.intl_dt, t, TAU_D) / window
 
     def sms_received_last_hour(self, t: float) -> float:
         return self.decayed(self.in_sms, self.in_sms_t, t, TAU_H)

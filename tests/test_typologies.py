@@ -242,3 +242,28 @@ def test_a_slow_sim_on_a_shared_handset_is_looked_at() -> None:
     assert not RULES.gate(c.s, c.t)
     c.s.hs_sims, c.s.hs_t, c.s.hs_rate = 12, c.t, 40.0  # the handset stage's report: twelve SIMs on its handset
     assert RULES.gate(c.s, c.t)
+
+
+def test_irsf_on_the_line_abroad_hour_after_hour_convicts_on_any_range() -> None:
+    """Long calls to an ordinary foreign range (on no high-cost list), one after another, for hours, from a line
+    that used to call at home."""
+    c = Caller()
+    for i in range(10):
+        c.call(HOUR, 447_711_000_000 + i % 4, duration=150.0, answered=True)
+    for i in range(15):  # 35 minutes of every 40, for ten hours
+        c.call(2_400.0, callee=24_811_000_000 + i % 2, duration=2_100.0, answered=True, intl=True)
+    sc = c.scores()
+    assert sc["irsf"] >= THRESHOLD, sc
+    minutes = 35.0 * sum(math.exp(-k * 2_400.0 / TAU_D) for k in range(15))
+    assert c.s.abroad_share_today(c.t) == pytest.approx(minutes * 60.0 / (TAU_D * (1 - math.exp(-c.s.age(c.t) / TAU_D))))
+
+
+def test_one_long_call_home_a_night_stays_quiet() -> None:
+    """A family call of three hours is as many minutes abroad, in one call: not a shift on the line."""
+    c = Caller()
+    for _ in range(2):
+        for _ in range(3):
+            c.call(HOUR, duration=120.0, answered=True)
+        c.call(HOUR, callee=24_811_000_000, duration=3 * HOUR, answered=True, intl=True)
+    sc = c.scores()
+    assert sc["irsf"] < THRESHOLD, sc
