@@ -18,6 +18,7 @@ from .sketches import cv, ramp, rate_per_hour
 
 MIN_CALLS = 8  # fewer calls than this say nothing about shape (regularity needs 8 gaps)
 FAST_MIN_CALLS = 5  # ... unless they come at FAST_RATE calls/hour or faster
+RHYTHM_CALLS = 6  # five gaps within 15-35% of each other: by chance one caller in fifty (exponential gaps)
 FAST_RATE = 40.0
 HONEST_TALK = 0.6  # share of an honest caller's answered calls that last a minute (a prior, not a fit)
 
@@ -36,8 +37,8 @@ def _shrunk(share: float, n: float, prior: float, weight: float = 4.0) -> float:
 
 
 def _rhythm(s: NumberState) -> tuple[float, float]:
-    """(variation of the gaps between calls, of answered durations); 1.0 (no rhythm) below 8 of them."""
-    return (cv(s.g_mean, s.g_sq) if s.kv >= 8 else 1.0, cv(s.d_mean, s.d_sq) if s.nd >= 8 else 1.0)
+    """(variation of the gaps between calls, of answered durations); 1.0 (no rhythm) below RHYTHM_CALLS of them."""
+    return (cv(s.g_mean, s.g_sq) if s.kv >= RHYTHM_CALLS else 1.0, cv(s.d_mean, s.d_sq) if s.nd >= RHYTHM_CALLS else 1.0)
 
 
 def _support(*xs: float) -> float:
@@ -189,8 +190,11 @@ class NumberRules:
         called_back = ramp(s.in_share, 0.1, 0.3)  # people return its calls: what a scam number rarely gets
         # A SIM of a cohort is as busy as the cohort.
         farm_volume = max(silent_base, cohort * ramp(s.site_rate, cfg.busy_lo, cfg.busy_hi) * new)
-        scores["scam_farm"] = farm_volume * unwanted * (1.0 - 0.5 * called_back) * (0.2 + 0.8 * _support(
-            low_in_sure, static, ramp(hang_share, 0.15, 0.4), rotating, off, failed, shared, cohort))
+        # People dialling: gaps as even as a machine's (within 15-35%) name a robocall, whatever the calls say.
+        machine = 1.0 - ramp(gap_cv, 0.15, 0.35)
+        scores["scam_farm"] = farm_volume * unwanted * (1.0 - 0.5 * called_back) * (1.0 - 0.5 * machine) * (
+            0.2 + 0.8 * _support(low_in_sure, static, ramp(hang_share, 0.15, 0.4), rotating, off, failed, shared,
+                                 cohort))
 
         # SIM-box: answered local calls at volume that nobody ever returns; no SMS.  An outbound call centre
         # looks the same on those counts, so the box itself must show: several SIMs in one device, SIMs moved

@@ -267,3 +267,17 @@ def test_one_long_call_home_a_night_stays_quiet() -> None:
         c.call(HOUR, callee=24_811_000_000, duration=3 * HOUR, answered=True, intl=True)
     sc = c.scores()
     assert sc["irsf"] < THRESHOLD, sc
+
+
+def test_a_dialler_with_a_machines_even_gaps_is_named_a_robocall_not_a_farm() -> None:
+    """The same unwanted calls to strangers, six of them: at a person's uneven gaps a farm, at a machine's a robocall."""
+    def caller(gaps: list[float]) -> dict[str, float]:
+        c = Caller()
+        for i, gap in enumerate(gaps):
+            c.call(gap, duration=2.0 if i % 2 else 25.0, answered=bool(i % 2))
+        return c.scores()
+
+    even = caller([36.0, 36.0, 37.0, 35.0, 36.0, 36.0])
+    uneven = caller([20.0, 70.0, 15.0, 55.0, 30.0, 46.0])
+    assert max(even, key=even.__getitem__) == "robocall", even
+    assert uneven["scam_farm"] > uneven["robocall"], uneven
