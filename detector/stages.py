@@ -16,6 +16,8 @@ from .records import Candidate, Cdr, Reason
 from .sketches import number_key
 from .typologies import NumberRules
 
+SMS_LURE_MIN = 20  # SMS sent before a foreign sender is looked at as a possible lure
+
 
 class NumberModel(Protocol):
     """What the caller stage needs of the online model (:class:`detector.model.AnomalyModel`).
@@ -87,6 +89,9 @@ class CallerStage:
             cdr.disposition == "failed", voice, intl, risky, cdr.imei, cdr.cell_id, abroad,
         )
         if not voice and not s.swapped_recently(t):
+            if s.k - s.kv >= SMS_LURE_MIN and intl and self.rarity.is_home(cc_to) and not self.rarity.is_home(
+                    country_code(number)):  # from abroad into this network
+                return self._sms_lure(s, cdr), callback
             return None, callback
         if voice:
             self.model.observe(s, t)
@@ -103,6 +108,14 @@ class CallerStage:
             return None, callback
         return Candidate(number, typology, score, t, cdr.utc_offset_min, cdr.cdr_id, s.k, [], self.name, 0.0,
                          True), callback
+
+    def _sms_lure(self, s: NumberState, cdr: Cdr) -> Candidate | None:
+        """A foreign SMS sender's candidate, complete (reasons now: SMS lures are rare, unlike calls)."""
+        typology, score, reasons = self.rules.score_sms_lure(s, cdr.start)
+        if score < self.rules.cfg.candidate_floor:
+            return None
+        return Candidate(cdr.caller, typology, score, cdr.start, cdr.utc_offset_min, cdr.cdr_id, s.k, reasons,
+                         self.name)
 
     def complete(self, store: MutableMapping[str, NumberState], c: Candidate) -> None:
         """Fill in a pending candidate's reasons and model evidence, from its number's state as it was made.

@@ -257,6 +257,23 @@ class NumberRules:
             Reason("inbound_share", s.in_share, 0.7, f"{_pct(s.in_share)} of its traffic is inbound"),
         ]
 
+    def score_sms_lure(self, s: NumberState, t: float) -> tuple[str, float, list[Reason]]:
+        """A foreign number texting crowds of strangers in this network, none of whom answers: a lure to call a
+        premium number back (wangiri by SMS) or smishing.  The caller stage asks only for foreign senders; an
+        honest bulk sender (a bank, a shop) is a local number or a short code."""
+        sms = float(s.k - s.kv)
+        per_hour = sms * 3_600.0 / max(s.age(t), 600.0)
+        value = ramp(sms, 20.0, 50.0) * ramp(per_hour, 8.0, 24.0) * ramp(s.f_new, 0.7, 0.9) * (
+            1.0 - ramp(s.in_share, 0.02, 0.08))
+        if value < self.cfg.candidate_floor:
+            return "wangiri", value, []
+        return "wangiri", value, [
+            Reason("sms_sent", sms, 20.0, f"{sms:.0f} SMS from a foreign number to subscribers of this network"),
+            Reason("sms_per_hour", per_hour, 8.0, f"{per_hour:.0f} SMS/hour since it was first seen"),
+            Reason("new_recipient_share", s.f_new, 0.7, f"{_pct(s.f_new)} of recent recipients never texted before"),
+            Reason("inbound_share", s.in_share, 0.02, f"{_pct(s.in_share)} of its traffic is replies or calls back"),
+        ]
+
     def _explain(self, typology: str, s: NumberState, t: float) -> list[Reason]:
         cfg = self.cfg
         rate = rate_per_hour(s.rate_h, TAU_H, s.age(t))

@@ -54,3 +54,29 @@ def test_home_is_learned_not_assumed() -> None:
     for _ in range(200):  # a neighbour country with a sixth of the calls is still abroad
         rarity.observe("33")
     assert rarity.is_home("44") and not rarity.is_home("33") and not rarity.is_home("1")
+
+
+def _texts(det: Detector, sender: str, n: int, gap_s: float, to: str = "+44771") -> list[str]:
+    """``n`` SMS from ``sender`` to as many different numbers ``gap_s`` apart."""
+    typologies = []
+    for i in range(n):
+        cdr = Cdr(f"s{sender}{i}", sender, f"{to}{(i * 104_729) % 10**7:07d}", T0 + i * gap_s, 0, 0.0, "answered",
+                  "sms", None, None)
+        typologies += [a.typology for a in det.process(cdr)]
+    return typologies
+
+
+def test_a_foreign_number_texting_crowds_of_subscribers_is_a_lure() -> None:
+    det = Detector()
+    _background(det)
+    alerts = _texts(det, "+37369892196", 60, 60.0)  # an hour of SMS to strangers: alerted, escalating
+    assert alerts and set(alerts) == {"wangiri"}
+
+
+def test_the_same_texts_from_home_or_too_few_or_too_slow_are_not() -> None:
+    det = Detector()
+    _background(det)
+    assert _texts(det, "+447700000999", 60, 60.0) == []  # a local bulk sender: a shop, a bank
+    assert _texts(det, "+37369892197", 15, 60.0) == []  # a visitor texting friends
+    assert _texts(det, "+37369892198", 60, 1_800.0) == []  # two a hour: nobody's campaign
+    assert _texts(det, "+37369892199", 60, 60.0, to="+3736") == []  # texting home, from abroad
