@@ -565,6 +565,7 @@ class Runtime:
                                         max_hold_s=max_hold_s)
         self.pending: deque[_Delivery] = deque()  # sealed epochs, oldest first, acked in order when delivered
         self.epoch = _Delivery()  # the open epoch: batches whose state changes are not flushed yet
+        self.writing: _Delivery | None = None  # the sealed epoch whose state persist_some is writing now
         self.state_flush_s = state_flush_s
         # A partition with no records buffered holds the others back (Aligner) only while more than this many
         # of its records are on the broker: in live traffic every partition has a few records in flight at any
@@ -618,9 +619,11 @@ class Runtime:
             log.warning("broker reachable again after %.1f s", down)
 
     # -- producing --------------------------------------------------------------------------------------
-    def _produce_raw(self, topic: str, partition: int, key: bytes | None, value: bytes | None) -> None:
-        """Produce one message as part of the open epoch (acked input waits for its delivery)."""
-        d = self.epoch
+    def _produce_raw(self, topic: str, partition: int, key: bytes | None, value: bytes | None,
+                     d: _Delivery | None = None) -> None:
+        """Produce one message as part of epoch ``d`` (default: the open one); acked input waits for its
+        delivery."""
+        d = d or self.epoch
         produce = self.producer.produce
         try:
             produce(topic, value, key, partition=partition, on_delivery=d.callback)
@@ -637,8 +640,9 @@ class Runtime:
         d.outstanding += 1
 
     def _produce_many(self, topic: str, partitions: list[int], keys: list[bytes], values: list[Any]) -> None:
-        """Produce messages to ``topic`` (parallel lists) as part of the open epoch."""
-        d = self.epoch
+        """Produce state records to ``topic`` (parallel lists) as part of the epoch whose state
+        :meth:`persist_some` is writing (else the open one)."""
+        d = self.writing or self.epoch
         cb = d.callback
         produce = self.producer.produce
         n = 0
@@ -649,7 +653,7 @@ class Runtime:
         except BufferError:
             d.outstanding += n
             for partition, key, value in zip(partitions[n:], keys[n:], values[n:]):
-                self._produce_raw(topic, partition, key, value)
+                self._produce_raw(topic, partition, key, value, d)
             return
         d.outstanding += n
 
@@ -746,24 +750,26 @@ class Runtime:
         of the batches behind it) for a quarter of a second."""
         written = 0
         processor = self.processor
-        for epoch in self.pending:
-            todo = epoch.to_persist
-            while todo:
-                name, keys = todo[0]
-                if budget is not None and len(keys) > budget - written:
-                    take = budget - written
-                    if take <= 0:
-                        self.state_writes += written
-                        return written
-                    processor.persist(name, keys[-take:])
-                    del keys[-take:]
-                    written += take
-                else:
-                    processor.persist(name, keys)
-                    written += len(keys)
-                    todo.popleft()
-                # outstanding grew with every write; acked when delivered
-        self.state_writes += written
+        try:
+            for epoch in self.pending:
+                todo = epoch.to_persist
+                self.writing = epoch  # its records count toward it: its offsets wait for their delivery
+                while todo:
+                    name, keys = todo[0]
+                    if budget is not None and len(keys) > budget - written:
+                        take = budget - written
+                        if take <= 0:
+                            return written
+                        processor.persist(name, keys[-take:])
+                        del keys[-take:]
+                        written += take
+                    else:
+                        processor.persist(name, keys)
+                        written += len(keys)
+                        todo.popleft()
+        finally:
+            self.writing = None
+            self.state_writes += written
         return written
 
     def tick(self) -> None:
