@@ -66,6 +66,8 @@ MAX_PENDING_BATCHES = 8
 #: spread over the batches after it (a batch changes at most ~3 keys per record) instead of stalling the loop.
 PERSIST_PER_RECORD = 4
 PERSIST_PER_TICK = 1_000
+#: store=rocksdb: keys on disk checked for expiry per timer tick, while a sweep round runs (~2 ms)
+SWEEP_PER_TICK = 300
 DELIVERY_TIMEOUT_S = 60.0
 
 
@@ -513,8 +515,10 @@ class Runtime:
             "error_cb": self._on_client_error,
         })
         self.tables = tables
-        store_class = RocksTableStore if settings.store == "rocksdb" else TableStore
-        self.stores = {name_: store_class(tables[name_], name_, self._produce_many) for name_ in CODECS}
+        self.stores: dict[str, TableStore] = {
+            name_: RocksTableStore(tables[name_], name_, self._produce_many, settings.state_cache_keys)
+            if settings.store == "rocksdb" else TableStore(tables[name_], name_, self._produce_many)
+            for name_ in CODECS}
         #: the learners table's RocksDB databases (None: memory store)
         self.learners_local = RocksPartitions(tables["learners"]) if settings.store == "rocksdb" else None
         self.local_writes = 0  # records written to the RocksDB databases (store=rocksdb)
@@ -693,6 +697,8 @@ class Runtime:
         self.producer.poll(0)
         self._observe(res, t0)
         await self._settle(max_pending=MAX_PENDING_BATCHES)
+        if self.processor.hot:
+            self.trim()
         self._maybe_snapshot_learners(assigned)
 
     def seal(self) -> None:
@@ -748,6 +754,18 @@ class Runtime:
         if self.pending:
             self.persist_some(None if not self.app.consumer.flow_active else PERSIST_PER_TICK)
         self.ack_delivered()
+        if self.processor.hot:  # store=rocksdb
+            self.processor.sweep(SWEEP_PER_TICK)
+            self.trim()
+
+    def trim(self) -> None:
+        """store=rocksdb: evict cold keys beyond the cache bound, when no sealed epoch is in flight (then the
+        value of every key not changed since is in RocksDB)."""
+        if self.pending or self.writing is not None:
+            return
+        processor = self.processor
+        for name in processor.hot:
+            self.stores[name].evict(processor.dirty[name], processor.expired_before)  # type: ignore[attr-defined]
 
     def lag(self, p: int, consumer: Any = None) -> int | None:
         """Records of CDR partition ``p`` on the broker not yet read here (None: not known yet)."""

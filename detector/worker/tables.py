@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Iterator, Protocol
+from itertools import islice
+from typing import Any, Callable, Protocol
 
 from .codec import CODECS, StateLayoutError
 
@@ -61,14 +62,40 @@ class RocksPartitions:
             self._topic = self.table.changelog_topic.get_topic_name()
         return self._topic
 
-    def items(self, partition: int) -> Iterator[tuple[bytes, bytes]]:
-        """Every (key, value) of a partition's database, without faust's offset record."""
-        store = self.store
-        return store._visible_items(store._db_for_partition(partition))
-
     def get(self, partition: int, key: bytes) -> bytes | None:
         db = self.store._dbs.get(partition)
         return None if db is None else db.get(key)
+
+    def get_many(self, partition: int, keys: list[bytes]) -> list[bytes | None]:
+        """Values of ``keys`` (None: absent) from one partition's database, in one multi-get."""
+        db = self.store._dbs.get(partition)
+        return [None] * len(keys) if db is None else db.get(keys)
+
+    def scan(self, partition: int, start: bytes | None, limit: int) -> tuple[list[tuple[bytes, bytes]], bytes | None]:
+        """Up to ``limit`` (key, value) of a partition from ``start`` on (None: the first), without faust's
+        offset record, and the key to continue from (None: the end).  No iterator outlives the call."""
+        db = self.store._dbs.get(partition)
+        if db is None:
+            return [], None
+        it = db.iter()
+        if start is None:
+            it.seek_to_first()
+        else:
+            it.seek(start)
+        out: list[tuple[bytes, bytes]] = []
+        offset_key = self.store.offset_key
+        for _ in range(limit):
+            if not it.valid():
+                return out, None
+            k = it.key()
+            if k != offset_key:
+                out.append((k, it.value()))
+            it.next()
+        return out, (it.key() if it.valid() else None)
+
+    def estimate_keys(self, partition: int) -> int:
+        db = self.store._dbs.get(partition)
+        return 0 if db is None else int(db.property_int_value("rocksdb.estimate-num-keys") or 0)
 
     def write(self, records: list[tuple[list[int], list[bytes], list[bytes | None]]],
               offsets: dict[tuple[str, int], int]) -> int:
@@ -189,19 +216,34 @@ class TableStore:
 
 
 class RocksTableStore(TableStore):
-    """A :class:`TableStore` whose dict is loaded from the table's RocksDB partitions (``store=rocksdb``).
+    """A :class:`TableStore` over the table's RocksDB partitions, keeping at most ``cache_keys`` keys decoded in
+    its dict (``store=rocksdb``; a :class:`~detector.worker.processor.HotStore`).
 
-    The whole state of the assigned partitions is in the dict, as with the memory store: RocksDB makes a
-    restart on the same state directory read the changelog's tail only; it does not bound memory.
+    The processor hands :meth:`fetch` every key a batch will touch before the stages run; a key not in the
+    dict is read from its partition's database (one multi-get per partition) and decoded.  :meth:`evict` trims
+    the dict back to ``cache_keys`` keys, never a dirty one and only when no sealed epoch is in flight (so the
+    value of every key it drops is in RocksDB); keys not fetched since the previous eviction go first.  A value
+    idle since before the last expiry pass is not loaded but deleted: the pass over the dict would have deleted
+    it (a key that idle is never evicted after a pass), and :meth:`sweep` finds such keys among those only on
+    disk, a slice at a time.  So the dict holds at most ``cache_keys`` keys plus what changed since the last
+    eviction (about one epoch) plus keys idle since before the last pass; ``cache_keys`` 0: no bound.
     """
 
-    def __init__(self, table: Any, name: str, produce: Produce) -> None:
+    def __init__(self, table: Any, name: str, produce: Produce, cache_keys: int = 0) -> None:
         super().__init__(table, name, produce)
         self.local = RocksPartitions(table)
+        self.cache_keys = cache_keys
         self._data: dict[str, Any] = {}
-        self.loaded: set[int] = set()  # partitions whose keys are in the dict
-        self.loaded_keys = 0
+        self.owned: set[int] = set()  # partitions of this worker (swept; their keys kept in the dict)
+        self.touched: set[str] = set()  # keys fetched since the last eviction
+        self.misses = 0  # keys looked up in RocksDB
+        self.loaded_keys = 0  # keys found there and decoded
         self.load_s = 0.0
+        self.evicted = 0
+        self.peak_keys = 0  # most keys in the dict seen by an eviction
+        self._sweep_todo: list[int] = []  # partitions left in this sweep round
+        self._sweep_from: bytes | None = None  # next key of the partition being swept
+        self._sweep_horizon = float("-inf")
 
     @property
     def data(self) -> dict[str, Any]:
@@ -214,36 +256,140 @@ class RocksTableStore(TableStore):
         pass
 
     def follow_assignment(self, partitions: list[int], part: Partitioner) -> None:
-        """Drop the keys of partitions that moved away, load the newly assigned ones from their databases."""
-        wanted = set(partitions)
-        gone = self.loaded - wanted
+        """Drop the keys of partitions that moved away (their values are in their databases and changelogs)."""
+        gone = self.owned - set(partitions)
         if gone:
             data = self._data
-            dead = [k for k in data if part(k) in gone]
-            for k in dead:
+            for k in [k for k in data if part(k) in gone]:
                 del data[k]
-            self.loaded -= gone
-        for p in sorted(wanted - self.loaded):
-            self._load(p)
+        self.owned = set(partitions)
+        self._sweep_todo = []
+        self._sweep_from = None
 
-    def _load(self, partition: int) -> None:
-        t0 = time.monotonic()
-        data, loads = self._data, self.codec.loads
-        n = 0
-        for k, v in self.local.items(partition):  # type: ignore[union-attr]
-            try:
-                data[k.decode()] = loads(v)
-            except StateLayoutError as exc:
-                self.load_errors += 1
-                log.warning("%s[%d]: local record dropped: %s", self.name, partition, exc)
-                continue
-            n += 1
-        self.loaded.add(partition)
-        self.loaded_keys += n
-        dt = time.monotonic() - t0
-        self.load_s += dt
-        log.info("%s: partition %d: %d keys loaded from RocksDB in %.3f s", self.name, partition, n, dt)
+    def fetch(self, keys: set[str], part: Partitioner, horizon: float) -> list[str]:
+        """Load the keys that are not in the dict from RocksDB; return the ones expired (idle since before
+        ``horizon``), which are left out."""
+        data = self._data
+        self.touched |= keys
+        missing = [k for k in keys if k not in data]
+        if not missing:
+            return []
+        t0 = time.perf_counter()
+        self.misses += len(missing)
+        by_partition: dict[int, list[str]] = {}
+        for k in missing:  # a key of another worker's partition: no database open here, nothing found
+            by_partition.setdefault(part(k), []).append(k)
+        dead: list[str] = []
+        loads = self.codec.loads
+        for p, ks in by_partition.items():
+            for k, v in zip(ks, self.local.get_many(p, [k.encode() for k in ks])):  # type: ignore[union-attr]
+                if v is None:
+                    continue
+                obj = self._decode(p, v)
+                if obj is None:
+                    continue
+                if obj.last_activity() < horizon:
+                    dead.append(k)
+                    continue
+                data[k] = obj
+                self.loaded_keys += 1
+        self.load_s += time.perf_counter() - t0
+        return dead
+
+    def _decode(self, partition: int, blob: bytes) -> Any:
+        try:
+            return self.codec.loads(blob)
+        except StateLayoutError as exc:
+            self.load_errors += 1
+            log.warning("%s[%d]: local record dropped: %s", self.name, partition, exc)
+            return None
+
+    def evict(self, dirty: set[str], horizon: float) -> int:
+        """Past ``cache_keys`` keys, trim the dict to 90 % of it (call only when no sealed epoch is in flight;
+        ``dirty``: keys changed since, kept).  Keys not fetched since the last eviction go first, oldest in the
+        dict first; if the hot set alone is too large, the oldest of it too.
+
+        A key idle since before ``horizon`` (the last expiry pass's) stays: it was created or kept after that
+        pass, which did not judge it, and on disk :meth:`fetch` and :meth:`sweep` would take it for expired; the
+        next pass over the dict judges it."""
+        data = self._data
+        cap = self.cache_keys
+        if cap <= 0 or len(data) <= cap:
+            if len(self.touched) > 2 * len(data) + 10_000:  # keys looked up and never stored (absent)
+                self.touched = set()
+            return 0
+        self.peak_keys = max(self.peak_keys, len(data))
+        excess = len(data) - (cap - cap // 10)
+        touched, self.touched = self.touched, set()
+
+        def evictable(k: str, v: Any) -> bool:
+            return k not in dirty and v.last_activity() >= horizon
+
+        victims = list(islice((k for k, v in data.items() if k not in touched and evictable(k, v)), excess))
+        if len(victims) < excess:
+            chosen = set(victims)
+            victims += islice((k for k, v in data.items() if k not in chosen and evictable(k, v)),
+                              excess - len(victims))
+        for k in victims:
+            del data[k]
+        self.evicted += len(victims)
+        return len(victims)
+
+    def sweep(self, horizon: float, budget: int) -> list[str]:
+        """Check up to ``budget`` keys that are on disk only; return those idle since before ``horizon``.
+
+        A round goes through every owned partition once per expiry pass (a new horizon starts a new one).  A
+        candidate's value is read again before it is declared dead (the round's iterator may be older)."""
+        if horizon != self._sweep_horizon:
+            self._sweep_horizon = horizon
+            self._sweep_todo = sorted(self.owned)
+            self._sweep_from = None
+        dead: list[str] = []
+        data = self._data
+        local = self.local
+        assert local is not None
+        while budget > 0 and self._sweep_todo:
+            p = self._sweep_todo[0]
+            entries, nxt = local.scan(p, self._sweep_from, budget)
+            budget -= max(1, len(entries))
+            for kb, v in entries:
+                k = kb.decode()
+                if k in data:
+                    continue  # in memory: the expiry pass over the dict judges it
+                obj = self._decode(p, v)
+                if obj is None or obj.last_activity() >= horizon:
+                    continue
+                fresh = local.get(p, kb)
+                obj = None if fresh is None else self._decode(p, fresh)
+                if obj is not None and obj.last_activity() < horizon:
+                    dead.append(k)
+            if nxt is None:
+                self._sweep_todo.pop(0)
+                self._sweep_from = None
+            else:
+                self._sweep_from = nxt
+        return dead
+
+    def disk_keys(self) -> int | None:
+        """RocksDB's estimate of the keys in the owned partitions' databases (deleted keys not compacted away
+        yet included); None once faust closed them (at stop)."""
+        local = self.local
+        assert local is not None
+        if not local.store._dbs:
+            return None
+        return sum(local.estimate_keys(p) for p in self.owned)
+
+    def __len__(self) -> int:
+        """Keys of this table here: in memory or only on disk (RocksDB's estimate)."""
+        return max(len(self._data), self.disk_keys() or 0)
+
+    def approx_bytes(self) -> int:
+        if not self.values_written:
+            return 0
+        return int(len(self) * self.bytes_written / self.values_written)
 
     def report(self) -> dict[str, Any]:
-        return {"keys": len(self._data), "loaded_keys": self.loaded_keys, "load_s": round(self.load_s, 3),
-                "partitions": sorted(self.loaded)}
+        return {"keys": len(self._data), "cache_keys": self.cache_keys, "disk_keys": self.disk_keys(),
+                "misses": self.misses, "loaded_keys": self.loaded_keys, "load_s": round(self.load_s, 3),
+                "evicted": self.evicted, "peak_keys": max(self.peak_keys, len(self._data)),
+                "partitions": sorted(self.owned)}
