@@ -74,7 +74,10 @@ def one_store(config: str, bootstrap: str, lines: list[bytes], out: Path, partit
         drain_s = time.monotonic() - t_first
         time.sleep(3.0)  # an epoch or two: everything flushed and committed
         rss_first = rss_mib(first.pid)
-        drained = (first.health() or {}).get("store", {}).get("numbers")
+        h1 = first.health() or {}
+        drained = h1.get("store", {}).get("numbers")
+        rocksdb_mib = h1.get("store", {}).get("rocksdb_bytes")
+        rocksdb_mib = None if rocksdb_mib is None else round(rocksdb_mib / 2**20, 1)
     finally:
         first.stop(signal.SIGTERM, timeout=60)
     second = worker().start()
@@ -88,7 +91,7 @@ def one_store(config: str, bootstrap: str, lines: list[bytes], out: Path, partit
         second.stop(signal.SIGTERM, timeout=60)
     st = h.get("store", {})
     return {"config": config, "drain_cdr_per_s": round(len(lines) / drain_s), "recovery_s": round(recovery_s, 2),
-            "rss_mib_drained": rss_first, "rss_mib_recovered": rss_second,
+            "rss_mib_drained": rss_first, "rocksdb_mib_drained": rocksdb_mib, "rss_mib_recovered": rss_second,
             "changelog_records_read": sum(st.get("changelog_records_read", {}).values()),
             "numbers_drained": drained, "numbers_recovered": st.get("numbers")}
 

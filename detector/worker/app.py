@@ -824,6 +824,13 @@ class Runtime:
                 m.consumer_lag(p, lag)
         m.state(len(self.stores["numbers"]), self.state_bytes())
 
+    def rocksdb_bytes(self) -> int | None:
+        """store=rocksdb: the memory RocksDB itself holds (memtables, block caches, table readers), all tables."""
+        if self.learners_local is None:
+            return None
+        dbs = [st.local for st in self.stores.values() if st.local is not None] + [self.learners_local]
+        return sum(local.memory() for local in dbs)
+
     def state_bytes(self) -> int:
         """Estimated serialized size of the state this process holds (numbers, handsets, episodes)."""
         return sum(store.approx_bytes() for store in self.stores.values())
@@ -1051,6 +1058,7 @@ class Runtime:
             "state_writes": self.state_writes,
             "learner_snapshots": self.learner_snapshots,
             "store": {"kind": self.s.store, "local_writes": self.local_writes,
+                      "rocksdb_bytes": self.rocksdb_bytes(),
                       "changelog_records_read": dict(getattr(consumer, "other_records", {})),
                       **{name_: st.report() for name_, st in self.stores.items()}},
             "batches": self.batches,

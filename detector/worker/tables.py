@@ -93,6 +93,15 @@ class RocksPartitions:
             it.next()
         return out, (it.key() if it.valid() else None)
 
+    def memory(self) -> int:
+        """Bytes RocksDB itself holds for the open databases: memtables, block caches, table readers."""
+        total = 0
+        for db in list(self.store._dbs.values()):
+            for prop in ("rocksdb.cur-size-all-mem-tables", "rocksdb.block-cache-usage",
+                         "rocksdb.estimate-table-readers-mem"):
+                total += int(db.property_int_value(prop) or 0)
+        return total
+
     def estimate_keys(self, partition: int) -> int:
         db = self.store._dbs.get(partition)
         return 0 if db is None else int(db.property_int_value("rocksdb.estimate-num-keys") or 0)
