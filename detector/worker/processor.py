@@ -28,6 +28,8 @@ stage changed, and :meth:`BatchProcessor.flush_state` persists each changed key 
 changed it since the previous flush (the Kafka adapter flushes at most every ``state_flush_s`` and always
 before the offsets of those batches are committed).  CDR partitions are merged by event time before the caller
 stage (:class:`Aligner`), so partitions consumed at different speeds do not skew event time between numbers.
+A store that keeps only hot keys in memory (:class:`HotStore`, ``store=rocksdb``) is handed the keys a batch
+touches before its stages run.
 """
 
 from __future__ import annotations
