@@ -70,6 +70,8 @@ class Settings:
     ssl_certfile: str = _opt("", "client certificate (PEM) for mutual TLS")
     ssl_keyfile: str = _opt("", "client key (PEM) for mutual TLS")
     store: Literal["memory", "rocksdb"] = _opt("memory", "faust table store; rocksdb for large state")
+    state_cache_keys: int = _opt(500_000, "store=rocksdb: most keys of each table kept decoded in memory, the "
+                                 "rest read from RocksDB when a record needs them (0: no bound)")
     state_dir: Path = _opt(Path("./cdr-detector-data"), "directory for local state (RocksDB, faust data)")
     batch_size: int = _opt(2_000, "CDRs processed per batch")
     batch_timeout_s: float = _opt(0.2, "longest wait to fill a batch, seconds")

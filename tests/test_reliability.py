@@ -250,10 +250,12 @@ def test_worker_removed_while_records_flow_counts_add_up(kafka_bootstrap: str, l
 # -- unusable state directory / store ----------------------------------------------------------------------------
 
 
-def _run_worker(args: list[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def _run_worker(args: list[str], timeout: float = 60, path: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``path``: a directory imported from before the repository (to hide an installed package)."""
+    pythonpath = str(ROOT) if path is None else f"{path}{os.pathsep}{ROOT}"
     return subprocess.run([sys.executable, "-m", "detector", "worker", "--bootstrap-servers", "127.0.0.1:1",
                            "--metrics-port", "0", "--web-port", "0", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                          timeout=timeout, cwd=ROOT, env={**os.environ, "PYTHONPATH": pythonpath})
 
 
 @contextlib.contextmanager
@@ -307,6 +309,12 @@ def test_unusable_state_dir_is_a_clear_error_and_exit_2(kind: str, tmp_path: Pat
 
 
 def test_rocksdb_store_unavailable_is_a_clear_error(tmp_path: Path) -> None:
-    proc = _run_worker(["--store", "rocksdb", "--state-dir", str(tmp_path / "st")])
+    # rocksdict is installed with the test extra: a package of that name that fails to import stands in for
+    # a machine without it.
+    hide = tmp_path / "hide" / "rocksdict"
+    hide.mkdir(parents=True)
+    (hide / "__init__.py").write_text('raise ImportError("No module named \'rocksdict\'")\n')
+    proc = _run_worker(["--store", "rocksdb", "--state-dir", str(tmp_path / "st")], path=hide.parent)
     assert proc.returncode == 2, proc.stderr[-2000:]
-    assert "store=rocksdb" in proc.stderr and "Traceback" not in proc.stderr
+    assert "store=rocksdb needs the 'rocksdict' package" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "st").exists()  # refused before anything was created

@@ -8,6 +8,7 @@ import marshal
 import time
 from operator import attrgetter
 from pathlib import Path
+from typing import Any, Callable
 
 import orjson
 import pytest
@@ -109,15 +110,20 @@ def test_fast_murmur2_is_kafkas(data: bytes) -> None:
 
 
 def simulate(lines: list[bytes], partitions: int = 6, chunk: int = 60, check_dirty: bool = False,
-             local_hops: bool = False) -> tuple[list[dict], BatchProcessor]:
+             local_hops: bool = False, stores: dict[str, Any] | None = None, cfg: Any = None,
+             after_batch: Callable[[BatchProcessor], None] | None = None) -> tuple[list[dict], BatchProcessor]:
     """The worker's topology in one process: per round, ``chunk`` CDRs per partition plus the internal
     messages the previous round produced (one hop = one round, as a fast broker would deliver them).
     ``local_hops``: one worker owning every partition applies the hops at once (no internal messages).
+    ``stores``: the state stores (default: a :class:`DictStore` per table); ``after_batch``: called after each
+    batch, its state flushed.
 
     ``check_dirty``: after every batch, every key whose serialized state changed must be among the keys the
     processor will persist (its dirty sets), since the stages change state objects in place."""
-    stores = {name: DictStore() for name in CODECS}
-    bp = BatchProcessor(partitions, stores)
+    stores = stores if stores is not None else {name: DictStore() for name in CODECS}
+    bp = BatchProcessor(partitions, stores, cfg)
+    if after_batch is not None:
+        after_batch(bp)
     parts: dict[int, collections.deque[InRecord]] = collections.defaultdict(collections.deque)
     for line in lines:
         try:
@@ -148,6 +154,8 @@ def simulate(lines: list[bytes], partitions: int = 6, chunk: int = 60, check_dir
             bp.flush_state()
         alerts += [orjson.loads(a) for _, a in res.alerts]
         pending = [InRecord(k, p, 0, v) for k, p, v in res.internal]
+        if after_batch is not None:
+            after_batch(bp)
     return alerts, bp
 
 

@@ -17,9 +17,10 @@ Batches are grouped into *epochs* of at most ``Settings.state_flush_s``: the sta
 changelogs once per changed key when the epoch closes (in slices, between batches), and the input offsets of
 the epoch are acked to faust's commit machinery, in bulk, only when everything the epoch produced (alerts,
 rejects, internal events, state) has been delivered (at-least-once).  Table writes therefore bypass
-``Table.__setitem__``: :class:`TableStore` writes the value into the table's store and the changelog record
-itself, in the exact key/value format faust's recovery reads back (key UTF-8, value via the table's
-registered codec).
+``Table.__setitem__``: :class:`~detector.worker.tables.TableStore` keeps the value in a dict and writes the
+changelog record itself, in the exact key/value format faust's recovery reads back (key UTF-8, value via the
+table's registered codec); with ``store=rocksdb`` an acked epoch's records also go to faust's RocksDB
+databases, with their changelog offsets (detector/worker/tables.py).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from ..settings import Settings
 from .codec import CODECS, StateLayoutError
 from ..metrics_export import record_counts
 from .processor import BatchProcessor
+from .tables import ROCKSDB_OPTIONS, RocksPartitions, RocksTableStore, TableStore, write_delivered
 
 log = logging.getLogger("detector.worker")
 
@@ -64,6 +66,8 @@ MAX_PENDING_BATCHES = 8
 #: spread over the batches after it (a batch changes at most ~3 keys per record) instead of stalling the loop.
 PERSIST_PER_RECORD = 4
 PERSIST_PER_TICK = 1_000
+#: store=rocksdb: keys on disk checked for expiry per timer tick, while a sweep round runs (~2 ms)
+SWEEP_PER_TICK = 300
 DELIVERY_TIMEOUT_S = 60.0
 
 
@@ -134,6 +138,8 @@ class BatchConsumer(faust_aiokafka.Consumer):
     """
 
     batch_kinds: dict[str, str] = {}  # topic -> kind (cdrs, inbound, handset, site, evidence)
+    #: records of the other topics (the changelogs, read by faust's recovery), per topic: set in build_app
+    other_records: dict[str, int] = {}
     batch_handler: Callable[[dict[str, list[Any]], dict[Any, int]], Any] | None = None
     batch_timeout_s: float = 0.2
 
@@ -146,6 +152,7 @@ class BatchConsumer(faust_aiokafka.Consumer):
         set_read_offset = self._read_offset.__setitem__
         acks_enabled_for = self.app.topics.acks_enabled_for
         kind_of = self.batch_kinds
+        other = self.other_records
         handler = self.batch_handler
         to_message = self._to_message
         try:
@@ -193,6 +200,7 @@ class BatchConsumer(faust_aiokafka.Consumer):
                         last_offsets[tp] = last
                         n += len(recs)
                     else:
+                        other[tp.topic] = other.get(tp.topic, 0) + len(recs)
                         for record in recs:
                             await self.wait_first(callback(to_message(tp, record)), self.suspend_flow.wait())
                 if handler is not None and (n or self.flow_active):
@@ -278,76 +286,6 @@ class DetectorApp(faust.App):
         await super().on_stop()
 
 
-# -- state stores over faust tables ---------------------------------------------------------------------
-
-
-class TableStore:
-    """A :class:`~detector.worker.processor.StateStore` over a faust table's in-memory store, writing the
-    changelog itself (see the module docstring).  Values live decoded in the store's dict, keyed by ``str``
-    (the table's key type; on the changelog the key is its UTF-8)."""
-
-    def __init__(self, table: Any, name: str,
-                 produce: Callable[[str, list[int], list[bytes], list[Any]], None]) -> None:
-        self.table = table
-        self.name = name
-        self.codec = CODECS[name]
-        self._produce = produce
-        self._topic: str | None = None
-        self._store: Any = None
-        self.bytes_written = 0  # serialized bytes of every value written (for the state-size estimate)
-        self.values_written = 0
-
-    @property
-    def topic(self) -> str:
-        if self._topic is None:
-            self._topic = self.table.changelog_topic.get_topic_name()
-        return self._topic
-
-    @property
-    def store(self) -> Any:
-        """faust's memory store (created by the table on first use; the same object for the app's life)."""
-        if self._store is None:
-            self._store = self.table.data
-        return self._store
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return self.store.data  # cleared in place by faust, never replaced
-
-    def persist(self, keys: list[str], partitions: list[int], values: list[Any | None]) -> None:
-        """Write each key's value to the changelog (value None: a tombstone) and note its partition in the
-        store, so that faust drops the key when its partition moves away.  Parallel lists."""
-        key_partition = self.store._key_partition
-        if None in values:  # deletes among them (expiry): split them off
-            gone = [k for k, v in zip(keys, values) if v is None]
-            for k in gone:
-                key_partition.pop(k, None)
-            self._produce(self.topic, [p for p, v in zip(partitions, values) if v is None],
-                          [k.encode() for k in gone], [None] * len(gone))
-            live = [i for i, v in enumerate(values) if v is not None]
-            keys = [keys[i] for i in live]
-            partitions = [partitions[i] for i in live]
-            values = [values[i] for i in live]
-        if not keys:
-            return
-        key_partition.update(zip(keys, partitions))
-        blobs = self.codec.dumps_all(values)
-        kbytes = [k.encode() for k in keys]
-        self.bytes_written += sum(map(len, blobs)) + sum(map(len, kbytes))
-        self.values_written += len(blobs)
-        self._produce(self.topic, partitions, kbytes, blobs)
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def approx_bytes(self) -> int:
-        """Serialized size of what the store holds: live keys x mean serialized size of the values written
-        (the codec computes the bytes anyway; no per-key bookkeeping)."""
-        if not self.values_written:
-            return 0
-        return int(len(self.data) * self.bytes_written / self.values_written)
-
-
 # -- delivery tracking ------------------------------------------------------------------------------------
 
 
@@ -355,7 +293,8 @@ class _Delivery:
     """One *epoch*: the batches processed between two state flushes, everything they (and the flush that
     closes the epoch) produced, and the input records to ack when all of that is delivered."""
 
-    __slots__ = ("outstanding", "error", "offsets", "t0", "batches", "callback", "to_persist")
+    __slots__ = ("outstanding", "error", "offsets", "t0", "batches", "callback", "to_persist", "state_callback",
+                 "state_offsets", "local")
 
     def __init__(self) -> None:
         self.outstanding = 0
@@ -366,6 +305,11 @@ class _Delivery:
         self.callback = self._delivered  # one bound method for every message of the epoch
         #: state changes still to write for this epoch: (store, keys), written a slice at a time
         self.to_persist: deque[tuple[str, list[str]]] = deque()
+        #: store=rocksdb: changelog records to write to the local databases once delivered, and the highest
+        #: changelog offset delivered per (topic, partition) (noted by ``state_callback``)
+        self.local: list[tuple[RocksPartitions, list[int], list[bytes], list[Any]]] = []
+        self.state_offsets: dict[tuple[str, int], int] = {}
+        self.state_callback = self._state_delivered
 
     @property
     def done(self) -> bool:
@@ -386,6 +330,18 @@ class _Delivery:
         self.outstanding -= 1
         if err is not None and self.error is None:
             self.error = str(err)
+
+    def _state_delivered(self, err: Any, msg: Any) -> None:
+        """:meth:`_delivered`, noting the offset of a changelog record that is also written locally."""
+        self.outstanding -= 1
+        if err is not None:
+            if self.error is None:
+                self.error = str(err)
+            return
+        key = (msg.topic(), msg.partition())
+        offset = msg.offset()
+        if offset > self.state_offsets.get(key, -1):
+            self.state_offsets[key] = offset
 
 
 def librdkafka_config(s: Settings) -> dict[str, Any]:
@@ -559,12 +515,19 @@ class Runtime:
             "error_cb": self._on_client_error,
         })
         self.tables = tables
-        self.stores = {name_: TableStore(tables[name_], name_, self._produce_many) for name_ in CODECS}
+        self.stores: dict[str, TableStore] = {
+            name_: RocksTableStore(tables[name_], name_, self._produce_many, settings.state_cache_keys)
+            if settings.store == "rocksdb" else TableStore(tables[name_], name_, self._produce_many)
+            for name_ in CODECS}
+        #: the learners table's RocksDB databases (None: memory store)
+        self.learners_local = RocksPartitions(tables["learners"]) if settings.store == "rocksdb" else None
+        self.local_writes = 0  # records written to the RocksDB databases (store=rocksdb)
         admission = AdmissionConfig(late_tolerance_s=settings.late_tolerance_s, max_ahead_s=settings.max_ahead_s)
         self.processor = BatchProcessor(settings.partitions, self.stores, cfg, admission, source=name,
                                         max_hold_s=max_hold_s)
         self.pending: deque[_Delivery] = deque()  # sealed epochs, oldest first, acked in order when delivered
         self.epoch = _Delivery()  # the open epoch: batches whose state changes are not flushed yet
+        self.writing: _Delivery | None = None  # the sealed epoch whose state persist_some is writing now
         self.state_flush_s = state_flush_s
         # A partition with no records buffered holds the others back (Aligner) only while more than this many
         # of its records are on the broker: in live traffic every partition has a few records in flight at any
@@ -618,17 +581,20 @@ class Runtime:
             log.warning("broker reachable again after %.1f s", down)
 
     # -- producing --------------------------------------------------------------------------------------
-    def _produce_raw(self, topic: str, partition: int, key: bytes | None, value: bytes | None) -> None:
-        """Produce one message as part of the open epoch (acked input waits for its delivery)."""
-        d = self.epoch
+    def _produce_raw(self, topic: str, partition: int, key: bytes | None, value: bytes | None,
+                     d: _Delivery | None = None, cb: Callable[[Any, Any], None] | None = None) -> None:
+        """Produce one message as part of epoch ``d`` (default: the open one); acked input waits for its
+        delivery (``cb``: the epoch's delivery callback to use)."""
+        d = d or self.epoch
+        cb = cb or d.callback
         produce = self.producer.produce
         try:
-            produce(topic, value, key, partition=partition, on_delivery=d.callback)
+            produce(topic, value, key, partition=partition, on_delivery=cb)
         except BufferError:
             for _ in range(10_000):
                 self.producer.poll(0.01)
                 try:
-                    produce(topic, value, key, partition=partition, on_delivery=d.callback)
+                    produce(topic, value, key, partition=partition, on_delivery=cb)
                     break
                 except BufferError:
                     continue
@@ -636,10 +602,17 @@ class Runtime:
                 raise WorkerError("producer queue full for 100 s") from None
         d.outstanding += 1
 
-    def _produce_many(self, topic: str, partitions: list[int], keys: list[bytes], values: list[Any]) -> None:
-        """Produce messages to ``topic`` (parallel lists) as part of the open epoch."""
-        d = self.epoch
-        cb = d.callback
+    def _produce_many(self, topic: str, partitions: list[int], keys: list[bytes], values: list[Any],
+                      local: RocksPartitions | None = None) -> None:
+        """Produce state records to ``topic`` (parallel lists) as part of the epoch whose state
+        :meth:`persist_some` is writing (else the open one); ``local``: also write them to the table's RocksDB
+        databases once the epoch is delivered."""
+        d = self.writing or self.epoch
+        if local is None:
+            cb = d.callback
+        else:
+            cb = d.state_callback
+            d.local.append((local, partitions, keys, values))
         produce = self.producer.produce
         n = 0
         try:
@@ -649,7 +622,7 @@ class Runtime:
         except BufferError:
             d.outstanding += n
             for partition, key, value in zip(partitions[n:], keys[n:], values[n:]):
-                self._produce_raw(topic, partition, key, value)
+                self._produce_raw(topic, partition, key, value, d, cb)
             return
         d.outstanding += n
 
@@ -724,6 +697,8 @@ class Runtime:
         self.producer.poll(0)
         self._observe(res, t0)
         await self._settle(max_pending=MAX_PENDING_BATCHES)
+        if self.processor.hot:
+            self.trim()
         self._maybe_snapshot_learners(assigned)
 
     def seal(self) -> None:
@@ -746,24 +721,26 @@ class Runtime:
         of the batches behind it) for a quarter of a second."""
         written = 0
         processor = self.processor
-        for epoch in self.pending:
-            todo = epoch.to_persist
-            while todo:
-                name, keys = todo[0]
-                if budget is not None and len(keys) > budget - written:
-                    take = budget - written
-                    if take <= 0:
-                        self.state_writes += written
-                        return written
-                    processor.persist(name, keys[-take:])
-                    del keys[-take:]
-                    written += take
-                else:
-                    processor.persist(name, keys)
-                    written += len(keys)
-                    todo.popleft()
-                # outstanding grew with every write; acked when delivered
-        self.state_writes += written
+        try:
+            for epoch in self.pending:
+                todo = epoch.to_persist
+                self.writing = epoch  # its records count toward it: its offsets wait for their delivery
+                while todo:
+                    name, keys = todo[0]
+                    if budget is not None and len(keys) > budget - written:
+                        take = budget - written
+                        if take <= 0:
+                            return written
+                        processor.persist(name, keys[-take:])
+                        del keys[-take:]
+                        written += take
+                    else:
+                        processor.persist(name, keys)
+                        written += len(keys)
+                        todo.popleft()
+        finally:
+            self.writing = None
+            self.state_writes += written
         return written
 
     def tick(self) -> None:
@@ -777,6 +754,18 @@ class Runtime:
         if self.pending:
             self.persist_some(None if not self.app.consumer.flow_active else PERSIST_PER_TICK)
         self.ack_delivered()
+        if self.processor.hot:  # store=rocksdb
+            self.processor.sweep(SWEEP_PER_TICK)
+            self.trim()
+
+    def trim(self) -> None:
+        """store=rocksdb: evict cold keys beyond the cache bound, when no sealed epoch is in flight (then the
+        value of every key not changed since is in RocksDB)."""
+        if self.pending or self.writing is not None:
+            return
+        processor = self.processor
+        for name in processor.hot:
+            self.stores[name].evict(processor.dirty[name], processor.expired_before)  # type: ignore[attr-defined]
 
     def lag(self, p: int, consumer: Any = None) -> int | None:
         """Records of CDR partition ``p`` on the broker not yet read here (None: not known yet)."""
@@ -835,6 +824,13 @@ class Runtime:
                 m.consumer_lag(p, lag)
         m.state(len(self.stores["numbers"]), self.state_bytes())
 
+    def rocksdb_bytes(self) -> int | None:
+        """store=rocksdb: the memory RocksDB itself holds (memtables, block caches, table readers), all tables."""
+        if self.learners_local is None:
+            return None
+        dbs = [st.local for st in self.stores.values() if st.local is not None] + [self.learners_local]
+        return sum(local.memory() for local in dbs)
+
     def state_bytes(self) -> int:
         """Estimated serialized size of the state this process holds (numbers, handsets, episodes)."""
         return sum(store.approx_bytes() for store in self.stores.values())
@@ -851,6 +847,13 @@ class Runtime:
                 self.fatal = f"producing a batch's output failed: {d.error}"
                 log.error("%s; its offsets are not committed, the batch will be read again", self.fatal)
                 raise WorkerError(self.fatal)
+            if d.local:  # store=rocksdb: the epoch's changelog records are delivered, so now local too
+                try:
+                    self.local_writes += write_delivered(d.local, d.state_offsets)
+                except Exception as exc:  # noqa: BLE001 - RocksDB I/O: stop before acking what it covers
+                    self.fatal = f"writing the local state store failed: {exc!r}"
+                    log.error("%s; its offsets are not committed, the batch will be read again", self.fatal)
+                    raise WorkerError(self.fatal) from exc
             if d.offsets:
                 self._broker_back()
             for (topic, partition), offs in d.offsets.items():
@@ -949,8 +952,12 @@ class Runtime:
         log.info("assigned CDR partitions %s", parts)
 
     async def on_recovered(self) -> None:
+        """faust recovered the tables (before it resumes the input): the stores follow the assignment."""
+        assigned = self._assigned_cdr_partitions()
+        for store in self.stores.values():
+            store.follow_assignment(assigned, self.processor.part)
         if not self.learners_restored:
-            self._restore_learners(self._assigned_cdr_partitions())
+            self._restore_learners(assigned)
 
     # -- the per-process learners -------------------------------------------------------------------------
     def _maybe_snapshot_learners(self, assigned: list[int]) -> None:
@@ -971,11 +978,11 @@ class Runtime:
                             protocol=pickle.HIGHEST_PROTOCOL)
         table = self.tables["learners"]
         topic = table.changelog_topic.get_topic_name()
-        for p in assigned:
-            key = f"p{p}".encode()
-            table.data.data[key] = blob
-            table.data._key_partition[key] = p
-            self._produce_raw(topic, p, key, blob)
+        keys = [f"p{p}".encode() for p in assigned]
+        if self.learners_local is None:  # memory store
+            table.data.data.update(dict.fromkeys(keys, blob))
+            table.data._key_partition.update(zip(keys, assigned))
+        self._produce_many(topic, assigned, keys, [blob] * len(keys), self.learners_local)
         self.learner_snapshots += 1
 
     def _restore_learners(self, assigned: list[int]) -> None:
@@ -984,10 +991,12 @@ class Runtime:
         caller = self.processor.stages.caller
         if caller.model.seen:
             return
-        data = self.tables["learners"].data.data
+        local = self.learners_local
+        data = self.tables["learners"].data.data if local is None else {}
         best = None
         for p in assigned:
-            blob = data.get(f"p{p}".encode())
+            key = f"p{p}".encode()
+            blob = data.get(key) if local is None else local.get(p, key)
             if blob is None:
                 continue
             try:
@@ -1027,7 +1036,7 @@ class Runtime:
         assigned = len(by_topic.get(cdr_topic, []))
         keeping_up = age < max(10.0, 20 * self.s.batch_timeout_s)
         counts = self.processor.counts
-        counts.state_errors = _StateCodec.errors
+        counts.state_errors = _StateCodec.errors + sum(st.load_errors for st in self.stores.values())
         stats = counts.to_dict()
         return {
             "status": "ok" if assigned and keeping_up and not self.fatal and self.broker_down_since is None
@@ -1048,6 +1057,10 @@ class Runtime:
             "state_flushes": self.state_flushes,
             "state_writes": self.state_writes,
             "learner_snapshots": self.learner_snapshots,
+            "store": {"kind": self.s.store, "local_writes": self.local_writes,
+                      "rocksdb_bytes": self.rocksdb_bytes(),
+                      "changelog_records_read": dict(getattr(consumer, "other_records", {})),
+                      **{name_: st.report() for name_, st in self.stores.items()}},
             "batches": self.batches,
             "counts": stats,
             "coverage": {t: {str(p): spans for p, spans in per.items()} for t, per in self.coverage.items()},
@@ -1097,11 +1110,13 @@ def _str_key_type() -> type:
 StrKey = _str_key_type()
 
 
-def _table(app: DetectorApp, name: str, value_serializer: str, partitions: int, key_type: type = StrKey) -> Any:
+def _table(app: DetectorApp, name: str, value_serializer: str, partitions: int, key_type: type = StrKey,
+           rocks: bool = False) -> Any:
     """A table keyed by a number or IMEI (``str`` in memory, its UTF-8 raw on the changelog) with our codec's
-    values; the learners table is keyed by bytes."""
+    values; the learners table is keyed by bytes.  ``rocks``: faust's RocksDB store through rocksdict."""
+    options = {"driver": "rocksdict", **ROCKSDB_OPTIONS} if rocks else None
     return app.Table(name, key_type=key_type, value_type=_value_type(value_serializer), partitions=partitions,
-                     default=None)
+                     default=None, options=options)
 
 
 def check_store(settings: Settings) -> None:
@@ -1111,11 +1126,9 @@ def check_store(settings: Settings) -> None:
             import rocksdict  # noqa: F401
         except ImportError:
             raise WorkerError(
-                "store=rocksdb needs the 'rocksdict' package, which is not installed here; use store=memory "
-                "(state is rebuilt from the changelog topics on start)") from None
-        raise WorkerError(
-            "store=rocksdb is not supported by this worker yet: it writes table values directly into faust's "
-            "in-memory store (see detector/worker/app.py); use store=memory")
+                "store=rocksdb needs the 'rocksdict' package, which is not installed here: pip install "
+                "'cdr-detector[rocksdb]', or use store=memory (state is rebuilt from the changelog topics on "
+                "start)") from None
 
 
 def build_app(settings: Settings, name: str, cfg: DetectorConfig | None = None,
@@ -1129,7 +1142,7 @@ def build_app(settings: Settings, name: str, cfg: DetectorConfig | None = None,
         settings.group_id,
         broker=[f"kafka://{b.strip()}" for b in settings.bootstrap_servers.split(",") if b.strip()],
         broker_credentials=faust_credentials(settings),
-        store="memory://",
+        store="rocksdb://" if settings.store == "rocksdb" else "memory://",
         datadir=str(settings.state_dir),
         topic_partitions=n,
         topic_allow_declare=True,
@@ -1155,13 +1168,15 @@ def build_app(settings: Settings, name: str, cfg: DetectorConfig | None = None,
         topic = app.topic(topic_name, partitions=n, internal=kind != "cdrs", key_type=bytes, value_type=bytes,
                           key_serializer="raw", value_serializer="raw")
         app.topics.add(topic)
-    tables = {name_: _table(app, name_, f"cdr-{name_}", n) for name_ in CODECS}
-    tables["learners"] = _table(app, "learners", "raw", n, key_type=bytes)
+    rocks = settings.store == "rocksdb"
+    tables = {name_: _table(app, name_, f"cdr-{name_}", n, rocks=rocks) for name_ in CODECS}
+    tables["learners"] = _table(app, "learners", "raw", n, key_type=bytes, rocks=rocks)
     metrics = metrics or Metrics(CollectorRegistry())
     runtime = Runtime(app, settings, tables, metrics, name, cfg)
     app.runtime = runtime
     transport_consumer = BatchConsumer
     transport_consumer.batch_kinds = {topic_name: kind for kind, topic_name in names.items()}
+    transport_consumer.other_records = {}
     transport_consumer.batch_handler = runtime.on_batch
     transport_consumer.batch_timeout_s = settings.batch_timeout_s
 

@@ -28,6 +28,8 @@ stage changed, and :meth:`BatchProcessor.flush_state` persists each changed key 
 changed it since the previous flush (the Kafka adapter flushes at most every ``state_flush_s`` and always
 before the offsets of those batches are committed).  CDR partitions are merged by event time before the caller
 stage (:class:`Aligner`), so partitions consumed at different speeds do not skew event time between numbers.
+A store that keeps only hot keys in memory (:class:`HotStore`, ``store=rocksdb``) is handed the keys a batch
+touches before its stages run.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any, Callable, Iterable, Iterator, MutableMapping, Protocol
+from typing import Any, Callable, Iterable, Iterator, MutableMapping, Protocol, runtime_checkable
 
 import orjson
 
@@ -69,6 +71,27 @@ class StateStore(Protocol):
 
     def persist(self, keys: list[str], partitions: list[int], values: list[Any | None]) -> None:
         """Make each key's value durable (parallel lists); value None: the key was deleted."""
+
+
+@runtime_checkable
+class HotStore(Protocol):
+    """A :class:`StateStore` whose ``data`` holds only recently used keys; the rest is on disk.
+
+    The stages need every key they touch in ``data`` (the compiled core reads a real ``dict``), and they touch
+    only the keys of the batch's own records, so the processor hands :meth:`fetch` those keys before running
+    them, and :meth:`sweep` expires what is on disk only.
+    """
+
+    data: dict[str, Any]
+
+    def persist(self, keys: list[str], partitions: list[int], values: list[Any | None]) -> None: ...
+
+    def fetch(self, keys: set[str], part: Callable[[str], int], horizon: float) -> list[str]:
+        """Load the keys not in ``data`` that exist on disk; return those found idle since before ``horizon``
+        (expired: left out, to be deleted)."""
+
+    def sweep(self, horizon: float, budget: int) -> list[str]:
+        """Up to ``budget`` more keys on disk (not in ``data``) checked; those idle since before ``horizon``."""
 
 
 class DictStore:
@@ -260,6 +283,10 @@ class BatchProcessor:
         self.next_expiry = -1.0
         #: keys changed (or deleted) since the last flush, per store; the values are read at flush time
         self.dirty: dict[str, set[str]] = {name: set() for name in stores}
+        #: stores that keep only hot keys in memory (:class:`HotStore`): the batch's keys are fetched first
+        self.hot: list[str] = [name for name, st in stores.items() if isinstance(st, HotStore)]
+        #: the last expiry pass's horizon: state idle since before it is expired (what a hot store loads too)
+        self.expired_before = float("-inf")
 
     # -- assignment -------------------------------------------------------------------------------------
     def revoke(self, partitions: Iterable[int]) -> int:
@@ -351,93 +378,14 @@ class BatchProcessor:
         decide_ = st.policy.decide
         threshold = st.policy.cfg.alert_threshold
 
-        complete_ = st.caller.complete
-
-        def complete(cand: Candidate) -> None:
-            complete_(numbers, cand)
-
-        def decide(cand: Candidate, ts: float) -> None:
-            if cand.score >= threshold:  # below it the policy neither reads nor changes the episode
-                dirty_episodes.add(cand.number)
-            alert = decide_(episodes, cand, complete)
-            if not cand.pending:  # the model's evidence, where the policy needed it (or the stage gave it)
-                scores.append(cand.model_evidence)
-            if alert is not None:
-                self._emit(alert, ts, now, res)
-
-        # Which keys each stage changes (so which are persisted): the caller stage the caller's number, the
-        # callee stage the callee's, the handset stage the IMEI's, on_handset the number's (if it exists), the
-        # policy the candidate's number (from the alert threshold on).  tests/test_worker_unit.py checks it.
-        # 1. Handset evidence about numbers of this partition (older than anything below).
-        on_handset = st.caller.on_handset
-        on_site = st.caller.on_site
-
-        def apply_evidence(ev: list[Any]) -> None:
-            """An evidence event ``[number, t, *payload]`` (see codec.py) applied to the number, if tracked."""
-            number = ev[0]
-            if number in numbers:
-                if len(ev) == SITE_EVIDENCE:
-                    on_site(numbers, number, ev[1], (ev[2], ev[3], ev[4], ev[5], ev[6]))
-                else:
-                    on_handset(numbers, number, ev[1], ev[2], ev[3])
-                dirty_numbers.add(number)
-
-        for rec in evidence_recs:
-            for ev in self._events(rec, "evidence"):
-                apply_evidence(ev)
-
-        # 2. Inbound events: the callee stage, then the policy.
-        callee_process = st.callee.process
-        for rec in inbound_recs:
-            for ev in self._events(rec, "inbound"):
-                cdr = cdr_from_fields(ev)
-                cand = callee_process(numbers, cdr, bool(ev[10]))
-                dirty_numbers.add(cdr.callee)
-                if cand is not None:
-                    decide(cand, ev[11])
-
-        # 3. Handset events: the handset stage; its evidence goes back to the caller's partition.
-        handset_process = st.handset.process
+        # 0. Unpack the internal events, and parse, admit and merge the CDRs (nothing here reads or changes
+        #    state), so that a store keeping only hot keys in memory can fetch every key the stages touch first.
+        evidence_evs = [ev for rec in evidence_recs for ev in self._events(rec, "evidence")]
+        inbound_evs = [ev for rec in inbound_recs for ev in self._events(rec, "inbound")]
+        handset_evs = [ev for rec in handset_recs for ev in self._events(rec, "handset")]
+        site_evs = [ev for rec in site_recs for ev in self._events(rec, "site")]
         part = self.part
         part_of = part.cached
-        # partitions whose hops are applied here (see local_hops above)
-        local: frozenset[int] = frozenset(assigned) if local_hops and assigned is not None else frozenset()
-        # Every partition ours (one worker): every hop is local, so no partition to look up per hop (the keys
-        # written are partitioned when persisted).
-        all_local = len(local) >= self.partitions
-        def evidence_back(ev: list[Any]) -> None:
-            """Evidence about the caller (``[number, t, *payload]``): applied here when the number's partition
-            is ours, else packed for the worker that owns it."""
-            caller = ev[0]
-            p = part_of(caller)
-            if p is None:
-                p = part(caller)
-            if p in local:
-                apply_evidence(ev)
-            else:
-                out_evidence.setdefault(p, []).append(ev)
-
-        for rec in handset_recs:
-            for ev in self._events(rec, "handset"):
-                cdr = cdr_from_fields(ev)
-                sims, rate = handset_process(handsets, cdr)
-                if cdr.imei is not None:
-                    dirty_handsets.add(handset_key(cdr.imei))
-                if sims:
-                    evidence_back([cdr.caller, cdr.start, sims, rate])
-
-        # 3b. Site events (cold calls, keyed by cell): the site stage; its evidence goes back like the handset's.
-        site_process = st.site.process
-        for rec in site_recs:
-            for ev in self._events(rec, "site"):
-                cdr = cdr_from_fields(ev)
-                found = site_process(sites, cdr)
-                if cdr.cell_id is not None:
-                    dirty_sites.add(cdr.cell_id)
-                if found is not None:
-                    evidence_back([cdr.caller, cdr.start, *found])
-
-        # 4. CDRs: parse and admit in partition order, merge partitions by event time, caller stage.
         parse = self.parser.parse
         push = self.aligner.push
         admissions = self.admissions
@@ -482,6 +430,90 @@ class BatchProcessor:
         if assigned is None:
             assigned = set(self.aligner.buffers)
         released = self.aligner.release(lag, assigned, now, flush)
+        if self.hot:
+            self._fetch(evidence_evs, inbound_evs, handset_evs, site_evs, released)
+
+        complete_ = st.caller.complete
+
+        def complete(cand: Candidate) -> None:
+            complete_(numbers, cand)
+
+        def decide(cand: Candidate, ts: float) -> None:
+            if cand.score >= threshold:  # below it the policy neither reads nor changes the episode
+                dirty_episodes.add(cand.number)
+            alert = decide_(episodes, cand, complete)
+            if not cand.pending:  # the model's evidence, where the policy needed it (or the stage gave it)
+                scores.append(cand.model_evidence)
+            if alert is not None:
+                self._emit(alert, ts, now, res)
+
+        # Which keys each stage changes (so which are persisted): the caller stage the caller's number, the
+        # callee stage the callee's, the handset stage the IMEI's, on_handset the number's (if it exists), the
+        # policy the candidate's number (from the alert threshold on).  tests/test_worker_unit.py checks it.
+        # 1. Handset evidence about numbers of this partition (older than anything below).
+        on_handset = st.caller.on_handset
+        on_site = st.caller.on_site
+
+        def apply_evidence(ev: list[Any]) -> None:
+            """An evidence event ``[number, t, *payload]`` (see codec.py) applied to the number, if tracked."""
+            number = ev[0]
+            if number in numbers:
+                if len(ev) == SITE_EVIDENCE:
+                    on_site(numbers, number, ev[1], (ev[2], ev[3], ev[4], ev[5], ev[6]))
+                else:
+                    on_handset(numbers, number, ev[1], ev[2], ev[3])
+                dirty_numbers.add(number)
+
+        for ev in evidence_evs:
+            apply_evidence(ev)
+
+        # 2. Inbound events: the callee stage, then the policy.
+        callee_process = st.callee.process
+        for ev in inbound_evs:
+            cdr = cdr_from_fields(ev)
+            cand = callee_process(numbers, cdr, bool(ev[10]))
+            dirty_numbers.add(cdr.callee)
+            if cand is not None:
+                decide(cand, ev[11])
+
+        # 3. Handset events: the handset stage; its evidence goes back to the caller's partition.
+        handset_process = st.handset.process
+        # partitions whose hops are applied here (see local_hops above)
+        local: frozenset[int] = frozenset(assigned) if local_hops and assigned is not None else frozenset()
+        # Every partition ours (one worker): every hop is local, so no partition to look up per hop (the keys
+        # written are partitioned when persisted).
+        all_local = len(local) >= self.partitions
+        def evidence_back(ev: list[Any]) -> None:
+            """Evidence about the caller (``[number, t, *payload]``): applied here when the number's partition
+            is ours, else packed for the worker that owns it."""
+            caller = ev[0]
+            p = part_of(caller)
+            if p is None:
+                p = part(caller)
+            if p in local:
+                apply_evidence(ev)
+            else:
+                out_evidence.setdefault(p, []).append(ev)
+
+        for ev in handset_evs:
+            cdr = cdr_from_fields(ev)
+            sims, rate = handset_process(handsets, cdr)
+            if cdr.imei is not None:
+                dirty_handsets.add(handset_key(cdr.imei))
+            if sims:
+                evidence_back([cdr.caller, cdr.start, sims, rate])
+
+        # 3b. Site events (cold calls, keyed by cell): the site stage; its evidence goes back like the handset's.
+        site_process = st.site.process
+        for ev in site_evs:
+            cdr = cdr_from_fields(ev)
+            found = site_process(sites, cdr)
+            if cdr.cell_id is not None:
+                dirty_sites.add(cdr.cell_id)
+            if found is not None:
+                evidence_back([cdr.caller, cdr.start, *found])
+
+        # 4. CDRs (parsed, admitted and merged above): the caller stage and the hops.
         caller_process = st.caller.process
         is_cold = st.caller.is_cold
         max_t = self.event_time
@@ -610,6 +642,44 @@ class BatchProcessor:
         get = store.data.get
         store.persist(keys, parts, [get(k) for k in keys])  # type: ignore[arg-type]
 
+    # -- hot stores ---------------------------------------------------------------------------------------
+    def _fetch(self, evidence: list[Any], inbound: list[Any], handset: list[Any], site: list[Any],
+               released: list[tuple[float, Cdr, Any, float]]) -> None:
+        """Have the hot stores load every key this batch's stages may touch (see :class:`HotStore`): the
+        evidence's numbers, the callers and callees (numbers and episodes), IMEIs and cells.  Keys of other
+        workers' partitions are the stores' to skip.  Fields of the packed events: codec.cdr_fields."""
+        numbers = {ev[0] for ev in evidence}
+        numbers.update(ev[2] for ev in inbound)
+        handsets = {handset_key(ev[9]) for ev in handset if ev[9] is not None}  # the handset stage's key
+        sites = {ev[8] for ev in site}
+        numbers.update(ev[1] for ev in handset)
+        numbers.update(ev[1] for ev in site)
+        for _, cdr, _, _ in released:
+            numbers.add(cdr.caller)
+            numbers.add(cdr.callee)
+            if cdr.imei is not None:
+                handsets.add(handset_key(cdr.imei))
+            sites.add(cdr.cell_id)  # type: ignore[arg-type]
+        sites.discard(None)  # type: ignore[arg-type]
+        wanted = {"numbers": numbers, "episodes": numbers, "handsets": handsets, "sites": sites}
+        for name in self.hot:
+            dead = self.stores[name].fetch(wanted[name], self.part, self.expired_before)  # type: ignore[attr-defined]
+            if dead:
+                self.dirty[name].update(dead)  # expired while on disk: deleted at the next flush
+                self.counts.expired += len(dead)
+
+    def sweep(self, budget: int) -> int:
+        """Expire up to ``budget`` more keys per hot store that are on disk only (the pass over ``data`` in
+        :meth:`_expire` does not see them); return how many expired."""
+        n = 0
+        for name in self.hot:
+            dead = self.stores[name].sweep(self.expired_before, budget)  # type: ignore[attr-defined]
+            if dead:
+                self.dirty[name].update(dead)
+                n += len(dead)
+        self.counts.expired += n
+        return n
+
     # -- helpers ----------------------------------------------------------------------------------------
     def _events(self, rec: Any, expected: str) -> list[Any]:
         self.counts.internal_in += 1
@@ -654,6 +724,7 @@ class BatchProcessor:
             return
         self.next_expiry = now + self.cfg.expire_every_s
         horizon = now - self.cfg.idle_ttl_s
+        self.expired_before = horizon
         n = 0
         for name, store in self.stores.items():
             data = store.data
