@@ -145,7 +145,9 @@ class NumberRules:
         # Callbacks are the scheme only after one-ring lures: people also return a call centre's missed calls.
         callbacks = ramp(s.cb_rate, 1.0, 4.0) * ramp(ring_share, 0.3, 0.6) if ring_known else 0.0
         # A caller who lets its unanswered calls ring on is waiting for an answer, not luring a callback.
-        long_rings = ramp(s.f_lring / unans, 0.3, 0.6) if unans > 0.05 else 0.0
+        # (Of the unanswered calls whose ring time the switch wrote: busy, failed and 0 s say nothing either way.)
+        timed = s.f_lring + s.f_ring
+        long_rings = ramp(s.f_lring / timed, 0.3, 0.6) if timed > 0.05 else 0.0
         scores["wangiri"] = base * ramp(unans, 0.6, 0.85) * (1.0 - long_rings) * (0.2 + 0.8 * _support(
             ring, callbacks, ramp(rate, 40.0, 120.0), ramp(s.f_intl, 0.5, 0.9), low_in, ramp(s.f_seq, 0.2, 0.5)))
 

@@ -281,3 +281,14 @@ def test_a_dialler_with_a_machines_even_gaps_is_named_a_robocall_not_a_farm() ->
     uneven = caller([20.0, 70.0, 15.0, 55.0, 30.0, 46.0])
     assert max(even, key=even.__getitem__) == "robocall", even
     assert uneven["scam_farm"] > uneven["robocall"], uneven
+
+
+def test_busy_and_failed_calls_do_not_hide_that_the_rung_ones_rang_long() -> None:
+    """A dialler whose unanswered calls ring 25 s, among busy and failed ones (0 s: no ring time), is no
+    one-ring lure however many of its calls fail."""
+    c = Caller()
+    for i in range(10):
+        c.s.on_outbound(c.t + 60.0 * (i + 1), 0, c.stranger(), 25.0 if i % 3 == 0 else 0.0, False, i % 3 == 2,
+                        True, False, False, c.imei, c.cell)
+    c.t += 600.0
+    assert c.scores()["wangiri"] < 0.1, c.scores()
