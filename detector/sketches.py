@@ -30,8 +30,9 @@ def bloom_bits(key: int) -> int:
 def place_bits(cell: str) -> int:
     """Two bits of 62 for a cell id (k=2 from CRC-32: stable across processes, unlike hash()).
 
-    62 bits keep the filter an unboxed int in compiled code; a person's dozen places fill a quarter of it
-    (~6% false "seen before"), a courier's round saturates it, which only makes a swap harder to claim.
+    62 bits keep the filter an unboxed int in compiled code; a person's dozen cells fill a third of it (~10%
+    false "seen before"; areas have a filter of their own), a courier's round saturates it, which only makes a
+    swap harder to claim.
     """
     h = zlib.crc32(cell.encode())
     return (1 << (h % 62)) | (1 << ((h >> 16) % 62))

@@ -164,9 +164,10 @@ class CalleeStage:
 
 
 class HandsetStage:
-    """Keyed by device (:func:`handset_key` of the IMEI): how many SIMs use one handset.  A SIM bank (SIM-box, farm) shows here, but so does an
-    honest dual-SIM phone or a call centre's GSM gateway, so the stage does not accuse: it reports the count
-    back to the number (keyed by number, like a candidate) as evidence for the caller stage to weigh."""
+    """Keyed by device (:func:`handset_key` of the IMEI): how many SIMs use one handset.  A SIM bank (SIM-box,
+    farm) shows here, but so does an honest dual-SIM phone or a call centre's GSM gateway, so the stage does
+    not accuse: it reports the count back to the number (keyed by number, like a candidate) as evidence for the
+    caller stage to weigh."""
 
     name = "handset"
 
