@@ -243,6 +243,10 @@ FAUST_APP = textwrap.dedent(
         topic_partitions=3,
         datadir=os.path.join(os.path.dirname(out_path), "faust-data"),
         broker_session_timeout=10,
+        # faust creates the topic and subscribes at once; if the group's first assignment runs before the
+        # broker's metadata lists the new topic ("Ignoring missing topic"), the consumer only sees it at its
+        # next metadata refresh (aiokafka's default: 5 minutes): refresh every 2 s, so it rejoins in seconds.
+        consumer_metadata_max_age_ms=2_000,
     )
     topic = app.topic(topic_name, key_serializer="raw", value_serializer="json", partitions=3, internal=True)
     counts = app.Table("counts", default=int, partitions=3)
