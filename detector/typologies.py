@@ -18,7 +18,8 @@ from .sketches import cv, ramp, rate_per_hour
 
 MIN_CALLS = 8  # fewer calls than this say nothing about shape (regularity needs 8 gaps)
 FAST_MIN_CALLS = 5  # ... unless they come at FAST_RATE calls/hour or faster
-RHYTHM_CALLS = 5  # four gaps: a person dialling at random (exponential gaps) looks partly regular 1 time in 15, fully 1 in 200
+RHYTHM_CALLS = 6  # five gaps: a person dialling at random (exponential gaps) looks partly regular 1 time in 30
+MACHINE_GAP_CV = 0.15  # gaps this even over four of them (1 person in 200 by chance) name a machine
 FAST_RATE = 40.0
 HONEST_TALK = 0.6  # share of an honest caller's answered calls that last a minute (a prior, not a fit)
 
@@ -96,12 +97,19 @@ class NumberRules:
 
     def score(self, s: NumberState, t: float, ring_known: bool = True) -> tuple[str, float, list[Reason]]:
         """(typology, score, reasons) of the best-matching typology for an outbound-active number."""
-        scores = self.scores(s, t, ring_known)
-        typology = max(scores, key=scores.__getitem__)
-        value = scores[typology]
+        typology, value = self.best(s, self.scores(s, t, ring_known))
         if value < self.cfg.candidate_floor:
             return typology, value, []
         return typology, value, self._explain(typology, s, t)
+
+    def best(self, s: NumberState, scores: dict[str, float]) -> tuple[str, float]:
+        """The typology to name and its score: the highest score, except that a number with four even gaps
+        (too few for the rhythm to count as evidence, enough to name a machine) is named a robocall.  Naming
+        never changes the score, so it changes no decision."""
+        typology = max(scores, key=scores.__getitem__)
+        if FAST_MIN_CALLS <= s.kv < RHYTHM_CALLS and typology != "robocall" and cv(s.g_mean, s.g_sq) < MACHINE_GAP_CV:
+            return "robocall", scores[typology]
+        return typology, scores[typology]
 
     def scores(self, s: NumberState, t: float, ring_known: bool = True) -> dict[str, float]:
         """Every typology's score for an outbound-active number (diagnostics read all of them).
@@ -291,8 +299,9 @@ class NumberRules:
                     Reason("one_ring_share", s.f_ring, 0.5, f"{_pct(s.f_ring)} rang for under 10 s"),
                     Reason("callbacks_per_hour", s.cb_rate, 2.0, f"{s.cb_rate:.1f} callbacks/hour from rung numbers")]
         if typology == "robocall":
+            gaps = cv(s.g_mean, s.g_sq) if s.kv >= FAST_MIN_CALLS else gap_cv  # what named it, from 4 gaps on
             return [vol, new,
-                    Reason("gap_cv", gap_cv, 0.45, f"gaps between calls vary by {_pct(gap_cv)} (machine-like)"),
+                    Reason("gap_cv", gaps, 0.45, f"gaps between calls vary by {_pct(gaps)} (machine-like)"),
                     Reason("duration_cv", dur_cv, 0.3, f"answered durations vary by {_pct(dur_cv)}"),
                     Reason("sequential_share", s.f_seq, 0.3, f"{_pct(s.f_seq)} of callees next to a recent one")]
         if typology == "scam_farm":

@@ -292,3 +292,14 @@ def test_busy_and_failed_calls_do_not_hide_that_the_rung_ones_rang_long() -> Non
                         True, False, False, c.imei, c.cell)
     c.t += 600.0
     assert c.scores()["wangiri"] < 0.1, c.scores()
+
+
+def test_five_evenly_spaced_calls_are_named_a_robocall_without_changing_the_score() -> None:
+    """Four even gaps are too few for rhythm to count as evidence, enough to name what alerts: a machine."""
+    c = Caller()
+    for i in range(5):
+        c.call(36.0, duration=2.0 if i % 2 else 25.0, answered=bool(i % 2))
+    sc = c.scores()
+    typology, value = RULES.best(c.s, sc)
+    assert typology == "robocall" and value == max(sc.values()) and max(sc, key=sc.__getitem__) != "robocall", sc
+    assert RULES.score(c.s, c.t)[:2] == (typology, value)
