@@ -16,11 +16,11 @@ from .features import TAU_H, TAU_M, NumberState
 from .records import Reason, by_constructor
 from .sketches import cv, ramp, rate_per_hour
 
-MIN_CALLS = 8  # fewer calls than this say nothing about shape (regularity needs 8 gaps)
+MIN_CALLS = 8  # fewer calls than this are not scored (shares over a handful of calls are noise) ...
 FAST_MIN_CALLS = 5  # ... unless they come at FAST_RATE calls/hour or faster
 RHYTHM_CALLS = 6  # five gaps: a person dialling at random (exponential gaps) looks partly regular 1 time in 30
 MACHINE_GAP_CV = 0.15  # gaps this even over four of them (1 person in 200 by chance) name a machine
-FAST_RATE = 40.0
+FAST_RATE = 40.0  # calls/hour over a number's first minutes: a call every 90 s, ring and talk included
 HONEST_TALK = 0.6  # share of an honest caller's answered calls that last a minute (a prior, not a fit)
 
 
@@ -39,7 +39,8 @@ def _shrunk(share: float, n: float, prior: float, weight: float = 4.0) -> float:
 
 def _rhythm(s: NumberState) -> tuple[float, float]:
     """(variation of the gaps between calls, of answered durations); 1.0 (no rhythm) below RHYTHM_CALLS of them."""
-    return (cv(s.g_mean, s.g_sq) if s.kv >= RHYTHM_CALLS else 1.0, cv(s.d_mean, s.d_sq) if s.nd >= RHYTHM_CALLS else 1.0)
+    gaps = cv(s.g_mean, s.g_sq) if s.kv >= RHYTHM_CALLS else 1.0
+    return gaps, cv(s.d_mean, s.d_sq) if s.nd >= RHYTHM_CALLS else 1.0
 
 
 def _support(*xs: float) -> float:
@@ -107,7 +108,8 @@ class NumberRules:
         (too few for the rhythm to count as evidence, enough to name a machine) is named a robocall.  Naming
         never changes the score, so it changes no decision."""
         typology = max(scores, key=scores.__getitem__)
-        if FAST_MIN_CALLS <= s.kv < RHYTHM_CALLS and typology != "robocall" and cv(s.g_mean, s.g_sq) < MACHINE_GAP_CV:
+        early = FAST_MIN_CALLS <= s.kv < RHYTHM_CALLS
+        if early and typology != "robocall" and cv(s.g_mean, s.g_sq) < MACHINE_GAP_CV:
             return "robocall", scores[typology]
         return typology, scores[typology]
 
