@@ -333,10 +333,8 @@ class _Delivery:
 
     def _state_delivered(self, err: Any, msg: Any) -> None:
         """:meth:`_delivered`, noting the offset of a changelog record that is also written locally."""
-        self.outstanding -= 1
+        self._delivered(err, msg)
         if err is not None:
-            if self.error is None:
-                self.error = str(err)
             return
         key = (msg.topic(), msg.partition())
         offset = msg.offset()
