@@ -145,7 +145,11 @@ class NumberRules:
         failed = ramp(s.f_fail, 0.1, 0.25)  # dialling unallocated numbers: random or range dialling
         off = ramp(s.f_off, 0.1, 0.3)
         # A number seen with no cell at all (a stream without cell_id) gives no evidence of standing still.
-        static = 1.0 - ramp(s.f_cell, 0.1, 0.3) if s.cell is not None else 0.0
+        # Standing still is rarely changing cell, or changing back and forth among two or three: a fixed device
+        # at a cell edge flips between neighbours call after call, but only something on the move keeps
+        # turning up in cells it has never used (``places`` holds two bits per cell ever seen).
+        static = max(1.0 - ramp(s.f_cell, 0.1, 0.3), 1.0 - ramp(s.places.bit_count(), 4.0, 8.0)) \
+            if s.cell is not None else 0.0
         gap_cv, dur_cv = _rhythm(s)
         scores: dict[str, float] = {}
 
@@ -212,10 +216,15 @@ class NumberRules:
         # looks the same on those counts, so the box itself must show: several SIMs in one device, SIMs moved
         # between a gateway's slots (IMEI changes), or hours no office keeps.  A box that hides all three, one
         # phone per SIM in office hours, cannot be told from a call centre by its calls and is left alone.
-        no_in = quiet * (1.0 - ramp(s.in_share, 0.01, 0.05))
+        # A SIM that hops between the slots of a shared bank is a box rotating its SIMs to dodge detection; one
+        # that does that also sprinkles SMS and staged calls-in to look like a person, so having shown it, a
+        # few of those no longer clear it (a person's phone neither shares its handset nor changes it daily).
+        disguised = shared * rotating
+        no_in = quiet * (1.0 - ramp(s.in_share, 0.01 + 0.1 * disguised, 0.05 + 0.15 * disguised))
         never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(s.in_share, 0.0, 0.01)))  # not one back
         box = max(shared, ramp(s.f_imei, 0.02, 0.1), off)
-        scores["simbox"] = silent_base * no_in * (1.0 - ramp(unans, 0.4, 0.6)) * (1.0 - ramp(s.f_sms, 0.02, 0.1)) * (
+        no_sms = 1.0 - ramp(s.f_sms, 0.02 + 0.1 * disguised, 0.1 + 0.2 * disguised)
+        scores["simbox"] = silent_base * no_in * (1.0 - ramp(unans, 0.4, 0.6)) * no_sms * (
             box * (0.5 + 0.5 * _support(never_in, static)))
 
         # IRSF: repeated, long calls to high-cost destinations; a new habit, not an old one.
