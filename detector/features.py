@@ -54,7 +54,7 @@ class NumberState:
         "bloom_cur", "bloom_prev", "bloom_n", "c1", "c2", "c3",
         "imei", "imei_t", "cell", "places", "areas", "home_t", "away_t", "swap_t", "swap_far", "post_n", "post_new", "post_intl",
         "hs_sims", "hs_t", "hs_rate",
-        "site_sims", "site_t", "site_rate", "site_ans", "site_short", "site_conv",
+        "site_sims", "site_t", "site_rate", "site_calls", "site_ans", "site_short", "site_conv",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -102,6 +102,7 @@ class NumberState:
         self.site_sims = 0  # cold callers active in this number's cell, as last reported by the site stage
         self.site_t = -1.0
         self.site_rate = 0.0  # ... their cold calls/hour together, and of those (decayed counts) how many
+        self.site_calls = 0.0  # ... their cold calls (decayed count), of which how many
         self.site_ans = self.site_short = self.site_conv = 0.0  # were answered, hung up at once, conversations
 
     # -- outbound -------------------------------------------------------------------------------------
@@ -314,13 +315,14 @@ class NumberState:
         self.hs_t = t
         self.hs_rate = rate
 
-    def on_site(self, t: float, sims: int, rate: float, ans: float, short: float, conv: float) -> None:
+    def on_site(self, t: float, sims: int, rate: float, calls: float, ans: float, short: float, conv: float) -> None:
         """Evidence from the site stage: ``sims`` cold callers (this one included) in this number's cell make
-        ``rate`` cold calls/hour, of which (decayed counts) ``ans`` answered, ``short`` hung up within
-        ``SHORT_S``, ``conv`` conversations."""
+        ``rate`` cold calls/hour; of their ``calls`` (decayed counts) ``ans`` were answered, ``short`` hung up
+        within ``SHORT_S``, ``conv`` conversations."""
         self.site_sims = sims
         self.site_t = t
         self.site_rate = rate
+        self.site_calls = calls
         self.site_ans = ans
         self.site_short = short
         self.site_conv = conv

@@ -49,11 +49,11 @@ class CallerStage:
             s.on_handset(t, sims, rate)
 
     def on_site(self, store: MutableMapping[str, NumberState], number: str, t: float,
-                ev: tuple[int, float, float, float, float]) -> None:
+                ev: tuple[int, float, float, float, float, float]) -> None:
         """Site evidence routed back to the number (see :class:`SiteStage`)."""
         s = store.get(number)
         if s is not None:
-            s.on_site(t, ev[0], ev[1], ev[2], ev[3], ev[4])
+            s.on_site(t, ev[0], ev[1], ev[2], ev[3], ev[4], ev[5])
 
     def is_cold(self, store: MutableMapping[str, NumberState], cdr: Cdr) -> bool:
         """Whether this voice call (already through :meth:`process`) is a cold call, for the site stage."""
@@ -192,9 +192,10 @@ class SiteStage:
 
     name = "site"
 
-    def process(self, store: MutableMapping[str, SiteState], cdr: Cdr) -> tuple[int, float, float, float, float] | None:
-        """Count a cold call (the caller stage said so); return (cold callers active, cold calls/hour,
-        answered, hung up, conversations) when >= 2 cold callers share the cell, else None."""
+    def process(self, store: MutableMapping[str, SiteState],
+                cdr: Cdr) -> tuple[int, float, float, float, float, float] | None:
+        """Count a cold call (the caller stage said so); return (cold callers active, cold calls/hour, cold
+        calls, answered, hung up, conversations) when >= 2 cold callers share the cell, else None."""
         cell = cdr.cell_id
         if cell is None:
             return None
@@ -205,4 +206,4 @@ class SiteStage:
         sims = h.on_call(cdr.start, number_key(cdr.caller), cdr.disposition == "answered", cdr.duration)
         if sims < 2:
             return None
-        return sims, h.calls_per_hour(), h.ans, h.short, h.conv
+        return sims, h.calls_per_hour(), h.calls, h.ans, h.short, h.conv

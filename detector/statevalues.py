@@ -21,8 +21,9 @@ NUMBER_FIELDS: tuple[str, ...] = (
     "hs_rate", "hs_sims", "hs_t", "imei", "imei_t", "in_rate", "in_share", "in_sms",
     "in_sms_t", "in_t", "intl_d", "intl_ds", "intl_dt", "intl_rate", "intl_s", "k",
     "kv", "nd", "places", "post_intl", "post_n", "post_new", "rate_h", "rate_m",
-    "risky_rate", "risky_s", "rung_by", "rung_t", "site_ans", "site_conv", "site_rate", "site_short",
-    "site_sims", "site_t", "swap_far", "swap_t", "t_first", "t_last", "tv_last", "unreturned",
+    "risky_rate", "risky_s", "rung_by", "rung_t", "site_ans", "site_calls", "site_conv", "site_rate",
+    "site_short", "site_sims", "site_t", "swap_far", "swap_t", "t_first", "t_last", "tv_last",
+    "unreturned",
 )
 
 
@@ -39,6 +40,7 @@ def number_values(s: NumberState) -> tuple[object, ...]:
         s.intl_d, s.intl_ds, s.intl_dt, s.intl_rate, s.intl_s, s.k,
         s.kv, s.nd, s.places, s.post_intl, s.post_n, s.post_new,
         s.rate_h, s.rate_m, s.risky_rate, s.risky_s, s.rung_by, s.rung_t,
-        s.site_ans, s.site_conv, s.site_rate, s.site_short, s.site_sims, s.site_t,
-        s.swap_far, s.swap_t, s.t_first, s.t_last, s.tv_last, s.unreturned,
+        s.site_ans, s.site_calls, s.site_conv, s.site_rate, s.site_short, s.site_sims,
+        s.site_t, s.swap_far, s.swap_t, s.t_first, s.t_last, s.tv_last,
+        s.unreturned,
     )

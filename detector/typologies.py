@@ -220,11 +220,20 @@ class NumberRules:
         # that does that also sprinkles SMS and staged calls-in to look like a person, so having shown it, a
         # few of those no longer clear it (a person's phone neither shares its handset nor changes it daily).
         disguised = shared * rotating
-        no_in = quiet * (1.0 - ramp(s.in_share, 0.01 + 0.1 * disguised, 0.05 + 0.15 * disguised))
+        # A box's SIMs are one operation: what one SIM shows too thinly over its first calls, its cohort of
+        # silent callers in the cell (the site stage) shows over theirs: how many calls are answered (people
+        # answer the calls a box relays, made by someone who knew whom he called, far more often than an
+        # outbound call centre's list dialling), and, from half its own sixteen calls, that nobody calls back.
+        answered_pool = answered
+        pool = cohort * min(s.site_calls, 32.0)
+        if pool > 0.0:
+            answered_pool = (answered * n + s.site_ans / s.site_calls * pool) / (n + pool)
+        quiet_pool = max(quiet, cohort * ramp(n, 4.0, 8.0))
+        no_in = quiet_pool * (1.0 - ramp(s.in_share, 0.01 + 0.1 * disguised, 0.05 + 0.15 * disguised))
         never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(s.in_share, 0.0, 0.01)))  # not one back
         box = max(shared, ramp(s.f_imei, 0.02, 0.1), off)
         no_sms = 1.0 - ramp(s.f_sms, 0.02 + 0.1 * disguised, 0.1 + 0.2 * disguised)
-        scores["simbox"] = silent_base * no_in * (1.0 - ramp(unans, 0.4, 0.6)) * no_sms * (
+        scores["simbox"] = silent_base * no_in * ramp(answered_pool, 0.4, 0.6) * no_sms * (
             box * (0.5 + 0.5 * _support(never_in, static)))
 
         # IRSF: repeated, long calls to high-cost destinations; a new habit, not an old one.
@@ -304,6 +313,8 @@ class NumberRules:
         new = Reason("new_callee_share", s.f_new, s.h_new,
                      f"{_pct(s.f_new)} of recent callees never called before (habit {_pct(s.h_new)})")
         sims = Reason("sims_on_handset", float(s.hs_sims), 1.0, f"its handset carried {s.hs_sims} active SIMs today")
+        site = Reason("cold_callers_in_cell", float(s.at_site(t)), 1.0,
+                      f"{s.at_site(t)} numbers in its cell called strangers with nothing back in the last hour")
         if typology == "wangiri":
             return [vol, new,
                     Reason("unanswered_share", s.f_unans, 0.6, f"{_pct(s.f_unans)} of calls unanswered"),
@@ -322,11 +333,11 @@ class NumberRules:
                     Reason("failed_share", s.f_fail, 0.02, f"{_pct(s.f_fail)} of calls to unallocated numbers"),
                     Reason("inbound_share", s.in_share, 0.05, f"only {_pct(s.in_share)} of its traffic is inbound"),
                     Reason("off_hours_share", s.f_off, 0.1, f"{_pct(s.f_off)} of calls outside 07-21 local"),
-                    sims,
-                    Reason("cold_callers_in_cell", float(s.at_site(t)), 1.0,
-                           f"{s.at_site(t)} numbers in its cell called strangers with nothing back in the last hour")]
+                    sims, site]
         if typology == "simbox":
             return [vol, new, sims,
+                    Reason("answered_share", 1.0 - s.f_unans, 0.5, f"{_pct(1.0 - s.f_unans)} of its calls answered"),
+                    site,
                     Reason("inbound_share", s.in_share, 0.03, f"{_pct(s.in_share)} inbound traffic"),
                     Reason("sms_share", s.f_sms, 0.03, f"{_pct(s.f_sms)} SMS"),
                     Reason("cell_change_share", s.f_cell, 0.15, f"changes cell on {_pct(s.f_cell)} of calls")]

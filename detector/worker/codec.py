@@ -170,8 +170,8 @@ def partition_for(key: str, partitions: int) -> int:
 #   handset (to the IMEI's partition):     [*cdr, ts]
 #   site (to the cell's partition):        [*cdr, ts]            (cold calls only; see CallerStage.is_cold)
 #   evidence (to the caller's partition):  [number, t, active SIMs on its handset, their calls/hour]
-#                                       or [number, t, cold callers in its cell, their calls/hour, answered,
-#                                           hung up, conversations]                    (from the site stage)
+#                                       or [number, t, cold callers in its cell, their calls/hour, calls,
+#                                           answered, hung up, conversations]          (from the site stage)
 # ``ts`` is the wall time the triggering CDR reached the worker, for the CDR -> alert latency metric.
 
 

@@ -55,7 +55,7 @@ from .codec import Partitioner, cdr_fields, cdr_from_fields, pack, unpack
 log = logging.getLogger(__name__)
 
 KINDS = ("cdrs", "inbound", "handset", "site", "evidence")
-SITE_EVIDENCE = 7  # fields of a site evidence event (a handset one has 4): see codec.py
+SITE_EVIDENCE = 8  # fields of a site evidence event (a handset one has 4): see codec.py
 MAX_HOLD_S = 2.0  # wall seconds a CDR may wait for slower partitions before it is processed anyway
 
 
@@ -459,7 +459,7 @@ class BatchProcessor:
             number = ev[0]
             if number in numbers:
                 if len(ev) == SITE_EVIDENCE:
-                    on_site(numbers, number, ev[1], (ev[2], ev[3], ev[4], ev[5], ev[6]))
+                    on_site(numbers, number, ev[1], (ev[2], ev[3], ev[4], ev[5], ev[6], ev[7]))
                 else:
                     on_handset(numbers, number, ev[1], ev[2], ev[3])
                 dirty_numbers.add(number)
