@@ -183,6 +183,11 @@ def test_dockerfile() -> None:
             for source in sources:
                 assert (ROOT / source).exists(), f"COPY source {source} missing from the build context"
 
+    # Every value of the store setting must work in the image: store=rocksdb needs the rocksdb extra.
+    installs = [rest for word, rest in instructions if word == "RUN" and "pip install" in rest]
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert "rocksdb" in extras and any("[rocksdb]" in rest for rest in installs), installs
+
     healthcheck = " ".join(rest for word, rest in instructions if word == "HEALTHCHECK")
     assert f":{WEB_PORT}{HEALTH_PATHS['liveness']}" in healthcheck
 
