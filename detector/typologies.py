@@ -254,7 +254,7 @@ class NumberRules:
         # is one long call, not six.
         sustained = max(ramp(today, 4.0, 8.0) * ramp(s.f_risky, 0.25, 0.5),
                         ramp(today, 8.0, 16.0) * ramp(s.f_intl, 0.5, 0.8),
-                        ramp(s.abroad_share_today(t), 0.4, 0.8) * ramp(today, 4.0, 8.0))
+                        ramp(s.abroad_share_today(t), 0.4, 0.8) * ramp(today, 3.0, 6.0))
         scores["irsf"] = max(known_risky, any_foreign, sustained) * support
 
         # Takeover: a new handset in a new place on a number with history, then only strangers called.
