@@ -250,8 +250,8 @@ class NumberRules:
         # Low and slow: a few calls an hour, kept up for hours, nearly all abroad.  A diaspora caller rings
         # home a few times a day; twice that to high-cost ranges (four times to others) in a working day is not that.
         today = s.intl_calls_today(t)
-        # ... or on the line abroad half the time and more, call after call, for hours: a family call home
-        # is one long call, not six.
+        # ... or on the line abroad half the working day and more (six hours and up), over three calls and
+        # more: a family call home is one long call, not a working day of them.
         sustained = max(ramp(today, 4.0, 8.0) * ramp(s.f_risky, 0.25, 0.5),
                         ramp(today, 8.0, 16.0) * ramp(s.f_intl, 0.5, 0.8),
                         ramp(s.abroad_share_today(t), 0.4, 0.8) * ramp(today, 3.0, 6.0))
