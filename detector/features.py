@@ -396,15 +396,22 @@ def _seen_since(sims: dict[int, float], horizon: float) -> int:
     return active
 
 
-def handset_key(imei: str) -> str:
-    """The device an IMEI belongs to, as the handset stage keys it: TAC and serial less its last digit.
+def handset_key(imei: str, cell: str | None) -> str:
+    """The device an IMEI belongs to, as the handset stage keys it: TAC and serial, and for a gateway's
+    modules (serials that differ in their last digit) the cell they stand in.
 
     A multi-module GSM gateway (a SIM-box, a farm's bank) carries one IMEI per module with consecutive
-    serials, so its SIMs meet under one key instead of hiding one per "phone"; the check digit and an
-    IMEISV's software version (digits 15-16) name the same device.  Honest phones share a key only with
-    their own second slot (a dual-SIM phone's two IMEIs): two SIMs, which is nobody's bank.
+    serials, so its SIMs meet under one key instead of hiding one per "phone".  But phones are also sold, and
+    written into records, with consecutive serials: a network whose subscribers' IMEIs run in sequence would
+    otherwise make every ten of them one "bank".  A gateway stands in one place, its modules in one cell;
+    strangers with neighbouring serials are in cells of their own.  So consecutive serials meet only in the
+    cell they call from: the key is TAC and serial less its last digit, then the cell.  Without a cell
+    there is no such evidence and the key is the exact device (TAC and serial; the check digit and an
+    IMEISV's software version, digits 15-16, name the same device).
     """
-    return imei[:13] if len(imei) >= 14 else imei
+    if len(imei) < 14:
+        return imei
+    return imei[:13] + "@" + cell if cell is not None else imei[:14]
 
 
 class HandsetState:

@@ -175,7 +175,7 @@ class HandsetStage:
         imei = cdr.imei
         if imei is None:
             return 0, 0.0
-        key = handset_key(imei)
+        key = handset_key(imei, cdr.cell_id)
         h = store.get(key)
         if h is None:
             h = HandsetState()

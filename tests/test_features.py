@@ -852,14 +852,37 @@ def test_contract_serialized_size_is_bounded(cls: type, feed_fn: Callable[..., N
     assert size_large < 2_048
 
 
-def test_handset_key_joins_a_gateways_consecutive_modules_and_an_imeisv() -> None:
+def test_handset_key_joins_a_gateways_consecutive_modules_in_their_cell_and_an_imeisv() -> None:
     from detector.features import handset_key
 
+    cell = "234-15-100-1"
     modules = [f"86729502019700{i}" for i in range(8)]  # one gateway, consecutive serials (last digit: check)
-    assert {handset_key(m[:14] + "0") for m in modules} == {"8672950201970"}
-    assert handset_key("356938035643809") == handset_key("35693803564380") == handset_key("3569380356438012")
-    assert handset_key("356938035643809") != handset_key("356938035643909")  # another block of ten serials
-    assert handset_key("12345") == "12345"  # too short to be an IMEI: kept as it is
+    assert {handset_key(m[:14] + "0", cell) for m in modules} == {"8672950201970@" + cell}
+    for c in (cell, None):  # the check digit and an IMEISV's version name the same device, with or without a cell
+        assert handset_key("356938035643809", c) == handset_key("35693803564380", c) == handset_key(
+            "3569380356438012", c)
+    assert handset_key("356938035643809", cell) != handset_key("356938035643909", cell)  # another block of ten
+    # Neighbouring serials in different cells are different phones (a network whose IMEIs run in sequence) ...
+    assert handset_key("356938035643809", cell) != handset_key("356938035643819", "234-15-100-2")
+    # ... and without a cell nothing says they stand together: the key is the exact device.
+    assert handset_key("356938035643809", None) != handset_key("356938035643819", None)
+    assert handset_key("12345", cell) == "12345"  # too short to be an IMEI: kept as it is
+
+
+def test_handset_stage_keeps_strangers_with_consecutive_imeis_apart() -> None:
+    """Ten subscribers whose phones have consecutive serials, each in a cell of its own, are ten phones of one
+    SIM each: none reports a shared handset (the risk of keying by serial block alone)."""
+    from detector.records import Cdr
+    from detector.stages import HandsetStage
+
+    stage, store = HandsetStage(), {}
+    reported = []
+    for k in range(10):
+        for i in range(3):
+            cdr = Cdr(f"p{k}-{i}", f"+4477009{k:05d}", f"+44771234{k:02d}{i:02d}", T0 + k * 60 + i * 7, 0, 60.0,
+                      "answered", "voice", f"234-15-{300 + k}-1", f"35693803564380{k}")
+            reported.append(stage.process(store, cdr)[0])
+    assert reported == [0] * 30 and len(store) == 10
 
 
 def test_handset_stage_counts_a_gateways_modules_as_one_device() -> None:
