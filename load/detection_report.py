@@ -3,6 +3,7 @@
     python load/detection_report.py [--seed 424242] [--out out/heldout] [--json out/heldout/evaluation.json]
     python load/detection_report.py --generator altgen --seed 9 --out out/altgen9
     python load/detection_report.py --generator gen3 --seed 2 --out out/gen3-2
+    python load/detection_report.py --perturb sequential-imei   # the same world as another writer would log it
 
 Seed 424242 is held out: no rule, ramp or threshold was ever looked at on it (tuning used seeds 1, 2, 5 and
 11).  The world is the issue's: 20,000 subscribers, two days, the generator's default fraud budget (~120
@@ -14,6 +15,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from load.perturb import STREAM_FILES, VARIANTS, perturb_dir  # noqa: E402
 
 HELD_OUT_SEED = 424_242
 
@@ -29,13 +33,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="detector.synth (ours), load/altgen or load/gen3 (each written independently of the "
                          "detector; altgen seeds 7 and 8 and gen3 seed 1 were looked at while tuning)")
     ap.add_argument("--out", type=Path, default=Path("out/heldout"))
+    ap.add_argument("--perturb", choices=("none",) + VARIANTS, default="none",
+                    help="rewrite the generated stream as another generator or switch might (load/perturb.py) "
+                         "before the replay")
     args = ap.parse_args(argv)
 
     from detector import evaluate, synth
     from detector.replay import run_replay
 
     if args.generator == "altgen":
-        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
         from load.altgen.__main__ import main as altgen_main
 
         code = altgen_main(["--out", str(args.out), "--seed", str(args.seed), "--subscribers",
@@ -43,7 +49,6 @@ def main(argv: list[str] | None = None) -> int:
         if code:
             return code
     elif args.generator == "gen3":
-        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
         from load.gen3.__main__ import main as gen3_main
 
         code = gen3_main(["--out", str(args.out), "--seed", str(args.seed), "--subscribers",
@@ -54,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
         cfg = synth.GeneratorConfig(seed=args.seed, subscribers=args.subscribers, days=args.days,
                                     unanswered_duration=args.unanswered_duration)
         synth.generate(cfg, args.out)
+    if args.perturb != "none":
+        original = args.out / "original"
+        original.mkdir(exist_ok=True)
+        for name in ("cdrs.jsonl",) + STREAM_FILES:
+            if (args.out / name).exists():
+                (args.out / name).replace(original / name)
+        perturb_dir(original, args.out, args.perturb)
     run_replay(str(args.out / "cdrs.jsonl"), args.out / "alerts.jsonl", args.out / "rejects.jsonl",
                args.out / "report.json", show_progress=False)
     ev = argparse.ArgumentParser()

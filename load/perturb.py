@@ -1,0 +1,133 @@
+"""Rewrite a labeled CDR stream the way another generator or switch might have written it, to check that
+detection does not hinge on one generator's conventions.
+
+    python load/perturb.py --input out/heldout --out out/heldout-seqimei --variant sequential-imei
+    python load/detection_report.py --seed 424242 --perturb sequential-imei   # generate, perturb, evaluate
+
+Variants (each keeps every record's meaning; the labels are copied unchanged):
+
+* ``sequential-imei``: every IMEI becomes one TAC and a running serial, in order of first appearance (a device
+  keeps its IMEI; phones met one after another get consecutive serials), as a generator that numbers devices
+  with a counter, or a network that sells phones from one batch, would write them.
+* ``no-cell``: ``cell_id`` and ``imei`` dropped (both are optional in the schema).
+* ``utc``: ``start_time`` rewritten in UTC (``Z``): a switch that logs UTC for a network in another zone.
+* ``no-sms``: SMS records dropped (a voice-only CDR feed).
+
+Lines that are not JSON objects pass through untouched, so a stream's deliberately broken records stay broken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+VARIANTS = ("sequential-imei", "no-cell", "utc", "no-sms")
+STREAM_FILES = ("labels.csv", "labels.evaluate.csv", "manifest.json", "premium_numbers.csv")  # copied as they are
+_TAC = "35123456"  # one type allocation code for every rewritten device
+
+
+class SequentialImeis:
+    """IMEI -> TAC + running six-digit serial + check digit 0, in order of first appearance."""
+
+    def __init__(self) -> None:
+        self.serial_of: dict[str, str] = {}
+
+    def __call__(self, record: dict[str, Any]) -> dict[str, Any] | None:
+        imei = record.get("imei")
+        if isinstance(imei, str) and imei:
+            new = self.serial_of.get(imei)
+            if new is None:
+                new = self.serial_of[imei] = f"{_TAC}{len(self.serial_of) % 1_000_000:06d}0"
+            record["imei"] = new
+        return record
+
+
+def _no_cell(record: dict[str, Any]) -> dict[str, Any] | None:
+    record.pop("cell_id", None)
+    record.pop("imei", None)
+    return record
+
+
+def _utc(record: dict[str, Any]) -> dict[str, Any] | None:
+    text = record.get("start_time")
+    if isinstance(text, str):
+        try:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            return record  # a broken time stays broken: the parser must still reject it
+        if when.tzinfo is not None:
+            record["start_time"] = when.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return record
+
+
+def _no_sms(record: dict[str, Any]) -> dict[str, Any] | None:
+    return None if record.get("record_type") == "sms" else record
+
+
+def rewriter(variant: str) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
+    """The per-record rewrite of ``variant`` (None from it drops the record)."""
+    if variant == "sequential-imei":
+        return SequentialImeis()
+    if variant == "no-cell":
+        return _no_cell
+    if variant == "utc":
+        return _utc
+    if variant == "no-sms":
+        return _no_sms
+    raise ValueError(f"unknown variant {variant!r}; one of {', '.join(VARIANTS)}")
+
+
+def perturb_lines(lines: Iterable[bytes], variant: str) -> Iterator[bytes]:
+    """Rewrite JSON Lines; lines that are not JSON objects pass through as they are."""
+    rewrite = rewriter(variant)
+    for line in lines:
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            yield line if line.endswith(b"\n") else line + b"\n"
+            continue
+        if not isinstance(record, dict):
+            yield line if line.endswith(b"\n") else line + b"\n"
+            continue
+        out = rewrite(record)
+        if out is not None:
+            yield orjson.dumps(out) + b"\n"
+
+
+def perturb_dir(src: Path, dst: Path, variant: str) -> int:
+    """Write ``dst``/cdrs.jsonl from ``src``/cdrs.jsonl and copy the label files; return records written."""
+    dst.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with (src / "cdrs.jsonl").open("rb") as fin, (dst / "cdrs.jsonl").open("wb") as fout:
+        for out in perturb_lines(fin, variant):
+            fout.write(out)
+            written += 1
+    for name in STREAM_FILES:
+        if (src / name).exists() and src.resolve() != dst.resolve():
+            shutil.copyfile(src / name, dst / name)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--input", type=Path, required=True, help="directory with cdrs.jsonl and labels")
+    ap.add_argument("--out", type=Path, required=True, help="directory to write the rewritten stream to")
+    ap.add_argument("--variant", choices=VARIANTS, required=True)
+    args = ap.parse_args(argv)
+    if args.input.resolve() == args.out.resolve():
+        ap.error("--out must differ from --input")
+    n = perturb_dir(args.input, args.out, args.variant)
+    print(f"{n} lines written to {args.out / 'cdrs.jsonl'} ({args.variant})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

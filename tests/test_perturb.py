@@ -1,0 +1,46 @@
+"""load/perturb.py: each rewrite keeps what a record means and changes only the convention it is written in."""
+
+from __future__ import annotations
+
+import orjson
+
+from detector.parse import CdrParser
+from detector.records import Cdr
+from load.perturb import perturb_lines
+
+LINES = [
+    b'{"cdr_id":"a","caller":"+441111111111","callee":"+442222222222","start_time":"2026-03-06T09:15:00+05:30",'
+    b'"duration_s":60,"disposition":"answered","cell_id":"234-15-1-1","imei":"356938035643809"}\n',
+    b'{"cdr_id":"b","record_type":"sms","caller":"+441111111112","callee":"+442222222222",'
+    b'"start_time":"2026-03-06T09:16:00.250+05:30","duration_s":0,"disposition":"answered",'
+    b'"cell_id":"234-15-1-2","imei":"490154203237518"}\n',
+    b'{"cdr_id":"c","caller":"+441111111111","callee":"+443333333333","start_time":"2026-03-06T09:17:00+05:30",'
+    b'"duration_s":5,"disposition":"no_answer","cell_id":"234-15-1-1","imei":"356938035643809"}\n',
+    b'{not json\n',
+]
+
+
+def _parsed(lines: list[bytes]) -> list[Cdr]:
+    parser = CdrParser()
+    return [c for c in (parser.parse(line) for line in lines) if isinstance(c, Cdr)]
+
+
+def test_sequential_imei_keeps_each_device_and_numbers_them_in_order() -> None:
+    out = list(perturb_lines(LINES, "sequential-imei"))
+    assert out[-1] == LINES[-1]  # a broken line stays as it was
+    imeis = [c.imei for c in _parsed(out)]
+    assert imeis[0] == imeis[2] != imeis[1]  # the same device keeps one IMEI
+    assert int(imeis[1][:14]) == int(imeis[0][:14]) + 1  # the next device met gets the next serial
+
+
+def test_utc_rewrite_keeps_the_instant() -> None:
+    before, after = _parsed(LINES), _parsed(list(perturb_lines(LINES, "utc")))
+    assert [c.start for c in after] == [c.start for c in before]
+    assert all(c.utc_offset_min == 0 for c in after) and before[0].utc_offset_min == 330
+    assert orjson.loads(list(perturb_lines(LINES[:1], "utc"))[0])["start_time"] == "2026-03-06T03:45:00Z"
+
+
+def test_no_cell_and_no_sms() -> None:
+    assert all(c.cell_id is None and c.imei is None for c in _parsed(list(perturb_lines(LINES, "no-cell"))))
+    kept = _parsed(list(perturb_lines(LINES, "no-sms")))
+    assert [c.cdr_id for c in kept] == ["a", "c"]
