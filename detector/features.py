@@ -14,6 +14,7 @@ its true rate instead of zero.
 from __future__ import annotations
 
 import math
+import zlib
 
 from .sketches import BLOOM_ROTATE, bloom_bits, place_bits, rate_per_hour
 
@@ -396,36 +397,44 @@ def _seen_since(sims: dict[int, float], horizon: float) -> int:
     return active
 
 
-def handset_key(imei: str, cell: str | None) -> str:
-    """The device an IMEI belongs to, as the handset stage keys it: TAC and serial, and for a gateway's
-    modules (serials that differ in their last digit) the cell they stand in.
+def handset_key(imei: str) -> str:
+    """The block of ten serials an IMEI belongs to (TAC and serial less its last digit): the handset stage's
+    key, so a multi-module gateway's modules (consecutive serials) share one state (see :class:`HandsetState`).
+    An IMEI too short to be one is kept as it is."""
+    return imei[:13] if len(imei) >= 14 else imei
 
-    A multi-module GSM gateway (a SIM-box, a farm's bank) carries one IMEI per module with consecutive
-    serials, so its SIMs meet under one key instead of hiding one per "phone".  But phones are also sold, and
-    written into records, with consecutive serials: a network whose subscribers' IMEIs run in sequence would
-    otherwise make every ten of them one "bank".  A gateway stands in one place, its modules in one cell;
-    strangers with neighbouring serials are in cells of their own.  So consecutive serials meet only in the
-    cell they call from: the key is TAC and serial less its last digit, then the cell.  Without a cell
-    there is no such evidence and the key is the exact device (TAC and serial; the check digit and an
-    IMEISV's software version, digits 15-16, name the same device).
-    """
-    if len(imei) < 14:
-        return imei
-    return imei[:13] + "@" + cell if cell is not None else imei[:14]
+
+def device_spot(imei: str, cell: str | None) -> int:
+    """Which device of its serial block a call came from (the serial's last digit) and, when the record says,
+    from which cell (a CRC-32 of its id; 0: unknown), packed in one int for :meth:`HandsetState.on_call`.
+    The check digit and an IMEISV's software version (digits 15-16) name the same device."""
+    digit = ord(imei[13]) - 48 if len(imei) >= 14 else 0
+    if cell is None:
+        return digit
+    return ((zlib.crc32(cell.encode()) | 1) << 4) | (digit & 15)
 
 
 class HandsetState:
-    """Which SIMs use one handset (IMEI) and how much they call: SIM-boxes and call farms show here.
+    """Which SIMs use one device and how much they call: SIM-boxes and call farms show here.
 
-    Keeps at most ``HANDSET_MAX_SIMS`` SIMs (the most recent); a SIM unseen for ``HANDSET_SIM_TTL_S`` no longer counts, so
-    a second-hand phone with a new owner does not read as a SIM-box.
+    Keyed by a block of ten consecutive serials (:func:`handset_key`).  A multi-module GSM gateway (a SIM-box,
+    a farm's bank) carries one IMEI per module with consecutive serials, so its SIMs would hide one per
+    "phone" if each IMEI were a device.  But phones are also sold, and written into records, with consecutive
+    serials: in a network whose subscribers' IMEIs run in sequence every ten strangers share a block.  A
+    gateway stands in one place, its modules in one cell; strangers with neighbouring serials do not.  So the
+    SIMs counted for a call are those on the same device (same serial) or, across the block, in the same
+    cell: a box's SIMs count wherever they call from, a gateway's modules where they stand together, and
+    strangers only with themselves.
+
+    Keeps at most ``HANDSET_MAX_SIMS`` SIMs (the most recent); a SIM unseen for ``HANDSET_SIM_TTL_S`` no longer
+    counts, so a second-hand phone with a new owner does not read as a SIM-box.
     """
 
-
-    __slots__ = ("sims", "rate_h", "t_first", "t_last")
+    __slots__ = ("sims", "spots", "rate_h", "t_first", "t_last")
 
     def __init__(self) -> None:
-        self.sims: dict[int, float] = {}
+        self.sims: dict[int, float] = {}  # SIM (number_key) -> last seen, in recency order
+        self.spots: dict[int, int] = {}  # SIM -> its last call's device and cell (:func:`device_spot`)
         self.rate_h = 0.0
         self.t_first = -1.0
         self.t_last = 0.0
@@ -437,10 +446,20 @@ class HandsetState:
         """Calls per hour of all its SIMs together, corrected for a handset first seen minutes ago."""
         return rate_per_hour(self.rate_h, TAU_H, self.t_last - self.t_first) if self.t_first >= 0.0 else 0.0
 
-    def on_call(self, t: float, caller_key: int, voice: bool) -> int:
-        """Update from an outbound event; return how many SIMs were active on this handset in the last day."""
+    def on_call(self, t: float, caller_key: int, voice: bool, spot: int = 0) -> int:
+        """Update from an outbound event from ``spot`` (:func:`device_spot`; 0: the block's first device, no
+        cell); return how many SIMs were active in the last day on its device or, across the serial block, in
+        its cell."""
         sims = self.sims
-        _remember(sims, caller_key, t, HANDSET_MAX_SIMS)
+        spots = self.spots
+        if caller_key in sims:
+            del sims[caller_key]  # re-insert to keep insertion order = recency order
+        sims[caller_key] = t
+        spots[caller_key] = spot
+        if len(sims) > HANDSET_MAX_SIMS:
+            oldest = next(iter(sims))
+            del sims[oldest]
+            spots.pop(oldest, None)
         if voice:
             if self.t_first < 0.0:
                 self.t_first = self.t_last = t
@@ -450,7 +469,19 @@ class HandsetState:
             else:
                 self.t_last = t
             self.rate_h = self.rate_h * math.exp(-dt / TAU_H) + 1.0
-        return _seen_since(sims, t - HANDSET_SIM_TTL_S)
+        horizon = t - HANDSET_SIM_TTL_S
+        device = spot & 15
+        place = spot >> 4
+        on_device = in_cell = 0
+        for sim, seen in sims.items():
+            if seen >= horizon:
+                other = spots.get(sim, -1)
+                if other >= 0:
+                    if other & 15 == device:
+                        on_device += 1
+                    if place and other >> 4 == place:
+                        in_cell += 1
+        return on_device if on_device >= in_cell else in_cell
 
 
 class SiteState:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import MutableMapping, Protocol
 
-from .features import HandsetState, NumberState, SiteState, handset_key
+from .features import HandsetState, NumberState, SiteState, device_spot, handset_key
 from .numbering import DestinationRarity, RingConvention, country_code
 from .records import Candidate, Cdr, Reason
 from .sketches import number_key
@@ -162,7 +162,7 @@ class CalleeStage:
 
 
 class HandsetStage:
-    """Keyed by device (:func:`handset_key` of the IMEI): how many SIMs use one handset.  A SIM bank (SIM-box,
+    """Keyed by serial block (:func:`handset_key` of the IMEI): how many SIMs use one device.  A SIM bank (SIM-box,
     farm) shows here, but so does an honest dual-SIM phone or a call centre's GSM gateway, so the stage does
     not accuse: it reports the count back to the number (keyed by number, like a candidate) as evidence for the
     caller stage to weigh."""
@@ -175,12 +175,12 @@ class HandsetStage:
         imei = cdr.imei
         if imei is None:
             return 0, 0.0
-        key = handset_key(imei, cdr.cell_id)
+        key = handset_key(imei)
         h = store.get(key)
         if h is None:
             h = HandsetState()
             store[key] = h
-        sims = h.on_call(cdr.start, number_key(cdr.caller), cdr.record_type == "voice")
+        sims = h.on_call(cdr.start, number_key(cdr.caller), cdr.record_type == "voice", device_spot(imei, cdr.cell_id))
         return (sims, h.calls_per_hour()) if sims >= 2 else (0, 0.0)
 
 

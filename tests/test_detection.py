@@ -130,7 +130,7 @@ def sequential_imei_report(world: Path, tmp_path_factory: pytest.TempPathFactory
 def test_phones_numbered_in_sequence_are_not_one_bank(report: evaluate.EvaluationReport,
                                                        sequential_imei_report: evaluate.EvaluationReport) -> None:
     """A stream whose IMEIs run in sequence (a counter in another generator, one batch of phones in a network)
-    must not make neighbouring strangers one SIM bank: before the handset key took the cell into account,
+    must not make neighbouring strangers one SIM bank: while a block of ten serials counted as one device,
     such a rewrite of synth seed 1 alerted 60 couriers (precision 0.60)."""
     clean, seq = report.to_dict(), sequential_imei_report.to_dict()
     assert seq["precision"] >= 0.95, seq

@@ -852,37 +852,51 @@ def test_contract_serialized_size_is_bounded(cls: type, feed_fn: Callable[..., N
     assert size_large < 2_048
 
 
-def test_handset_key_joins_a_gateways_consecutive_modules_in_their_cell_and_an_imeisv() -> None:
-    from detector.features import handset_key
+def test_handset_key_is_the_block_of_ten_serials_and_the_spot_names_device_and_cell() -> None:
+    from detector.features import device_spot, handset_key
 
-    cell = "234-15-100-1"
     modules = [f"86729502019700{i}" for i in range(8)]  # one gateway, consecutive serials (last digit: check)
-    assert {handset_key(m[:14] + "0", cell) for m in modules} == {"8672950201970@" + cell}
+    assert {handset_key(m[:14] + "0") for m in modules} == {"8672950201970"}
+    assert handset_key("356938035643809") != handset_key("356938035643909")  # another block of ten
+    assert handset_key("12345") == "12345"  # too short to be an IMEI: kept as it is
+    cell = "234-15-100-1"
     for c in (cell, None):  # the check digit and an IMEISV's version name the same device, with or without a cell
-        assert handset_key("356938035643809", c) == handset_key("35693803564380", c) == handset_key(
+        assert device_spot("356938035643809", c) == device_spot("35693803564380", c) == device_spot(
             "3569380356438012", c)
-    assert handset_key("356938035643809", cell) != handset_key("356938035643909", cell)  # another block of ten
-    # Neighbouring serials in different cells are different phones (a network whose IMEIs run in sequence) ...
-    assert handset_key("356938035643809", cell) != handset_key("356938035643819", "234-15-100-2")
-    # ... and without a cell nothing says they stand together: the key is the exact device.
-    assert handset_key("356938035643809", None) != handset_key("356938035643819", None)
-    assert handset_key("12345", cell) == "12345"  # too short to be an IMEI: kept as it is
+    assert device_spot("356938035643809", cell) != device_spot("356938035643819", cell)  # the next serial
+    assert device_spot("356938035643809", cell) != device_spot("356938035643809", "234-15-100-2")
+    assert device_spot("356938035643809", None) & 15 == device_spot("356938035643809", cell) & 15 == 0
 
 
-def test_handset_stage_keeps_strangers_with_consecutive_imeis_apart() -> None:
-    """Ten subscribers whose phones have consecutive serials, each in a cell of its own, are ten phones of one
-    SIM each: none reports a shared handset (the risk of keying by serial block alone)."""
+def _handset_calls(specs: list[tuple[str, str, str | None]]) -> tuple[list[int], dict]:
+    """(caller, imei, cell) calls through a handset stage, a minute apart: what it reported for each."""
     from detector.records import Cdr
     from detector.stages import HandsetStage
 
     stage, store = HandsetStage(), {}
     reported = []
-    for k in range(10):
-        for i in range(3):
-            cdr = Cdr(f"p{k}-{i}", f"+4477009{k:05d}", f"+44771234{k:02d}{i:02d}", T0 + k * 60 + i * 7, 0, 60.0,
-                      "answered", "voice", f"234-15-{300 + k}-1", f"35693803564380{k}")
-            reported.append(stage.process(store, cdr)[0])
-    assert reported == [0] * 30 and len(store) == 10
+    for i, (caller, imei, cell) in enumerate(specs):
+        cdr = Cdr(f"h{i}", caller, f"+4477123{i:05d}", T0 + 60.0 * i, 0, 60.0, "answered", "voice", cell, imei)
+        reported.append(stage.process(store, cdr)[0])
+    return reported, store
+
+
+def test_handset_stage_keeps_strangers_with_consecutive_imeis_apart() -> None:
+    """Ten subscribers whose phones have consecutive serials, each in a cell of its own (or with no cell in
+    the record), are ten phones of one SIM each: none reports a shared handset (the risk of counting a serial
+    block as one device, which alerted 60 couriers on a stream with sequential IMEIs)."""
+    for cells in (True, False):
+        specs = [(f"+4477009{k:05d}", f"3569380356438{k}0", f"234-15-{300 + k}-1" if cells else None)
+                 for _ in range(3) for k in range(10)]
+        reported, store = _handset_calls(specs)
+        assert reported == [0] * 30 and len(store) == 1
+
+
+def test_handset_stage_counts_a_boxs_sims_in_every_cell_it_calls_from() -> None:
+    """One device (one IMEI) with eight SIMs whose calls come from two cells: all eight count in both."""
+    specs = [(f"+4477009{k:05d}", "867295020197004", f"234-15-100-{1 + k % 2}") for k in range(8)]
+    reported, _ = _handset_calls(specs + specs)
+    assert reported[-1] == 8
 
 
 def test_handset_stage_counts_a_gateways_modules_as_one_device() -> None:

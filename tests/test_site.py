@@ -35,7 +35,7 @@ def _room(sims: int, per_hour: float, hours: float, *, talk_s: float, answered_o
     """``sims`` numbers each calling strangers ``per_hour`` times an hour; ``answered_of_10`` calls in ten are
     answered and last ``talk_s``, the rest ring out after 25 s.  One cell for all, or one cell each.
     ``callbacks``: one call in five is returned five minutes later.  Each number has a phone of its own, with
-    IMEIs far apart (consecutive IMEIs in one cell would be one gateway's modules: see ``features.handset_key``)."""
+    IMEIs far apart (consecutive IMEIs in one cell would be one gateway's modules: see ``features.HandsetState``)."""
     out: list[tuple[float, int, Cdr]] = []
     n = 0
     for k in range(sims):

@@ -499,7 +499,7 @@ class BatchProcessor:
             cdr = cdr_from_fields(ev)
             sims, rate = handset_process(handsets, cdr)
             if cdr.imei is not None:
-                dirty_handsets.add(handset_key(cdr.imei, cdr.cell_id))
+                dirty_handsets.add(handset_key(cdr.imei))
             if sims:
                 evidence_back([cdr.caller, cdr.start, sims, rate])
 
@@ -547,7 +547,7 @@ class BatchProcessor:
                     lst.append(ev)
             imei = cdr.imei
             if imei is not None:
-                imei = handset_key(imei, cdr.cell_id)  # the handset stage's key: partitions and state follow it
+                imei = handset_key(imei)  # the handset stage's key: partitions and state follow it
                 if not all_local:
                     p = part_of(imei)
                     if p is None:
@@ -650,7 +650,7 @@ class BatchProcessor:
         workers' partitions are the stores' to skip.  Fields of the packed events: codec.cdr_fields."""
         numbers = {ev[0] for ev in evidence}
         numbers.update(ev[2] for ev in inbound)
-        handsets = {handset_key(ev[9], ev[8]) for ev in handset if ev[9] is not None}  # the handset stage's key
+        handsets = {handset_key(ev[9]) for ev in handset if ev[9] is not None}  # the handset stage's key
         sites = {ev[8] for ev in site}
         numbers.update(ev[1] for ev in handset)
         numbers.update(ev[1] for ev in site)
@@ -658,7 +658,7 @@ class BatchProcessor:
             numbers.add(cdr.caller)
             numbers.add(cdr.callee)
             if cdr.imei is not None:
-                handsets.add(handset_key(cdr.imei, cdr.cell_id))
+                handsets.add(handset_key(cdr.imei))
             sites.add(cdr.cell_id)  # type: ignore[arg-type]
         sites.discard(None)  # type: ignore[arg-type]
         wanted = {"numbers": numbers, "episodes": numbers, "handsets": handsets, "sites": sites}
