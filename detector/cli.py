@@ -16,7 +16,7 @@ from . import __version__
 
 def _cmd_replay(args: argparse.Namespace) -> int:
     from .admission import AdmissionConfig
-    from .pipeline import tune_gc_for_long_lived_state
+    from .pipeline import DetectorConfig, tune_gc_for_long_lived_state
     from .replay import run_replay
 
     tune_gc_for_long_lived_state()
@@ -27,7 +27,8 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     admission = AdmissionConfig(late_tolerance_s=args.late_tolerance_s, max_ahead_s=args.max_ahead_s)
     try:
         result = run_replay(args.input, args.alerts, args.rejects, args.report, args.state, admission,
-                            show_progress=False if args.quiet else None)
+                            show_progress=False if args.quiet else None,
+                            config=DetectorConfig(home_utc_offset_min=args.home_utc_offset_min))
     except ValueError as exc:  # a state file that is not ours
         print(f"cdr-detector replay: error: {exc}", file=sys.stderr)
         return 2
@@ -52,6 +53,9 @@ def _add_replay(sub: argparse._SubParsersAction) -> None:
                    help="out-of-order records up to this far behind are processed (default 900)")
     p.add_argument("--max-ahead-s", type=float, default=86_400.0,
                    help="records this far ahead of the stream are rejected (default 86400)")
+    p.add_argument("--home-utc-offset-min", type=int, default=0,
+                   help="the network's UTC offset (minutes east), for records written in UTC: their hour of day "
+                        "is read in it (default 0: every record as written)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=_cmd_replay)
 

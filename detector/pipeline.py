@@ -51,6 +51,11 @@ class DetectorConfig:
     # How often (event time) to sweep for idle state: a sweep walks every tracked number, so it runs an eighth
     # of the TTL apart (state lives at most 12.5% past its TTL) rather than hourly (10% of replay time).
     expire_every_s: float = 6 * 3_600.0
+    # Hour-of-day features (off-hours, night habit) read a record's local time from its own UTC offset.  A
+    # switch that logs every record in UTC ("Z" or +00:00) for a network elsewhere would make its office hours
+    # look like night: this offset (minutes east of UTC) is then used for records written at offset 0.
+    # 0: every record as written.
+    home_utc_offset_min: int = 0
 
     def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
         return by_constructor(self)
@@ -71,7 +76,7 @@ def build_stages(cfg: DetectorConfig) -> Stages:
     rules = NumberRules(cfg.rules)
     model = AnomalyModel(cfg.model)
     return Stages(
-        caller=CallerStage(rules, model, DestinationRarity()),
+        caller=CallerStage(rules, model, DestinationRarity(), cfg.home_utc_offset_min),
         callee=CalleeStage(rules),
         handset=HandsetStage(),
         site=SiteStage(),

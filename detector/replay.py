@@ -20,7 +20,7 @@ from .admission import AdmissionConfig
 from .codec import alert_to_dict, reject_to_dict
 from .counts import Counts
 from .engine import Engine
-from .pipeline import Detector, load_state, save_state
+from .pipeline import Detector, DetectorConfig, load_state, save_state
 from .records import Reject
 
 
@@ -154,12 +154,14 @@ def run_replay(
     admission: AdmissionConfig | None = None,
     show_progress: bool | None = None,
     summary_stream: IO[str] | None = None,
+    config: DetectorConfig | None = None,
 ) -> ReplayResult:
-    """The ``replay`` command: files in, files out, state resumed from and saved to ``state_path``."""
+    """The ``replay`` command: files in, files out, state resumed from and saved to ``state_path`` (a resumed
+    state keeps the ``config`` it was saved with)."""
     if state_path is not None and state_path.exists():
         engine = load_state(state_path, Engine)
     else:
-        engine = Engine(Detector(), admission)
+        engine = Engine(Detector(config), admission)
     err = summary_stream or sys.stderr
     enabled = err.isatty() if show_progress is None else show_progress
     with ExitStack() as stack:

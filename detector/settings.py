@@ -86,10 +86,15 @@ class Settings:
     log_level: Literal["debug", "info", "warn", "error"] = _opt("info", "log level")
     late_tolerance_s: float = _opt(900.0, "records this far behind the stream are still processed")
     max_ahead_s: float = _opt(86_400.0, "records this far ahead of the stream are rejected")
+    home_utc_offset_min: int = _opt(0, "the network's UTC offset in minutes, for records written in UTC "
+                                       "(offset 0): their hour of day (off-hours, night habit) is read in it; "
+                                       "0 = every record as written")
 
     def __post_init__(self) -> None:
         if self.partitions < 1:
             raise ValueError("partitions must be >= 1")
+        if not -720 <= self.home_utc_offset_min <= 840:
+            raise ValueError("home_utc_offset_min must be within -720..840 (UTC-12:00 .. UTC+14:00)")
         if self.batch_size < 1:
             raise ValueError("batch_size must be >= 1")
         if self.replication_factor == 0 or self.replication_factor < -1:

@@ -35,11 +35,13 @@ class CallerStage:
 
     name = "caller"
 
-    def __init__(self, rules: NumberRules, model: NumberModel, rarity: DestinationRarity | None = None) -> None:
+    def __init__(self, rules: NumberRules, model: NumberModel, rarity: DestinationRarity | None = None,
+                 home_utc_offset_min: int = 0) -> None:
         self.rules = rules
         self.model = model
         self.rarity = rarity or DestinationRarity()
         self.rings = RingConvention()
+        self.home_offset = home_utc_offset_min  # local time of records written in UTC (DetectorConfig)
 
     def on_handset(self, store: MutableMapping[str, NumberState], number: str, t: float, sims: int,
                    rate: float) -> None:
@@ -85,7 +87,7 @@ class CallerStage:
                 abroad = not rarity.is_home(cc_to)
         t = cdr.start
         callback = s.on_outbound(
-            t, cdr.utc_offset_min, number_key(callee), cdr.duration, cdr.disposition == "answered",
+            t, cdr.utc_offset_min or self.home_offset, number_key(callee), cdr.duration, cdr.disposition == "answered",
             cdr.disposition == "failed", voice, intl, risky, cdr.imei, cdr.cell_id, abroad,
         )
         if not voice and not s.swapped_recently(t):

@@ -139,3 +139,29 @@ def test_phones_numbered_in_sequence_are_not_one_bank(report: evaluate.Evaluatio
         group = seq["profiles"].get(profile)
         if group:
             assert group["false_alarms"] == 0, (profile, group)
+
+
+def test_a_stream_logged_in_utc_decides_as_written_locally_given_the_networks_offset(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A switch that logs UTC for a +05:30 network: with ``home_utc_offset_min=330`` the detector makes the
+    same decisions as on the stream written in local time; without it office hours look like night."""
+    from load.perturb import perturb_dir
+
+    from detector.pipeline import DetectorConfig
+
+    local = tmp_path_factory.mktemp("local")
+    synth.generate(synth.GeneratorConfig(seed=5, subscribers=2_000, days=1.0, fraud_numbers=30,
+                                         utc_offset_min=330), local)
+    utc = tmp_path_factory.mktemp("utc")
+    perturb_dir(local, utc, "utc")
+
+    def decisions(src: Path, cfg: DetectorConfig | None) -> set[tuple[str, str, str]]:
+        out = src / f"alerts-{cfg.home_utc_offset_min if cfg else 'none'}.jsonl"
+        run_replay(str(src / "cdrs.jsonl"), out, None, None, show_progress=False, config=cfg)
+        alerts = [json.loads(line) for line in out.read_text().splitlines()]
+        return {(a["number"], a["typology"], a["trigger_cdr_id"]) for a in alerts}
+
+    as_written = decisions(local, None)
+    assert as_written
+    assert decisions(utc, DetectorConfig(home_utc_offset_min=330)) == as_written
+    assert decisions(utc, None) != as_written  # the hour of day matters, so the setting is not a no-op

@@ -279,3 +279,21 @@ def test_counts_are_one_object_for_replay_and_worker() -> None:
     total.consumed += 4  # read, held back for ordering
     assert not total.balanced() and total.balanced(held=4)
     assert cdr_from_fields is not None
+
+
+def test_home_utc_offset_setting_is_read_and_range_checked() -> None:
+    """CDR_HOME_UTC_OFFSET_MIN (or --home-utc-offset-min) is read, range-checked, and the worker's detector
+    reads UTC-logged records in it (see tests/test_detection.py for the decisions it changes)."""
+    import argparse
+
+    import pytest
+
+    from detector.settings import Settings
+
+    assert Settings.load(None, {}).home_utc_offset_min == 0
+    parser = argparse.ArgumentParser()
+    Settings.add_arguments(parser)
+    assert Settings.load(parser.parse_args(["--home-utc-offset-min", "330"]), {}).home_utc_offset_min == 330
+    assert Settings.load(None, {"CDR_HOME_UTC_OFFSET_MIN": "-360"}).home_utc_offset_min == -360
+    with pytest.raises(ValueError, match="home_utc_offset_min"):
+        Settings.load(None, {"CDR_HOME_UTC_OFFSET_MIN": "900"})

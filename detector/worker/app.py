@@ -521,6 +521,8 @@ class Runtime:
         self.learners_local = RocksPartitions(tables["learners"]) if settings.store == "rocksdb" else None
         self.local_writes = 0  # records written to the RocksDB databases (store=rocksdb)
         admission = AdmissionConfig(late_tolerance_s=settings.late_tolerance_s, max_ahead_s=settings.max_ahead_s)
+        if cfg is None:
+            cfg = DetectorConfig(home_utc_offset_min=settings.home_utc_offset_min)
         self.processor = BatchProcessor(settings.partitions, self.stores, cfg, admission, source=name,
                                         max_hold_s=max_hold_s)
         self.pending: deque[_Delivery] = deque()  # sealed epochs, oldest first, acked in order when delivered
