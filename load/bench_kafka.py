@@ -241,6 +241,32 @@ class Sampler(threading.Thread):
         return self.samples
 
 
+class PySpy(threading.Thread):
+    """``py-spy record --native`` of one worker for ``seconds``, started once the workers together processed
+    ``after`` records (so start-up and recovery are left out).  Collapsed stacks (``--format raw``) go to
+    ``path``; their sample counts are what the profile figures in docs/benchmarks.md are shares of.  Sampling
+    costs the worker a little CPU, so a profiled run's rates are not figures to compare."""
+
+    def __init__(self, worker: Worker, path: Path, seconds: float, sampler: Sampler, after: float) -> None:
+        super().__init__(daemon=True)
+        self.worker, self.path, self.seconds, self.sampler, self.after = worker, path, seconds, sampler, after
+
+    def run(self) -> None:
+        import shutil
+        import subprocess
+
+        exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        started = wait_until(lambda: (self.sampler.last() or {}).get("processed", 0) >= self.after, 300, 0.25)
+        if not started or not self.worker.alive():
+            return
+        cmd = [exe, "record", *([] if os.environ.get("PYSPY_NO_NATIVE") else ["--native"]), "--rate", "200", "--format", "raw", "--duration", str(int(self.seconds)),
+               "--pid", str(self.worker.pid), "--output", str(self.path)]
+        try:
+            subprocess.run(cmd, capture_output=True, timeout=self.seconds + 60, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            log(f"py-spy on {self.worker.name} failed: {exc}")
+
+
 def wait_until(pred: Any, timeout: float, interval: float = 0.25) -> bool:
     deadline = time.monotonic() + timeout
     for _ in range(int(timeout / interval) + 2):
@@ -367,6 +393,10 @@ def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out:
     sampler = Sampler(ws, max_s=a.drain_timeout + 60, broker_pid=broker_pid)
     t_start = time.time()
     sampler.start()
+    spies = [PySpy(w, out / f"{w.name}.pyspy.txt", a.py_spy, sampler, 0.1 * records)
+             for w in ws] if a.py_spy and not label else []
+    for spy in spies:
+        spy.start()
     try:
         def done() -> bool:
             _check_alive(ws)
@@ -375,6 +405,8 @@ def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out:
 
         finished = wait_until(done, a.drain_timeout + 30, interval=0.5)
         time.sleep(1.0)
+        for spy in spies:
+            spy.join(timeout=a.py_spy + 60)
     finally:
         samples = sampler.finish()
         reports = stop_workers(ws)
@@ -870,6 +902,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline-records", type=int, default=100_000)
     ap.add_argument("--profile-records", type=int, default=None, help="default 100k (quick 30k)")
     ap.add_argument("--profile-only", action="store_true")
+    ap.add_argument("--py-spy", type=float, default=0.0, metavar="SECONDS",
+                    help="sample each drain worker of the current code with py-spy (--native) for this long, "
+                         "from 10%% of the backlog on: <tag>-w<i>.pyspy.txt (collapsed stacks) in --out")
     a = ap.parse_args(argv)
     q = a.quick
     a.drain_records = a.drain_records or (100_000 if q else 400_000)

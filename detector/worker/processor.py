@@ -633,11 +633,8 @@ class BatchProcessor:
     def persist(self, name: str, keys: Iterable[str]) -> None:
         """Persist the current value of ``keys`` of store ``name`` (a delete for a key no longer there)."""
         keys = list(keys)
-        part = self.part
-        cached = part.cached
-        parts = [cached(k) for k in keys]
-        if None in parts:  # not seen by the partitioner yet (rare: every key passed through it when changed)
-            parts = [p if p is not None else part(k) for k, p in zip(keys, parts)]
+        # Keys the partitioner has not seen yet (callees and IMEIs when every hop is local) are hashed together.
+        parts = self.part.many(keys)
         store = self.stores[name]
         get = store.data.get
         store.persist(keys, parts, [get(k) for k in keys])  # type: ignore[arg-type]
