@@ -28,6 +28,7 @@ from detector.worker.codec import (
     StateLayoutError,
     cdr_from_fields,
     murmur2_31,
+    murmur2_31_many,
     pack,
     partition_for,
     unpack,
@@ -107,6 +108,20 @@ def test_fast_murmur2_is_kafkas(data: bytes) -> None:
     from aiokafka.partitioner import murmur2
 
     assert murmur2_31(data) == murmur2(data) & 0x7FFFFFFF
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.binary(max_size=24), max_size=120), st.integers(1, 4), st.integers(1, 12))
+def test_batched_murmur2_is_the_same(keys: list[bytes], copies: int, partitions: int) -> None:
+    # Enough keys of one length (repeated) to take the numpy path, and few of others for the one-by-one path.
+    keys = keys * copies + [b"+4477009%05d" % i for i in range(len(keys))]
+    assert murmur2_31_many(keys) == [murmur2_31(k) for k in keys]
+    texts = [k.decode("latin-1") for k in keys]
+    part = Partitioner(partitions)
+    if texts:
+        part(texts[0])  # one cached, the rest hashed together
+    assert part.many(texts) == [murmur2_31(t.encode()) % partitions for t in texts]
+    assert part.many(texts) == [part(t) for t in texts]
 
 
 def simulate(lines: list[bytes], partitions: int = 6, chunk: int = 60, check_dirty: bool = False,
