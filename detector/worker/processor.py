@@ -567,10 +567,11 @@ class BatchProcessor:
                         lst.append(with_ts)
             if cold:
                 cell = cdr.cell_id
-                p = part_of(cell)
-                if p is None:
-                    p = part(cell)
-                if p in local:
+                if not all_local:
+                    p = part_of(cell)
+                    if p is None:
+                        p = part(cell)
+                if all_local or p in local:
                     found = site_process(sites, cdr)
                     dirty_sites.add(cell)
                     if found is not None and caller in numbers:
