@@ -175,9 +175,9 @@ def simulate(lines: list[bytes], partitions: int = 6, chunk: int = 60, check_dir
 
 
 def _serialized(stores: dict[str, DictStore]) -> dict[str, dict[str, object]]:
-    """Each key's state as written to its changelog, decoded back to plain values: marshal's bytes are not
-    canonical (a float shared by two fields is written once and referenced, depending on reference counts),
-    so equal states are compared by value, not by bytes."""
+    """Each key's state as written to its changelog, decoded back to plain values: states are compared by value,
+    not by bytes, so the check does not depend on the marshal format (records of formats 3+, which earlier
+    builds wrote, reference shared objects depending on reference counts)."""
     return {name: {k: marshal.loads(CODECS[name].dumps(v)[4:]) for k, v in store.data.items()}
             for name, store in stores.items()}
 
