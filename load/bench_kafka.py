@@ -47,6 +47,9 @@ from typing import Any, Iterator
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+if os.environ.get("BENCH_CODE_DIR"):  # the child of batch_step_on: ``detector`` is that build's, whatever comes next
+    sys.path.insert(0, os.environ["BENCH_CODE_DIR"])
+    import detector  # noqa: E402,F401
 
 from bench_replay import _machine, run_naive  # noqa: E402
 from driver import Schedule, drive, file_lines  # noqa: E402
@@ -241,6 +244,32 @@ class Sampler(threading.Thread):
         return self.samples
 
 
+class PySpy(threading.Thread):
+    """``py-spy record --native`` of one worker for ``seconds``, started once the workers together processed
+    ``after`` records (so start-up and recovery are left out).  Collapsed stacks (``--format raw``) go to
+    ``path``; their sample counts are what the profile figures in docs/benchmarks.md are shares of.  Sampling
+    costs the worker a little CPU, so a profiled run's rates are not figures to compare."""
+
+    def __init__(self, worker: Worker, path: Path, seconds: float, sampler: Sampler, after: float) -> None:
+        super().__init__(daemon=True)
+        self.worker, self.path, self.seconds, self.sampler, self.after = worker, path, seconds, sampler, after
+
+    def run(self) -> None:
+        import shutil
+        import subprocess
+
+        exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        started = wait_until(lambda: (self.sampler.last() or {}).get("processed", 0) >= self.after, 300, 0.25)
+        if not started or not self.worker.alive():
+            return
+        cmd = [exe, "record", *([] if os.environ.get("PYSPY_NO_NATIVE") else ["--native"]), "--rate", "200", "--format", "raw", "--duration", str(int(self.seconds)),
+               "--pid", str(self.worker.pid), "--output", str(self.path)]
+        try:
+            subprocess.run(cmd, capture_output=True, timeout=self.seconds + 60, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            log(f"py-spy on {self.worker.name} failed: {exc}")
+
+
 def wait_until(pred: Any, timeout: float, interval: float = 0.25) -> bool:
     deadline = time.monotonic() + timeout
     for _ in range(int(timeout / interval) + 2):
@@ -367,6 +396,10 @@ def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out:
     sampler = Sampler(ws, max_s=a.drain_timeout + 60, broker_pid=broker_pid)
     t_start = time.time()
     sampler.start()
+    spies = [PySpy(w, out / f"{w.name}.pyspy.txt", a.py_spy, sampler, 0.1 * records)
+             for w in ws] if a.py_spy and not label else []
+    for spy in spies:
+        spy.start()
     try:
         def done() -> bool:
             _check_alive(ws)
@@ -375,6 +408,8 @@ def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out:
 
         finished = wait_until(done, a.drain_timeout + 30, interval=0.5)
         time.sleep(1.0)
+        for spy in spies:
+            spy.join(timeout=a.py_spy + 60)
     finally:
         samples = sampler.finish()
         reports = stop_workers(ws)
@@ -599,65 +634,33 @@ def end_to_end_latency(bootstrap: str, cdr_topic: str, alert_topic: str, steps: 
 
 # -- profile of the hot path -------------------------------------------------------------------------------
 
-def profile_hot_path(stream: Path, records: int, batch_size: int, partitions: int, out: Path) -> dict[str, Any]:
-    """BatchProcessor in-process (dict stores, the worker's packing of internal events), under pyinstrument.
-    Internal events are fed back as the next batch's inbound/handset/evidence records, as the topics would."""
-    from detector.worker.codec import CODECS
-    from detector.worker.processor import BatchProcessor, DictStore, InRecord
-
-    stores = {name: DictStore() for name in CODECS}
-    bp = BatchProcessor(partitions, stores, max_hold_s=0.0)
-    part = bp.part
-    lines = [ln.rstrip(b"\n") for ln in islice(file_lines(str(stream)), records)]
-    from detector.produce import caller_key
-
-    recs = []
-    for i, ln in enumerate(lines):
-        k = caller_key(ln)
-        recs.append(InRecord("cdrs", part(k.decode()) if k else 0, i, ln, k))
-
-    def run() -> tuple[int, int]:
-        pending: list[InRecord] = []
-        alerts = 0
-        for off in range(0, len(recs), batch_size):
-            batch = pending + recs[off: off + batch_size]
-            res = bp.process(batch, assigned=range(partitions), flush=True)
-            alerts += len(res.alerts)
-            pending = [InRecord(kind, p, 0, v) for kind, p, v in res.internal]
-        res = bp.process(pending, assigned=range(partitions), flush=True)
-        return alerts, len(recs)
-
-    try:
-        from pyinstrument import Profiler
-    except ImportError:
-        Profiler = None  # type: ignore[assignment,misc]
-    t0 = time.perf_counter()
-    c0 = time.process_time()
-    if Profiler is not None:
-        prof = Profiler(interval=0.001)
-        prof.start()
-        alerts, n = run()
-        prof.stop()
-        (out / "profile.txt").write_text(prof.output_text(unicode=False, color=False, show_all=False))
-        try:
-            (out / "profile.html").write_text(prof.output_html())
-        except Exception:  # noqa: BLE001
-            pass
-    else:
-        alerts, n = run()
-    wall = time.perf_counter() - t0
-    cpu = time.process_time() - c0
-    return {"records": n, "batch_size": batch_size, "wall_s": wall, "cpu_s": cpu, "rate_cpu": n / cpu,
-            "alerts": alerts, "profiled": Profiler is not None,
-            "note": "pyinstrument adds overhead; see rate_unprofiled for the plain figure"}
+#: Records per epoch in the in-process step: what one 2 s epoch of the worker holds at ~30,000 CDR/s.
+STEP_EPOCH_RECORDS = 60_000
 
 
-def unprofiled_rate(stream: Path, records: int, batch_size: int, partitions: int) -> float:
+def batch_step(stream: Path, records: int, batch_size: int, partitions: int, profile_out: Path | None = None,
+               epoch_records: int = STEP_EPOCH_RECORDS) -> dict[str, Any]:
+    """The worker's batch step in this process: :class:`BatchProcessor` on dict stores, internal events fed back
+    as the next batch's records (as the topics would), and, as the worker does, every key changed in an epoch of
+    ``epoch_records`` encoded once with the changelog codec at its end (no Kafka, no produce).  CPU-seconds of
+    the loop; under pyinstrument (``profile_out``: profile.txt/html there) when it is installed."""
     from detector.produce import caller_key
     from detector.worker.codec import CODECS
     from detector.worker.processor import BatchProcessor, DictStore, InRecord
 
-    stores = {name: DictStore() for name in CODECS}
+    class EncodingStore(DictStore):
+        """A dict store that encodes what it persists, as the worker's changelog writes do."""
+
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.dumps_all = CODECS[name].dumps_all
+            self.bytes = 0
+
+        def persist(self, keys: list[str], partitions: list[int], values: list[Any]) -> None:
+            self.writes += len(keys)
+            self.bytes += sum(map(len, self.dumps_all([v for v in values if v is not None])))
+
+    stores = {name: EncodingStore(name) for name in CODECS}
     bp = BatchProcessor(partitions, stores, max_hold_s=0.0)
     part = bp.part
     recs = []
@@ -665,13 +668,64 @@ def unprofiled_rate(stream: Path, records: int, batch_size: int, partitions: int
         ln = ln.rstrip(b"\n")
         k = caller_key(ln)
         recs.append(InRecord("cdrs", part(k.decode()) if k else 0, i, ln, k))
+
+    def run() -> int:
+        pending: list[InRecord] = []
+        alerts = since = 0
+        for off in range(0, len(recs) + batch_size, batch_size):
+            batch = pending + recs[off: off + batch_size]
+            res = bp.process(batch, assigned=range(partitions), flush=off >= len(recs), flush_state=False)
+            alerts += len(res.alerts)
+            pending = [InRecord(kind, p, 0, v) for kind, p, v in res.internal]
+            since += batch_size
+            if since >= epoch_records or off >= len(recs):
+                since = 0
+                bp.flush_state()
+        return alerts
+
+    Profiler = None
+    if profile_out is not None:
+        try:
+            from pyinstrument import Profiler
+        except ImportError:
+            pass
     c0 = time.process_time()
-    pending: list[InRecord] = []
-    for off in range(0, len(recs), batch_size):
-        res = bp.process(pending + recs[off: off + batch_size], assigned=range(partitions), flush=True)
-        pending = [InRecord(kind, p, 0, v) for kind, p, v in res.internal]
-    bp.process(pending, assigned=range(partitions), flush=True)
-    return len(recs) / (time.process_time() - c0)
+    if Profiler is not None:
+        prof = Profiler(interval=0.001)
+        prof.start()
+        alerts = run()
+        prof.stop()
+        (profile_out / "profile.txt").write_text(prof.output_text(unicode=False, color=False, show_all=False))
+        try:
+            (profile_out / "profile.html").write_text(prof.output_html())
+        except Exception:  # noqa: BLE001
+            pass
+    else:
+        alerts = run()
+    cpu = time.process_time() - c0
+    import detector.stages
+
+    return {"records": len(recs), "batch_size": batch_size, "epoch_records": epoch_records, "cpu_s": cpu,
+            "rate_cpu": len(recs) / cpu, "alerts": alerts, "profiled": Profiler is not None,
+            "compiled_core": not detector.stages.__file__.endswith(".py"),
+            "state_writes": sum(st.writes for st in stores.values()),
+            "state_bytes_written": sum(st.bytes for st in stores.values())}
+
+
+def batch_step_on(code_dir: Path, stream: Path, records: int, batch_size: int, partitions: int,
+                  profile_out: Path | None = None) -> dict[str, Any]:
+    """:func:`batch_step` on the ``detector`` package in ``code_dir`` (the compiled core with ``--compiled``), in a
+    child process so that this process's pure-Python import does not shadow it."""
+    import subprocess
+
+    if code_dir == ROOT:
+        return batch_step(stream, records, batch_size, partitions, profile_out)
+    args = json.dumps([str(stream), records, batch_size, partitions, str(profile_out) if profile_out else None])
+    proc = subprocess.run([sys.executable, __file__, "--batch-step-json", args], capture_output=True, text=True,
+                          timeout=1800, env={**os.environ, "BENCH_CODE_DIR": str(code_dir)})
+    if proc.returncode != 0:
+        raise RuntimeError(f"in-process batch step failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 # -- output --------------------------------------------------------------------------------------------------
@@ -870,6 +924,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline-records", type=int, default=100_000)
     ap.add_argument("--profile-records", type=int, default=None, help="default 100k (quick 30k)")
     ap.add_argument("--profile-only", action="store_true")
+    ap.add_argument("--py-spy", type=float, default=0.0, metavar="SECONDS",
+                    help="sample each drain worker of the current code with py-spy (--native) for this long, "
+                         "from 10%% of the backlog on: <tag>-w<i>.pyspy.txt (collapsed stacks) in --out")
     a = ap.parse_args(argv)
     q = a.quick
     a.drain_records = a.drain_records or (100_000 if q else 400_000)
@@ -934,8 +991,9 @@ def main(argv: list[str] | None = None) -> int:
                               "drain": [], "drain_baseline": [], "latency": [], "latency_baseline": [],
                               "loadavg_start": os.getloadavg()}
     log("profiling the batch step in-process")
-    result["profile"] = profile_hot_path(stream, a.profile_records, a.batch_size, a.partitions, out)
-    result["profile"]["rate_unprofiled"] = unprofiled_rate(stream, a.profile_records, a.batch_size, a.partitions)
+    result["profile"] = batch_step_on(CORE_DIR, stream, a.profile_records, a.batch_size, a.partitions, out)
+    result["profile"]["rate_unprofiled"] = batch_step_on(CORE_DIR, stream, a.profile_records, a.batch_size,
+                                                         a.partitions)["rate_cpu"]
     log(f"batch step in-process: {result['profile']['rate_unprofiled']:,.0f} CDR/s (CPU), profile in profile.txt")
     log(f"naive river pipeline on {a.baseline_records:,} CDRs")
     result["naive"] = run_naive([ln for ln in islice(file_lines(str(stream)), a.baseline_records)])
@@ -989,4 +1047,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--batch-step-json"]:  # the child of batch_step_on
+        _s, _n, _b, _p, _o = json.loads(sys.argv[2])
+        print(json.dumps(batch_step(Path(_s), _n, _b, _p, Path(_o) if _o else None)))
+        sys.exit(0)
     sys.exit(main())

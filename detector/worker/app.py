@@ -589,12 +589,12 @@ class Runtime:
         cb = cb or d.callback
         produce = self.producer.produce
         try:
-            produce(topic, value, key, partition=partition, on_delivery=cb)
+            produce(topic, value, key, partition, cb)  # positional: see _produce_many
         except BufferError:
             for _ in range(10_000):
                 self.producer.poll(0.01)
                 try:
-                    produce(topic, value, key, partition=partition, on_delivery=cb)
+                    produce(topic, value, key, partition, cb)
                     break
                 except BufferError:
                     continue
@@ -616,8 +616,11 @@ class Runtime:
         produce = self.producer.produce
         n = 0
         try:
+            # Positional (topic, value, key, partition, on_delivery): confluent-kafka's produce() parses keyword
+            # arguments per call, which cost ~0.2-0.5 us of a ~1.7 us message here; this loop runs once per
+            # changed key per epoch.
             for partition, key, value in zip(partitions, keys, values):
-                produce(topic, value, key, partition=partition, on_delivery=cb)
+                produce(topic, value, key, partition, cb)
                 n += 1
         except BufferError:
             d.outstanding += n

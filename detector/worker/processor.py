@@ -567,10 +567,11 @@ class BatchProcessor:
                         lst.append(with_ts)
             if cold:
                 cell = cdr.cell_id
-                p = part_of(cell)
-                if p is None:
-                    p = part(cell)
-                if p in local:
+                if not all_local:
+                    p = part_of(cell)
+                    if p is None:
+                        p = part(cell)
+                if all_local or p in local:
                     found = site_process(sites, cdr)
                     dirty_sites.add(cell)
                     if found is not None and caller in numbers:
@@ -633,11 +634,8 @@ class BatchProcessor:
     def persist(self, name: str, keys: Iterable[str]) -> None:
         """Persist the current value of ``keys`` of store ``name`` (a delete for a key no longer there)."""
         keys = list(keys)
-        part = self.part
-        cached = part.cached
-        parts = [cached(k) for k in keys]
-        if None in parts:  # not seen by the partitioner yet (rare: every key passed through it when changed)
-            parts = [p if p is not None else part(k) for k, p in zip(keys, parts)]
+        # Keys the partitioner has not seen yet (callees and IMEIs when every hop is local) are hashed together.
+        parts = self.part.many(keys)
         store = self.stores[name]
         get = store.data.get
         store.persist(keys, parts, [get(k) for k in keys])  # type: ignore[arg-type]
