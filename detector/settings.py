@@ -75,7 +75,7 @@ class Settings:
     state_dir: Path = _opt(Path("./cdr-detector-data"), "directory for local state (RocksDB, faust data)")
     batch_size: int = _opt(2_000, "CDRs processed per batch")
     batch_timeout_s: float = _opt(0.2, "longest wait to fill a batch, seconds")
-    state_flush_s: float = _opt(2.0, "wall seconds between changelog writes of the state a worker changed "
+    state_flush_s: float = _opt(5.0, "wall seconds between changelog writes of the state a worker changed "
                                      "(longer: fewer writes; offsets are committed only after the write)")
     align_hold_s: float = _opt(2.0, "wall seconds a CDR may wait for slower partitions of its worker before it "
                                     "is processed anyway (event-time order across partitions)")

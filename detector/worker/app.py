@@ -58,7 +58,7 @@ GAUGES_EVERY_S = 1.0
 LEARNER_SNAPSHOT_S = 3.0
 #: Most batches whose output may be in flight at once before the worker waits for deliveries.
 MAX_PENDING_BATCHES = 8
-# Epochs: every ``Settings.state_flush_s`` (default 2 s of wall time) the state changed since the last flush
+# Epochs: every ``Settings.state_flush_s`` (default 5 s of wall time) the state changed since the last flush
 # is written to the changelogs, one record per changed key (a key changed by 30 batches in that time is
 # written once, not 30 times).  Input offsets are acked only after the flush that covers them is delivered,
 # so commits lag processing by up to this much plus the commit interval (1 s); alerts are produced at once.
