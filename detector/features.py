@@ -378,14 +378,17 @@ def state_fields(cls: type) -> tuple[str, ...]:
     return tuple(sorted(n for n in names if not n.startswith("__")))
 
 
-def _remember(sims: dict[int, float], key: int, t: float, cap: int) -> None:
+def _remember(sims: dict[int, float], key: int, t: float, cap: int) -> int | None:
     """Note ``key`` seen at ``t`` in a dict kept in recency order (insertion order), forgetting the oldest
-    beyond ``cap``: bounded memory of who used a handset or a cell."""
+    beyond ``cap``: bounded memory of who used a handset or a cell.  Returns the key forgotten, if any."""
     if key in sims:
         del sims[key]  # re-insert to keep insertion order = recency order
     sims[key] = t
     if len(sims) > cap:
-        del sims[next(iter(sims))]
+        oldest = next(iter(sims))
+        del sims[oldest]
+        return oldest
+    return None
 
 
 def _seen_since(sims: dict[int, float], horizon: float) -> int:
@@ -452,14 +455,10 @@ class HandsetState:
         its cell."""
         sims = self.sims
         spots = self.spots
-        if caller_key in sims:
-            del sims[caller_key]  # re-insert to keep insertion order = recency order
-        sims[caller_key] = t
         spots[caller_key] = spot
-        if len(sims) > HANDSET_MAX_SIMS:
-            oldest = next(iter(sims))
-            del sims[oldest]
-            spots.pop(oldest, None)
+        forgotten = _remember(sims, caller_key, t, HANDSET_MAX_SIMS)
+        if forgotten is not None:
+            del spots[forgotten]
         if voice:
             if self.t_first < 0.0:
                 self.t_first = self.t_last = t
