@@ -43,6 +43,17 @@ def _rhythm(s: NumberState) -> tuple[float, float]:
     return gaps, cv(s.d_mean, s.d_sq) if s.nd >= RHYTHM_CALLS else 1.0
 
 
+def _pooled_answered(s: NumberState, t: float) -> float:
+    """Share of calls answered: the number's own over its last (at most 16) calls, pooled with its cell's
+    cohort of silent callers (as many of their calls as the cohort is sure to be one operation, up to 32)."""
+    n = min(s.kv, 16)
+    answered = 1.0 - s.f_unans
+    pool = ramp(s.at_site(t), 3.0, 6.0) * min(s.site_calls, 32.0)
+    if pool > 0.0:
+        return (answered * n + s.site_ans / s.site_calls * pool) / (n + pool)
+    return answered
+
+
 def _support(*xs: float) -> float:
     """Noisy-OR of supporting evidence, each worth at most half: two strong signs make 0.75, one 0.5.
 
@@ -224,10 +235,7 @@ class NumberRules:
         # silent callers in the cell (the site stage) shows over theirs: how many calls are answered (people
         # answer the calls a box relays, made by someone who knew whom he called, far more often than an
         # outbound call centre's list dialling), and, from half its own sixteen calls, that nobody calls back.
-        answered_pool = answered
-        pool = cohort * min(s.site_calls, 32.0)
-        if pool > 0.0:
-            answered_pool = (answered * n + s.site_ans / s.site_calls * pool) / (n + pool)
+        answered_pool = _pooled_answered(s, t)
         quiet_pool = max(quiet, cohort * ramp(n, 4.0, 8.0))
         no_in = quiet_pool * (1.0 - ramp(s.in_share, 0.01 + 0.1 * disguised, 0.05 + 0.15 * disguised))
         never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(s.in_share, 0.0, 0.01)))  # not one back
@@ -336,7 +344,8 @@ class NumberRules:
                     sims, site]
         if typology == "simbox":
             return [vol, new, sims,
-                    Reason("answered_share", 1.0 - s.f_unans, 0.5, f"{_pct(1.0 - s.f_unans)} of its calls answered"),
+                    Reason("answered_share", _pooled_answered(s, t), 0.5,
+                           f"{_pct(_pooled_answered(s, t))} of its calls (with its cell's silent callers') answered"),
                     site,
                     Reason("inbound_share", s.in_share, 0.03, f"{_pct(s.in_share)} inbound traffic"),
                     Reason("sms_share", s.f_sms, 0.03, f"{_pct(s.f_sms)} SMS"),
