@@ -32,7 +32,8 @@ def _shrunk(share: float, n: float, prior: float, weight: float = 4.0) -> float:
     """A share measured over ``n`` calls, shrunk towards ``prior`` as if ``weight`` calls had shown it.
 
     Two unanswered calls out of two say little; twenty out of twenty say a lot.  Shrinking replaces waiting
-    a fixed time or call count: the evidence is as strong as the calls behind it, no stronger.
+    a fixed time or call count: the evidence is as strong as the calls behind it, no stronger.  The same
+    arithmetic pools a number's share with its cohort's (``prior``), weighted by the cohort's calls.
     """
     return (share * n + prior * weight) / (n + weight)
 
@@ -49,9 +50,7 @@ def _pooled_answered(s: NumberState, t: float) -> float:
     n = min(s.kv, 16)
     answered = 1.0 - s.f_unans
     pool = ramp(s.at_site(t), 3.0, 6.0) * min(s.site_calls, 32.0)
-    if pool > 0.0:
-        return (answered * n + s.site_ans / s.site_calls * pool) / (n + pool)
-    return answered
+    return _shrunk(answered, n, s.site_ans / s.site_calls, pool) if pool > 0.0 else answered
 
 
 def _support(*xs: float) -> float:
@@ -200,8 +199,8 @@ class NumberRules:
         cohort = ramp(s.at_site(t), 3.0, 6.0)
         pool = cohort * min(s.site_ans, 32.0)
         if pool > 0.0:
-            talk_share = (talk_share * n_ans + s.site_conv / s.site_ans * pool) / (n_ans + pool)
-            hang_share = (hang_share * n_ans + s.site_short / s.site_ans * pool) / (n_ans + pool)
+            talk_share = _shrunk(talk_share, n_ans, s.site_conv / s.site_ans, pool)
+            hang_share = _shrunk(hang_share, n_ans, s.site_short / s.site_ans, pool)
             n_ans += pool
         talk = _shrunk(talk_share, n_ans, HONEST_TALK, 2.0)
         no_talk = 1.0 - ramp(talk, 0.3, 0.6)
@@ -343,9 +342,10 @@ class NumberRules:
                     Reason("off_hours_share", s.f_off, 0.1, f"{_pct(s.f_off)} of calls outside 07-21 local"),
                     sims, site]
         if typology == "simbox":
+            answered = _pooled_answered(s, t)
             return [vol, new, sims,
-                    Reason("answered_share", _pooled_answered(s, t), 0.5,
-                           f"{_pct(_pooled_answered(s, t))} of its calls (with its cell's silent callers') answered"),
+                    Reason("answered_share", answered, 0.5,
+                           f"{_pct(answered)} of its calls (with its cell's silent callers') answered"),
                     site,
                     Reason("inbound_share", s.in_share, 0.03, f"{_pct(s.in_share)} inbound traffic"),
                     Reason("sms_share", s.f_sms, 0.03, f"{_pct(s.f_sms)} SMS"),
