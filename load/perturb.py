@@ -28,7 +28,6 @@ from typing import Any
 
 import orjson
 
-VARIANTS = ("sequential-imei", "no-cell", "utc", "no-sms")
 STREAM_FILES = ("labels.csv", "labels.evaluate.csv", "manifest.json", "premium_numbers.csv")  # copied as they are
 _TAC = "35123456"  # one type allocation code for every rewritten device
 
@@ -71,17 +70,24 @@ def _no_sms(record: dict[str, Any]) -> dict[str, Any] | None:
     return None if record.get("record_type") == "sms" else record
 
 
-def rewriter(variant: str) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
+Rewrite = Callable[[dict[str, Any]], dict[str, Any] | None]
+#: Variant -> a factory of its per-record rewrite (None from a rewrite drops the record); a factory, because
+#: ``sequential-imei`` keeps a table per stream.
+_REWRITES: dict[str, Callable[[], Rewrite]] = {
+    "sequential-imei": SequentialImeis,
+    "no-cell": lambda: _no_cell,
+    "utc": lambda: _utc,
+    "no-sms": lambda: _no_sms,
+}
+VARIANTS = tuple(_REWRITES)
+
+
+def rewriter(variant: str) -> Rewrite:
     """The per-record rewrite of ``variant`` (None from it drops the record)."""
-    if variant == "sequential-imei":
-        return SequentialImeis()
-    if variant == "no-cell":
-        return _no_cell
-    if variant == "utc":
-        return _utc
-    if variant == "no-sms":
-        return _no_sms
-    raise ValueError(f"unknown variant {variant!r}; one of {', '.join(VARIANTS)}")
+    factory = _REWRITES.get(variant)
+    if factory is None:
+        raise ValueError(f"unknown variant {variant!r}; one of {', '.join(VARIANTS)}")
+    return factory()
 
 
 def perturb_lines(lines: Iterable[bytes], variant: str) -> Iterator[bytes]:
@@ -91,8 +97,7 @@ def perturb_lines(lines: Iterable[bytes], variant: str) -> Iterator[bytes]:
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError:
-            yield line if line.endswith(b"\n") else line + b"\n"
-            continue
+            record = None
         if not isinstance(record, dict):
             yield line if line.endswith(b"\n") else line + b"\n"
             continue
