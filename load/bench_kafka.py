@@ -634,7 +634,8 @@ def end_to_end_latency(bootstrap: str, cdr_topic: str, alert_topic: str, steps: 
 
 # -- profile of the hot path -------------------------------------------------------------------------------
 
-#: Records per epoch in the in-process step: what one 2 s epoch of the worker holds at ~30,000 CDR/s.
+#: Records per epoch in the in-process step: what one 2 s epoch of the worker held at ~30,000 CDR/s (kept so
+#: figures stay comparable across runs; the worker's default epoch is 5 s since session 5, see Settings).
 STEP_EPOCH_RECORDS = 60_000
 
 
