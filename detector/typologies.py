@@ -94,6 +94,10 @@ class NumberRules:
             return True
         if s.kv >= 3 and s.f_intl >= 0.5:  # calls that mostly cross a border (a foreign ringer, say): look early
             return True
+        if s.kv >= FAST_MIN_CALLS and s.at_site(t) >= 3 and s.shared_handset(t) >= 4:
+            # A SIM of a bank among the cold callers of its cell: two signs from other keys (handset, cell) that
+            # few honest numbers show together, worth a look as early as a machine's pace.
+            return True
         if s.kv < MIN_CALLS:
             # A machine's pace (a call a minute or faster, from the first call on) is worth a look from the
             # fifth call: eight calls at that pace would cost minutes of a robocall or wangiri run.
@@ -211,6 +215,15 @@ class NumberRules:
         # people pick up the courier they expect, and speak to it briefly.
         unwanted = max(no_talk * ramp(unans, 0.35, 0.55), hang_ups)
         rotating = ramp(s.f_imei, 0.1, 0.3)  # the SIM moves between handsets call after call: a bank's slots
+        # A SIM hopping between the slots of a bank of many: no phone a person owns, whatever its calls sound
+        # like.  Such a SIM calling strangers with nothing back is fraud either way; its answered calls say
+        # which: conversations relayed for someone else (answered, and talked through: a SIM-box) or calls
+        # the called did not want (a farm, even one whose victims talk a while).  Like a cohort, the bank also
+        # stands for its fellow SIMs' silence in the SIM-box.
+        bank = ramp(sims, 4.0, 8.0) * rotating
+        answered_pool = _pooled_answered(s, t)
+        relayed = ramp(answered_pool, 0.4, 0.6) * ramp(talk_share, 0.5, 0.7)
+        unwanted = max(unwanted, bank * (1.0 - relayed))
         quiet = ramp(n, 4.0, 16.0)  # "nobody calls back" needs calls out to be called back about
         low_in_sure = quiet * low_in
         called_back = ramp(s.in_share, 0.1, 0.3)  # people return its calls: what a scam number rarely gets
@@ -218,9 +231,10 @@ class NumberRules:
         farm_volume = max(silent_base, cohort * ramp(s.site_rate, cfg.busy_lo, cfg.busy_hi) * new)
         # People dialling: gaps as even as a machine's (within 15-35%) name a robocall, whatever the calls say.
         machine = 1.0 - ramp(gap_cv, 0.15, 0.35)
-        scores["scam_farm"] = farm_volume * unwanted * (1.0 - 0.5 * called_back) * (1.0 - 0.5 * machine) * (
+        farm_rest = farm_volume * (1.0 - 0.5 * called_back) * (1.0 - 0.5 * machine) * (
             0.2 + 0.8 * _support(low_in_sure, static, ramp(hang_share, 0.15, 0.4), rotating, off, failed, shared,
                                  cohort))
+        scores["scam_farm"] = farm_rest * unwanted
 
         # SIM-box: answered local calls at volume that nobody ever returns; no SMS.  An outbound call centre
         # looks the same on those counts, so the box itself must show: several SIMs in one device, SIMs moved
@@ -233,15 +247,16 @@ class NumberRules:
         # A box's SIMs are one operation: what one SIM shows too thinly over its first calls, its cohort of
         # silent callers in the cell (the site stage) shows over theirs: how many calls are answered (people
         # answer the calls a box relays, made by someone who knew whom he called, far more often than an
-        # outbound call centre's list dialling), and, from half its own sixteen calls, that nobody calls back.
-        answered_pool = _pooled_answered(s, t)
-        quiet_pool = max(quiet, cohort * ramp(n, 4.0, 8.0))
+        # outbound call centre's list dialling), and, from half its own sixteen calls, that nobody calls back
+        # (which a bank its SIM rotates through says as well as a cohort does).
+        quiet_pool = max(quiet, max(cohort, bank) * ramp(n, 4.0, 8.0))
         no_in = quiet_pool * (1.0 - ramp(s.in_share, 0.01 + 0.1 * disguised, 0.05 + 0.15 * disguised))
         never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(s.in_share, 0.0, 0.01)))  # not one back
         box = max(shared, ramp(s.f_imei, 0.02, 0.1), off)
         no_sms = 1.0 - ramp(s.f_sms, 0.02 + 0.1 * disguised, 0.1 + 0.2 * disguised)
         scores["simbox"] = silent_base * no_in * ramp(answered_pool, 0.4, 0.6) * no_sms * (
             box * (0.5 + 0.5 * _support(never_in, static)))
+        scores["simbox"] = max(scores["simbox"], farm_rest * bank * relayed)  # a bank's SIM, relaying
 
         # IRSF: repeated, long calls to high-cost destinations; a new habit, not an old one.
         risky_min = s.risky_s / 60.0
@@ -320,6 +335,8 @@ class NumberRules:
         new = Reason("new_callee_share", s.f_new, s.h_new,
                      f"{_pct(s.f_new)} of recent callees never called before (habit {_pct(s.h_new)})")
         sims = Reason("sims_on_handset", float(s.hs_sims), 1.0, f"its handset carried {s.hs_sims} active SIMs today")
+        rotation = Reason("handset_change_share", s.f_imei, 0.0,
+                          f"moves to another handset (IMEI) on {_pct(s.f_imei)} of calls")
         site = Reason("cold_callers_in_cell", float(s.at_site(t)), 1.0,
                       f"{s.at_site(t)} numbers in its cell called strangers with nothing back in the last hour")
         if typology == "wangiri":
@@ -340,10 +357,10 @@ class NumberRules:
                     Reason("failed_share", s.f_fail, 0.02, f"{_pct(s.f_fail)} of calls to unallocated numbers"),
                     Reason("inbound_share", s.in_share, 0.05, f"only {_pct(s.in_share)} of its traffic is inbound"),
                     Reason("off_hours_share", s.f_off, 0.1, f"{_pct(s.f_off)} of calls outside 07-21 local"),
-                    sims, site]
+                    sims, rotation, site]
         if typology == "simbox":
             answered = _pooled_answered(s, t)
-            return [vol, new, sims,
+            return [vol, new, sims, rotation,
                     Reason("answered_share", answered, 0.5,
                            f"{_pct(answered)} of its calls (with its cell's silent callers') answered"),
                     site,

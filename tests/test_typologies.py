@@ -83,6 +83,43 @@ def test_talk_is_judged_on_answered_calls_only() -> None:
     assert quick >= THRESHOLD > talking, (quick, talking)
 
 
+def bank_sim(calls: int, sims: int, rotating: bool, *, talk_s: float, per_hour: float = 12.0,
+             answered: tuple[int, ...] = (0, 4, 7)) -> Caller:
+    """A SIM on a handset that carries ``sims`` SIMs (the handset stage's report), moving between four of its
+    slots call after call when ``rotating``; irregular gaps (people behind it, not a machine).  Call ``i`` is
+    answered when ``i % 10`` is in ``answered``."""
+    c = Caller()
+    for i in range(calls):
+        if rotating:
+            c.imei = f"35693803564380{i % 4}"
+        c.s.on_handset(c.t, sims, 30.0)
+        picked_up = i % 10 in answered
+        c.call(HOUR / per_hour * (0.4 + 1.2 * ((i * 37) % 11) / 10),
+               duration=talk_s + 10 * (i % 7) if picked_up else 25.0, answered=picked_up)
+    return c
+
+
+def test_a_sim_rotating_through_a_bank_is_a_farm_even_when_its_victims_talk() -> None:
+    """Victims who stay on the line clear a farm's calls (see above), not the bank its SIM hops through."""
+    sc = bank_sim(30, 10, True, talk_s=240.0).scores()
+    assert sc["scam_farm"] >= THRESHOLD, sc
+    assert max(sc, key=sc.__getitem__) == "scam_farm", sc
+    for sims, rotating in ((0, True), (10, False)):  # the same calls from a person's phone, or a fixed slot
+        alone = bank_sim(30, sims, rotating, talk_s=240.0).scores()
+        assert max(alone.values()) < THRESHOLD, (sims, rotating, alone)
+
+
+def test_a_banks_sim_relaying_conversations_is_named_a_simbox_from_its_tenth_call() -> None:
+    """Answered, talked-through calls from a rotating bank's SIM: a SIM-box, named so, before its own silence
+    (nobody calling back) has had the calls to show."""
+    relayed = (0, 1, 2, 4, 5, 6, 8, 9)  # people answer calls placed by someone who knew whom he called
+    sc = bank_sim(10, 10, True, talk_s=120.0, per_hour=9.0, answered=relayed).scores()
+    assert sc["simbox"] >= THRESHOLD, sc
+    assert max(sc, key=sc.__getitem__) == "simbox", sc
+    alone = bank_sim(10, 0, True, talk_s=120.0, per_hour=9.0, answered=relayed).scores()
+    assert alone["simbox"] < THRESHOLD, alone
+
+
 def test_courier_short_calls_on_the_move_with_customers_calling_back_stays_quiet() -> None:
     c = Caller()
     for i in range(40):
@@ -242,6 +279,21 @@ def test_a_slow_sim_on_a_shared_handset_is_looked_at() -> None:
     assert not RULES.gate(c.s, c.t)
     c.s.hs_sims, c.s.hs_t, c.s.hs_rate = 12, c.t, 40.0  # the handset stage's report: twelve SIMs on its handset
     assert RULES.gate(c.s, c.t)
+
+
+def test_a_banks_sim_among_its_cells_cold_callers_is_looked_at_from_its_fifth_call() -> None:
+    """Five slow calls: nothing from a phone of one's own, nor from a SIM with only one of the two signs; a SIM
+    of a bank that is also one of its cell's cold callers is worth scoring now, not at the eighth call."""
+    c = Caller()
+    for _ in range(5):
+        c.call(900.0, duration=0.0, answered=False)
+    assert not RULES.gate(c.s, c.t)
+    c.s.on_handset(c.t, 6, 20.0)
+    assert not RULES.gate(c.s, c.t)  # a bank alone waits for its eighth call (or its volume)
+    c.s.on_site(c.t, 4, 20.0, 20.0, 5.0, 2.0, 1.0)
+    assert RULES.gate(c.s, c.t)
+    c.s.on_handset(c.t, 2, 20.0)  # a cohort member on a dual-SIM phone: no bank
+    assert not RULES.gate(c.s, c.t)
 
 
 def test_irsf_on_the_line_abroad_hour_after_hour_convicts_on_any_range() -> None:
