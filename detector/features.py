@@ -356,6 +356,11 @@ class NumberState:
         """A new handset in a new place in the last 12 h (see ``swap_t``)."""
         return self.swap_t >= 0.0 and t - self.swap_t < SWAP_ACTIVE_S
 
+    def sms_recent(self) -> float:
+        """SMS among its last (at most) sixteen records: a count, since one SMS in a young number's first few
+        records is a large share and no texting habit."""
+        return self.f_sms * min(self.k, 16)
+
     def shared_handset(self, t: float) -> int:
         """Active SIMs on this number's handset if reported within the last day, else 0."""
         return self.hs_sims if self.hs_t >= 0.0 and t - self.hs_t < 86_400.0 else 0

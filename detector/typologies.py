@@ -253,7 +253,9 @@ class NumberRules:
         no_in = quiet_pool * (1.0 - ramp(s.in_share, 0.01 + 0.1 * disguised, 0.05 + 0.15 * disguised))
         never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(s.in_share, 0.0, 0.01)))  # not one back
         box = max(shared, ramp(s.f_imei, 0.02, 0.1), off)
-        no_sms = 1.0 - ramp(s.f_sms, 0.02 + 0.1 * disguised, 0.1 + 0.2 * disguised)
+        # Texting is judged by how many of its recent records were SMS, not by their share: one SMS from the
+        # days a SIM was being readied is a sixth of its first six records, and no texting habit.
+        no_sms = 1.0 - ramp(s.sms_recent(), 1.0 + 1.6 * disguised, 2.5 + 3.2 * disguised)
         scores["simbox"] = silent_base * no_in * ramp(answered_pool, 0.4, 0.6) * no_sms * (
             box * (0.5 + 0.5 * _support(never_in, static)))
         scores["simbox"] = max(scores["simbox"], farm_rest * bank * relayed)  # a bank's SIM, relaying
@@ -365,7 +367,8 @@ class NumberRules:
                            f"{_pct(answered)} of its calls (with its cell's silent callers') answered"),
                     site,
                     Reason("inbound_share", s.in_share, 0.03, f"{_pct(s.in_share)} inbound traffic"),
-                    Reason("sms_share", s.f_sms, 0.03, f"{_pct(s.f_sms)} SMS"),
+                    Reason("sms_recent", s.sms_recent(), 1.0,
+                           f"{s.sms_recent():.0f} SMS among its last {min(s.k, 16)} records"),
                     Reason("cell_change_share", s.f_cell, 0.15, f"changes cell on {_pct(s.f_cell)} of calls")]
         if typology == "irsf":
             return [Reason("risky_calls_per_hour", s.risky_rate, 1.5,

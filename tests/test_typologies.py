@@ -188,6 +188,27 @@ def test_simbox_never_called_back_convicts_at_a_modest_hourly_rate() -> None:
     assert sc["simbox"] >= THRESHOLD, sc
 
 
+def test_one_sms_from_the_days_a_sim_was_readied_does_not_hide_its_box() -> None:
+    """Texting like a person clears a SIM-box's calls; one SMS sent hours before the box went to work does not."""
+    def box(first_sms: int, sms_every: int) -> float:
+        c = Caller()
+        for _ in range(first_sms):
+            c.call(60.0, duration=0.0, answered=True, voice=False)
+        c.t += 6 * HOUR
+        for i in range(24):
+            c.imei = f"35693803564380{(i // 3) % 4}"
+            c.call(HOUR / 9 * (0.4 + 1.2 * ((i * 37) % 11) / 10), duration=120.0 + 10 * (i % 7),
+                   answered=i % 4 != 3)
+            if sms_every and i % sms_every == 0:
+                c.call(30.0, duration=0.0, answered=True, voice=False)
+        return c.scores()["simbox"]
+
+    silent = box(0, 0)
+    assert silent > 0.4
+    assert box(1, 0) > 0.9 * silent
+    assert box(0, 4) < 0.1  # an SMS every fourth call
+
+
 def test_one_phone_in_office_hours_is_not_called_a_simbox() -> None:
     """Without the box (shared or rotating handsets, round-the-clock hours) this is an outbound call centre."""
     sc = simbox(60, rotating=False).scores()
