@@ -408,7 +408,8 @@ def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out:
     log(f"{tag}: {prod.line()}")
     ws, names = start_workers(n_workers, bootstrap, out, tag, a.partitions, a.batch_size, a.batch_timeout_s, topic,
                               code_dir)
-    sampler = Sampler(ws, max_s=a.drain_timeout + 60, broker_pid=broker_pid)
+    flush_s = float(os.environ.get("CDR_STATE_FLUSH_S", "5"))
+    sampler = Sampler(ws, max_s=a.drain_timeout + 70 + a.idle_s + flush_s, broker_pid=broker_pid)
     t_start = time.time()
     sampler.start()
     spies = [PySpy(w, out / f"{w.name}.pyspy.txt", a.py_spy, sampler, 0.1 * records)
@@ -423,6 +424,8 @@ def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out:
 
         finished = wait_until(done, a.drain_timeout + 30, interval=0.5)
         time.sleep(1.0)
+        if a.idle_s > 0:  # the last epoch's flush and commits first, then the idle cost of each process
+            time.sleep(flush_s + 2.0 + a.idle_s)
         for spy in spies:
             spy.join(timeout=a.py_spy + 60)
     finally:
@@ -455,6 +458,11 @@ def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out:
         "per_worker": per_worker, "started_at": t_start, "samples": _slim(samples),
     }
     res["steady"] = steady_rate(samples, n_workers)
+    if a.idle_s > 0 and samples and finished:  # cores used with nothing to do (timers, heartbeats, /metrics polls)
+        t_end = samples[-1]["t"]
+        res["idle_cores"] = {"workers": [_cpu_share(samples, t_end - a.idle_s, t_end, i) for i in range(n_workers)],
+                             "broker": _cpu_share(samples, t_end - a.idle_s, t_end, None)}
+        log(f"{tag}: idle cores {res['idle_cores']}")
     res["window"] = steady_window(samples, n_workers, a.steady_settle_s)
     res["window_samples"] = samples  # full rows (for rate_between); dropped before result.json
     wd = res["window"]
@@ -1108,6 +1116,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="server.properties entry for the LocalKafka broker (repeatable)")
     ap.add_argument("--worker-env", action="append", default=[], metavar="KEY=VALUE",
                     help="environment variable for the workers, e.g. CDR_STATE_FLUSH_S=10 (repeatable)")
+    ap.add_argument("--idle-s", type=float, default=0.0,
+                    help="after each drain (and its last epoch's flush), measure the cores each worker and the broker "
+                         "use idle for this long (the fixed cost of a process: timers, heartbeats, polls)")
     a = ap.parse_args(argv)
     q = a.quick
     broker_props = dict(kv.split("=", 1) for kv in a.broker_prop)
