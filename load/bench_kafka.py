@@ -397,7 +397,7 @@ def tree_from_ref(ref: str, dest: Path, compiled: bool, worker_ref: str | None =
 
 def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out: Path, a: argparse.Namespace,
                 broker_pid: int | None, code_dir: Path | None = None, label: str = "") -> dict[str, Any]:
-    tag = f"{'base-' if label else ''}drain{n_workers}"
+    tag = f"{'warmup-' if label == 'warmup' else 'base-' if label else ''}drain{n_workers}"
     topic = unique(f"cdrs-{tag}")
     cfg = {"bootstrap.servers": bootstrap}
     ensure_topic(cfg, topic, a.partitions)
@@ -1116,6 +1116,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="server.properties entry for the LocalKafka broker (repeatable)")
     ap.add_argument("--worker-env", action="append", default=[], metavar="KEY=VALUE",
                     help="environment variable for the workers, e.g. CDR_STATE_FLUSH_S=10 (repeatable)")
+    ap.add_argument("--warmup-records", type=int, default=0,
+                    help="drain this many records with one worker before the measured phases, not reported (the "
+                         "broker JVM's JIT compiler otherwise spends ~0.04 cores in the first drain)")
     ap.add_argument("--idle-s", type=float, default=0.0,
                     help="after each drain (and its last epoch's flush), measure the cores each worker and the broker "
                          "use idle for this long (the fixed cost of a process: timers, heartbeats, polls)")
@@ -1184,6 +1187,7 @@ def main(argv: list[str] | None = None) -> int:
                                          "rates": a.rates, "step_s": a.step_s, "quick": q,
                                          "compiled_core": a.compiled, "tree_ref": a.tree_ref,
                                          "steady_settle_s": a.steady_settle_s,
+                                         "warmup_records": a.warmup_records,
                                          "worker_ref": a.worker_ref,
                                          "baseline_ref": a.baseline_ref, "code_dir": str(a.code_dir or ""),
                                          "broker_props": broker_props, "worker_env": worker_env,
@@ -1217,6 +1221,10 @@ def main(argv: list[str] | None = None) -> int:
         log(f"broker up at {bootstrap}")
     drain_samples: dict[int, list[dict[str, Any]]] = {}  # id(drain result) -> its full sample rows
     try:
+        if a.warmup_records > 0:  # the broker's JIT compiles its hot paths here, not in the first measured drain
+            res = phase_drain(1, a.warmup_records, stream, bootstrap, out, a, broker_pid, None, "warmup")
+            res.pop("window_samples")
+            result["warmup"] = {k: res.get(k) for k in ("records", "rate_10_90", "broker_cpu_cores_10_90", "window")}
         for n in drain_workers:
             if baseline_dir is not None:  # baseline first, then current, each worker count: same broker, stream
                 res = phase_drain(n, a.drain_records, stream, bootstrap, out, a, broker_pid, baseline_dir, "baseline")
