@@ -99,6 +99,31 @@ def cpu_seconds(pid: int) -> float | None:
         return None
 
 
+#: JVM thread names (``/proc/PID/task/*/comm``, 15 characters) -> the group a broker's CPU is reported under
+_JVM_GROUPS = (("C1 CompilerThre", "jit"), ("C2 CompilerThre", "jit"), ("GC Thread", "gc"), ("G1 ", "gc"),
+               ("VM Thread", "gc"), ("data-plane-kafk", "requests"))
+
+
+def thread_cpu_groups(pid: int) -> dict[str, float] | None:
+    """CPU seconds of a broker JVM's threads by group: ``jit`` (the compiler threads: the broker warming up),
+    ``gc``, ``requests`` (network and request-handler threads) and ``other`` (log cleaner, controller, ...)."""
+    out = {"jit": 0.0, "gc": 0.0, "requests": 0.0, "other": 0.0}
+    tck = os.sysconf("SC_CLK_TCK")
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for t in tasks:
+        try:
+            comm = Path(f"/proc/{pid}/task/{t}/comm").read_text().strip()
+            f = Path(f"/proc/{pid}/task/{t}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended
+        group = next((g for prefix, g in _JVM_GROUPS if comm.startswith(prefix)), "other")
+        out[group] += (int(f[11]) + int(f[12])) / tck
+    return out
+
+
 def machine_cpu() -> tuple[float, float] | None:
     """(busy, total) CPU seconds of the whole machine since boot, all cores, from /proc/stat (busy = total -
     idle - iowait): what every process used, the other work on the machine included."""
@@ -230,6 +255,7 @@ class Sampler(threading.Thread):
         if self.broker_pid:
             row["broker_cpu_s"] = cpu_seconds(self.broker_pid)
             row["broker_rss"] = rss_bytes(self.broker_pid)
+            row["broker_threads"] = thread_cpu_groups(self.broker_pid)
         row["machine_cpu"] = machine_cpu()
         row["self_cpu_s"] = cpu_seconds(os.getpid())  # this benchmark (the sampler's probes)
         row["loadavg"] = round(os.getloadavg()[0], 2)
@@ -470,7 +496,8 @@ def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out:
         log(f"{tag}: steady window {wd['t_from']:.1f}-{wd['t_to']:.1f} s ({wd['seconds']:.1f} s"
             f"{', SHORT' if wd['short'] else ''}): {wd['rate']:,} CDR/s [" +
             ", ".join(f"{w['rate']:,}/s on {w['cores']} cores" for w in wd["per_worker"]) +
-            f"], broker {wd['broker_cores']} cores ({wd['broker_us_per_cdr']} us/CDR), machine busy "
+            f"], broker {wd['broker_cores']} cores ({wd['broker_us_per_cdr']} us/CDR, "
+            f"{wd['broker_us_per_cdr_without_jit']} without the JIT; {wd['broker_cores_by_thread']}), machine busy "
             f"{wd['machine_busy_cores']} of {wd['machine_cores']}, other {wd['other_cores']}, load {wd['loadavg']}")
     else:
         log(f"{tag}: no steady window with all {n_workers} worker(s) assigned and busy")
@@ -567,6 +594,9 @@ def steady_window(samples: list[dict[str, Any]], n_workers: int, settle_s: float
                            "per_cpu_s": round(nk / ck) if ck > 0 else None,
                            "assigned": wa.get("assigned"), "lag_from": wa.get("lag"), "lag_to": wb.get("lag")})
     broker = _delta(a, b, "broker_cpu_s")
+    groups = None
+    if a.get("broker_threads") and b.get("broker_threads"):
+        groups = {g: round((b["broker_threads"][g] - a["broker_threads"][g]) / dt, 3) for g in b["broker_threads"]}
     me = _delta(a, b, "self_cpu_s")
     mach = None
     if a.get("machine_cpu") and b.get("machine_cpu"):
@@ -583,6 +613,9 @@ def steady_window(samples: list[dict[str, Any]], n_workers: int, settle_s: float
         "worker_us_per_cdr": round(1e6 * worker_cpu / n, 2) if n > 0 else None,
         "broker_cores": round(broker / dt, 3) if broker is not None else None,
         "broker_us_per_cdr": round(1e6 * broker / n, 2) if broker is not None and n > 0 else None,
+        "broker_cores_by_thread": groups,
+        "broker_us_per_cdr_without_jit": round(1e6 * (broker / dt - groups["jit"]) * dt / n, 2)
+        if broker is not None and groups and n > 0 else None,
         "bench_cores": round(me / dt, 3) if me is not None else None,
         "machine_busy_cores": round(busy_cores, 3) if busy_cores is not None else None,
         "machine_cores": round(mach[1] / dt, 2) if mach else None,
