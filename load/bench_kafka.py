@@ -537,6 +537,22 @@ def _delta(a: dict[str, Any], b: dict[str, Any], key: str) -> float | None:
     return None if va is None or vb is None else vb - va
 
 
+def _carried(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copies of ``rows`` in which a probe that failed (a worker's /health or /metrics not answering in time on a
+    busy machine: ``assigned`` None, ``processed`` falling back to 0) keeps that worker's previous value."""
+    out: list[dict[str, Any]] = []
+    for r in rows:
+        ws = [dict(w) for w in r["workers"]]
+        if out:
+            for w, pw in zip(ws, out[-1]["workers"]):
+                if w.get("assigned") is None:
+                    w["assigned"] = pw.get("assigned")
+                if (w.get("processed") or 0) < (pw.get("processed") or 0):
+                    w["processed"] = pw["processed"]
+        out.append({**r, "workers": ws, "processed": sum(w.get("processed") or 0 for w in ws)})
+    return out
+
+
 def steady_window(samples: list[dict[str, Any]], n_workers: int, settle_s: float = 3.0,
                   tail_frac: float = 0.05, min_s: float = 10.0) -> dict[str, Any] | None:
     """The drain's steady stretch with every worker assigned and busy, averaged (not a best pick).
@@ -549,7 +565,7 @@ def steady_window(samples: list[dict[str, Any]], n_workers: int, settle_s: float
     benchmark and the whole machine used (utime+stime deltas from /proc; ``other_cores`` = machine - workers -
     broker - benchmark, i.e. everything else running here), CPU microseconds per CDR, and the load average.
     ``short`` says the window is under ``min_s`` (the backlog was too small for a steady figure)."""
-    rows = [s for s in samples if len(s["workers"]) == n_workers]
+    rows = _carried([s for s in samples if len(s["workers"]) == n_workers])
     if len(rows) < 4:
         return None
     assigned = [tuple(w.get("assigned") for w in r["workers"]) for r in rows]

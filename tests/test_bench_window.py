@@ -66,3 +66,12 @@ def test_compare_windows_uses_the_same_records_of_the_one_worker_drain() -> None
 def test_no_window_without_every_worker_assigned() -> None:
     rows = _rows(2, 30_000, rebalance_until=1e9, recovery_s=0.0, backlog=1_000_000)
     assert bk.steady_window(rows, 2) is None
+
+
+def test_a_failed_probe_neither_restarts_nor_ends_the_window() -> None:
+    rows = _rows(2, 30_000, rebalance_until=2.0, recovery_s=5.0, backlog=2_000_000)
+    clean = bk.steady_window(rows, 2)
+    k = next(i for i, r in enumerate(rows) if r["t"] == 20.0)
+    w0 = rows[k]["workers"][0]
+    rows[k] = {**rows[k], "workers": [{**w0, "assigned": None, "processed": 0}, rows[k]["workers"][1]]}
+    assert bk.steady_window(rows, 2) == clean
