@@ -99,6 +99,43 @@ def cpu_seconds(pid: int) -> float | None:
         return None
 
 
+#: JVM thread names (``/proc/PID/task/*/comm``, 15 characters) -> the group a broker's CPU is reported under
+_JVM_GROUPS = (("C1 CompilerThre", "jit"), ("C2 CompilerThre", "jit"), ("GC Thread", "gc"), ("G1 ", "gc"),
+               ("VM Thread", "gc"), ("data-plane-kafk", "requests"))
+
+
+def thread_cpu_groups(pid: int) -> dict[str, float] | None:
+    """CPU seconds of a broker JVM's threads by group: ``jit`` (the compiler threads: the broker warming up),
+    ``gc``, ``requests`` (network and request-handler threads) and ``other`` (log cleaner, controller, ...)."""
+    out = {"jit": 0.0, "gc": 0.0, "requests": 0.0, "other": 0.0}
+    tck = os.sysconf("SC_CLK_TCK")
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for t in tasks:
+        try:
+            comm = Path(f"/proc/{pid}/task/{t}/comm").read_text().strip()
+            f = Path(f"/proc/{pid}/task/{t}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended
+        group = next((g for prefix, g in _JVM_GROUPS if comm.startswith(prefix)), "other")
+        out[group] += (int(f[11]) + int(f[12])) / tck
+    return out
+
+
+def machine_cpu() -> tuple[float, float] | None:
+    """(busy, total) CPU seconds of the whole machine since boot, all cores, from /proc/stat (busy = total -
+    idle - iowait): what every process used, the other work on the machine included."""
+    try:
+        f = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    tck = os.sysconf("SC_CLK_TCK")
+    total = sum(f[:8])  # user nice system idle iowait irq softirq steal (guest is inside user)
+    return (total - f[3] - f[4]) / tck, total / tck
+
+
 def parse_metrics(text: str) -> dict[str, Any]:
     """The few series this benchmark reads from a worker's /metrics."""
     from prometheus_client.parser import text_string_to_metric_families
@@ -218,6 +255,10 @@ class Sampler(threading.Thread):
         if self.broker_pid:
             row["broker_cpu_s"] = cpu_seconds(self.broker_pid)
             row["broker_rss"] = rss_bytes(self.broker_pid)
+            row["broker_threads"] = thread_cpu_groups(self.broker_pid)
+        row["machine_cpu"] = machine_cpu()
+        row["self_cpu_s"] = cpu_seconds(os.getpid())  # this benchmark (the sampler's probes)
+        row["loadavg"] = round(os.getloadavg()[0], 2)
         row["processed"] = sum(x["processed"] or 0 for x in row["workers"])
         lags = [x["lag"] for x in row["workers"] if x["lag"] is not None]
         row["lag"] = sum(lags) if lags else None
@@ -382,7 +423,7 @@ def tree_from_ref(ref: str, dest: Path, compiled: bool, worker_ref: str | None =
 
 def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out: Path, a: argparse.Namespace,
                 broker_pid: int | None, code_dir: Path | None = None, label: str = "") -> dict[str, Any]:
-    tag = f"{'base-' if label else ''}drain{n_workers}"
+    tag = f"{'warmup-' if label == 'warmup' else 'base-' if label else ''}drain{n_workers}"
     topic = unique(f"cdrs-{tag}")
     cfg = {"bootstrap.servers": bootstrap}
     ensure_topic(cfg, topic, a.partitions)
@@ -393,7 +434,8 @@ def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out:
     log(f"{tag}: {prod.line()}")
     ws, names = start_workers(n_workers, bootstrap, out, tag, a.partitions, a.batch_size, a.batch_timeout_s, topic,
                               code_dir)
-    sampler = Sampler(ws, max_s=a.drain_timeout + 60, broker_pid=broker_pid)
+    flush_s = float(os.environ.get("CDR_STATE_FLUSH_S", "5"))
+    sampler = Sampler(ws, max_s=a.drain_timeout + 70 + a.idle_s + flush_s, broker_pid=broker_pid)
     t_start = time.time()
     sampler.start()
     spies = [PySpy(w, out / f"{w.name}.pyspy.txt", a.py_spy, sampler, 0.1 * records)
@@ -408,6 +450,8 @@ def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out:
 
         finished = wait_until(done, a.drain_timeout + 30, interval=0.5)
         time.sleep(1.0)
+        if a.idle_s > 0:  # the last epoch's flush and commits first, then the idle cost of each process
+            time.sleep(flush_s + 2.0 + a.idle_s)
         for spy in spies:
             spy.join(timeout=a.py_spy + 60)
     finally:
@@ -440,6 +484,23 @@ def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out:
         "per_worker": per_worker, "started_at": t_start, "samples": _slim(samples),
     }
     res["steady"] = steady_rate(samples, n_workers)
+    if a.idle_s > 0 and samples and finished:  # cores used with nothing to do (timers, heartbeats, /metrics polls)
+        t_end = samples[-1]["t"]
+        res["idle_cores"] = {"workers": [_cpu_share(samples, t_end - a.idle_s, t_end, i) for i in range(n_workers)],
+                             "broker": _cpu_share(samples, t_end - a.idle_s, t_end, None)}
+        log(f"{tag}: idle cores {res['idle_cores']}")
+    res["window"] = steady_window(samples, n_workers, a.steady_settle_s)
+    res["window_samples"] = samples  # full rows (for rate_between); dropped before result.json
+    wd = res["window"]
+    if wd:
+        log(f"{tag}: steady window {wd['t_from']:.1f}-{wd['t_to']:.1f} s ({wd['seconds']:.1f} s"
+            f"{', SHORT' if wd['short'] else ''}): {wd['rate']:,} CDR/s [" +
+            ", ".join(f"{w['rate']:,}/s on {w['cores']} cores" for w in wd["per_worker"]) +
+            f"], broker {wd['broker_cores']} cores ({wd['broker_us_per_cdr']} us/CDR, "
+            f"{wd['broker_us_per_cdr_without_jit']} without the JIT; {wd['broker_cores_by_thread']}), machine busy "
+            f"{wd['machine_busy_cores']} of {wd['machine_cores']}, other {wd['other_cores']}, load {wd['loadavg']}")
+    else:
+        log(f"{tag}: no steady window with all {n_workers} worker(s) assigned and busy")
     r = f"{rate:,.0f}" if rate else "n/a"
     log(f"{tag}: steady {res['steady']}")
     log(f"{tag}: {r} CDR/s (10-90%), all processed at {t_all} s; CPU "
@@ -469,6 +530,172 @@ def steady_rate(samples: list[dict[str, Any]], n_workers: int, window: float = S
                             "per_cpu_s": round((b["processed"] - a["processed"]) / sum(cpu))}
             break
     return best
+
+
+def _delta(a: dict[str, Any], b: dict[str, Any], key: str) -> float | None:
+    va, vb = a.get(key), b.get(key)
+    return None if va is None or vb is None else vb - va
+
+
+def _carried(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copies of ``rows`` in which a probe that failed (a worker's /health or /metrics not answering in time on a
+    busy machine: ``assigned`` None, ``processed`` falling back to 0) keeps that worker's previous value."""
+    out: list[dict[str, Any]] = []
+    for r in rows:
+        ws = [dict(w) for w in r["workers"]]
+        if out:
+            for w, pw in zip(ws, out[-1]["workers"]):
+                if w.get("assigned") is None:
+                    w["assigned"] = pw.get("assigned")
+                if (w.get("processed") or 0) < (pw.get("processed") or 0):
+                    w["processed"] = pw["processed"]
+        out.append({**r, "workers": ws, "processed": sum(w.get("processed") or 0 for w in ws)})
+    return out
+
+
+def steady_window(samples: list[dict[str, Any]], n_workers: int, settle_s: float = 3.0,
+                  tail_frac: float = 0.05, min_s: float = 10.0) -> dict[str, Any] | None:
+    """The drain's steady stretch with every worker assigned and busy, averaged (not a best pick).
+
+    Start: after the *last* change of any worker's assigned partitions (the start-up rebalances), the first
+    sample from which every worker's processed count rose over two consecutive samples (its changelog
+    recovery is over), plus ``settle_s``.  End: the last sample before any worker's lag fell to ``tail_frac`` of
+    what it was at the start (the first worker to run out of backlog ends the window: after that the other one
+    runs alone).  Over that window: the total and per-worker rates, the cores each worker, the broker, this
+    benchmark and the whole machine used (utime+stime deltas from /proc; ``other_cores`` = machine - workers -
+    broker - benchmark, i.e. everything else running here), CPU microseconds per CDR, and the load average.
+    ``short`` says the window is under ``min_s`` (the backlog was too small for a steady figure)."""
+    rows = _carried([s for s in samples if len(s["workers"]) == n_workers])
+    if len(rows) < 4:
+        return None
+    assigned = [tuple(w.get("assigned") for w in r["workers"]) for r in rows]
+    last_change = max((i for i in range(1, len(rows)) if assigned[i] != assigned[i - 1]), default=0)
+    if not all((x or 0) > 0 for x in assigned[last_change]):
+        return None
+
+    def busy(i: int) -> bool:
+        return all((rows[i + k + 1]["workers"][w]["processed"] or 0) > (rows[i + k]["workers"][w]["processed"] or 0)
+                   for k in (0, 1) for w in range(n_workers))
+
+    i0 = next((i for i in range(last_change, len(rows) - 2) if busy(i)), None)
+    if i0 is None:
+        return None
+    ia = next((i for i in range(i0, len(rows)) if rows[i]["t"] >= rows[i0]["t"] + settle_s), None)
+    if ia is None:
+        return None
+    a = rows[ia]
+    lag_a = [w.get("lag") for w in a["workers"]]
+    ib = len(rows) - 1
+    for j in range(ia + 1, len(rows)):
+        ws = rows[j]["workers"]
+        tail = any(la is not None and w.get("lag") is not None and w["lag"] <= tail_frac * la
+                   for la, w in zip(lag_a, ws))
+        stalled = j >= 2 and all(ws[k]["processed"] == rows[j - 2]["workers"][k]["processed"] for k in range(n_workers))
+        if tail or stalled or assigned[j] != assigned[ia]:
+            ib = j - 1
+            break
+    b = rows[ib]
+    dt = b["t"] - a["t"]
+    if dt <= 0:
+        return None
+    n = b["processed"] - a["processed"]
+    per_worker = []
+    worker_cpu = 0.0
+    for k in range(n_workers):
+        wa, wb = a["workers"][k], b["workers"][k]
+        nk = (wb["processed"] or 0) - (wa["processed"] or 0)
+        ck = (wb["cpu_s"] or 0) - (wa["cpu_s"] or 0)
+        worker_cpu += ck
+        per_worker.append({"rate": round(nk / dt), "cores": round(ck / dt, 3),
+                           "per_cpu_s": round(nk / ck) if ck > 0 else None,
+                           "assigned": wa.get("assigned"), "lag_from": wa.get("lag"), "lag_to": wb.get("lag")})
+    broker = _delta(a, b, "broker_cpu_s")
+    groups = None
+    if a.get("broker_threads") and b.get("broker_threads"):
+        groups = {g: round((b["broker_threads"][g] - a["broker_threads"][g]) / dt, 3) for g in b["broker_threads"]}
+    me = _delta(a, b, "self_cpu_s")
+    mach = None
+    if a.get("machine_cpu") and b.get("machine_cpu"):
+        mach = (b["machine_cpu"][0] - a["machine_cpu"][0], b["machine_cpu"][1] - a["machine_cpu"][1])
+    # /proc/stat's total counts every core: cores available = total / dt
+    busy_cores = mach[0] / dt if mach else None
+    other = busy_cores - (worker_cpu + (broker or 0) + (me or 0)) / dt if busy_cores is not None else None
+    return {
+        "t_from": a["t"], "t_to": b["t"], "seconds": round(dt, 2), "short": dt < min_s,
+        "processed_from": a["processed"], "processed_to": b["processed"], "records": n,
+        "rate": round(n / dt), "per_worker": per_worker,
+        "worker_cores": round(worker_cpu / dt, 3),
+        "per_worker_cpu_s": round(n / worker_cpu) if worker_cpu > 0 else None,
+        "worker_us_per_cdr": round(1e6 * worker_cpu / n, 2) if n > 0 else None,
+        "broker_cores": round(broker / dt, 3) if broker is not None else None,
+        "broker_us_per_cdr": round(1e6 * broker / n, 2) if broker is not None and n > 0 else None,
+        "broker_cores_by_thread": groups,
+        "broker_us_per_cdr_without_jit": round(1e6 * (broker / dt - groups["jit"]) * dt / n, 2)
+        if broker is not None and groups and n > 0 else None,
+        "bench_cores": round(me / dt, 3) if me is not None else None,
+        "machine_busy_cores": round(busy_cores, 3) if busy_cores is not None else None,
+        "machine_cores": round(mach[1] / dt, 2) if mach else None,
+        "other_cores": round(other, 3) if other is not None else None,
+        "loadavg": [a.get("loadavg"), b.get("loadavg")],
+    }
+
+
+def rate_between(samples: list[dict[str, Any]], p_from: float, p_to: float) -> dict[str, Any] | None:
+    """Rate and cores of a drain over the stretch in which its summed processed count went from ``p_from`` to
+    ``p_to`` (to compare another drain's steady window on the same records of the same stream)."""
+    t_a, t_b = _time_at(samples, p_from), _time_at(samples, p_to)
+    if t_a is None or t_b is None or t_b <= t_a:
+        return None
+    n_workers = len(samples[-1]["workers"]) if samples else 0
+    cores = [_cpu_share(samples, t_a, t_b, i) for i in range(n_workers)]
+    return {"t_from": round(t_a, 2), "t_to": round(t_b, 2), "rate": round((p_to - p_from) / (t_b - t_a)),
+            "worker_cores": cores, "broker_cores": _cpu_share(samples, t_a, t_b, None)}
+
+
+def compare_windows(result: dict[str, Any], samples: dict[int, list[dict[str, Any]]]) -> None:
+    """For every drain with several workers and a steady window: each 1-worker drain of the same code (label)
+    over the same records (the same summed processed counts, so the same stretch of the stream), and the
+    ratio of the rates.  Written into the drain's ``window["vs_one"]``."""
+    for key in ("drain", "drain_baseline"):
+        drains = result.get(key) or []
+        ones = [d for d in drains if d["workers"] == 1 and id(d) in samples]
+        for d in drains:
+            w = d.get("window")
+            if d["workers"] < 2 or not w:
+                continue
+            w["vs_one"] = []
+            for o in ones:
+                m = rate_between(samples[id(o)], w["processed_from"], w["processed_to"])
+                if m:
+                    m["ratio"] = round(w["rate"] / m["rate"], 3) if m["rate"] else None
+                    m["one_started_at"] = o["started_at"]
+                    w["vs_one"].append(m)
+
+
+def window_table(result: dict[str, Any]) -> list[str]:
+    """The steady windows of the drains as markdown rows."""
+    lines = ["", f"Steady windows (every worker assigned and busy, after the last rebalance's recovery + "
+             f"{result['config'].get('steady_settle_s', 3.0)} s, until the first worker's lag is down to 5 %; "
+             "cores from /proc utime+stime over the window; other = machine busy - workers - broker - benchmark):",
+             "", "| code | workers | window s | records | CDR/s | per worker CDR/s | worker cores | CDR per worker "
+             "CPU-s | broker cores | broker us/CDR | machine busy / other cores | load avg | 1 worker, same records | ratio |",
+             "|---|---:|---:|---:|---:|---|---|---:|---:|---:|---|---|---:|---:|"]
+    for key in ("drain_baseline", "drain"):
+        for d in result.get(key) or []:
+            w = d.get("window")
+            if not w:
+                lines.append(f"| {d.get('label', 'current')} | {d['workers']} | no window | | | | | | | | | | | |")
+                continue
+            vs = w.get("vs_one") or []
+            lines.append(
+                f"| {d.get('label', 'current')} | {d['workers']} | {w['seconds']:.1f}{' (short)' if w['short'] else ''} | "
+                f"{w['records']:,.0f} | {w['rate']:,} | {', '.join(format(x['rate'], ',') for x in w['per_worker'])} | "
+                f"{', '.join(format(x['cores'], '.2f') for x in w['per_worker'])} | {_f(w['per_worker_cpu_s'])} | "
+                f"{_f(w['broker_cores'], '{:.2f}')} | {_f(w['broker_us_per_cdr'], '{:.1f}')} | "
+                f"{_f(w['machine_busy_cores'], '{:.2f}')} / {_f(w['other_cores'], '{:.2f}')} | "
+                f"{w['loadavg'][0]}-{w['loadavg'][1]} | {', '.join(_f(x['rate']) for x in vs)} | "
+                f"{', '.join(_f(x['ratio'], '{:.2f}x') for x in vs)} |")
+    return lines
 
 
 # -- phase 2: latency at offered rates ---------------------------------------------------------------------
@@ -880,6 +1107,8 @@ def markdown(result: dict[str, Any]) -> str:
                 lines.append(f"| {n} | best {STEADY_WINDOW_S:.0f} s, all workers busy | {_f(bs['rate'])} | {_f(bs['per_cpu_s'])} | "
                              f"{_f(cs['rate'])} | {_f(cs['per_cpu_s'])} | {cs['rate'] / bs['rate']:.2f}x | "
                              f"{cs['per_cpu_s'] / bs['per_cpu_s']:.2f}x |")
+    if result["drain"] or result.get("drain_baseline"):
+        lines += window_table(result)
     if not (result.get("latency_baseline") or result["latency"]):
         return "\n".join(lines) + "\n"
     lines += ["", "| code | workers | offered CDR/s | achieved | lag | e2e p50 s | e2e p99 s | e2e alerts | worker-hist p50 s | worker-hist p99 s | worker cores | broker cores |",
@@ -928,8 +1157,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--py-spy", type=float, default=0.0, metavar="SECONDS",
                     help="sample each drain worker of the current code with py-spy (--native) for this long, "
                          "from 10%% of the backlog on: <tag>-w<i>.pyspy.txt (collapsed stacks) in --out")
+    ap.add_argument("--steady-settle-s", type=float, default=3.0,
+                    help="the steady window starts this long after the last rebalance's recovery (see steady_window)")
+    ap.add_argument("--code-dir", type=Path, help="workers import detector from this directory (e.g. a compiled "
+                    "tree from load/native_build.py) instead of building one")
+    ap.add_argument("--broker-prop", action="append", default=[], metavar="KEY=VALUE",
+                    help="server.properties entry for the LocalKafka broker (repeatable)")
+    ap.add_argument("--worker-env", action="append", default=[], metavar="KEY=VALUE",
+                    help="environment variable for the workers, e.g. CDR_STATE_FLUSH_S=10 (repeatable)")
+    ap.add_argument("--warmup-records", type=int, default=0,
+                    help="drain this many records with one worker before the measured phases, not reported (the "
+                         "broker JVM's JIT compiler otherwise spends ~0.04 cores in the first drain)")
+    ap.add_argument("--idle-s", type=float, default=0.0,
+                    help="after each drain (and its last epoch's flush), measure the cores each worker and the broker "
+                         "use idle for this long (the fixed cost of a process: timers, heartbeats, polls)")
     a = ap.parse_args(argv)
     q = a.quick
+    broker_props = dict(kv.split("=", 1) for kv in a.broker_prop)
+    worker_env = dict(kv.split("=", 1) for kv in a.worker_env)
+    os.environ.update(worker_env)  # the launcher passes this process's environment to the workers
     a.drain_records = a.drain_records or (100_000 if q else 400_000)
     a.latency_workers = a.latency_workers or ("1" if q else "1,2")
     a.search_steps = a.search_steps if a.search_steps is not None else (1 if q else 3)
@@ -943,7 +1189,10 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     t_run = time.monotonic()
     global CORE_DIR
-    if a.tree_ref or a.worker_ref:
+    if a.code_dir:
+        CORE_DIR = a.code_dir.resolve()
+        log(f"workers import detector from {CORE_DIR}")
+    elif a.tree_ref or a.worker_ref:
         tree = a.tree_ref or "HEAD"
         log(f"workers run the tree of {tree}" + (f" with the adapter of {a.worker_ref}" if a.worker_ref else "")
             + (", compiled" if a.compiled else ""))
@@ -986,8 +1235,11 @@ def main(argv: list[str] | None = None) -> int:
                                          "batch_timeout_s": a.batch_timeout_s, "drain_records": a.drain_records,
                                          "rates": a.rates, "step_s": a.step_s, "quick": q,
                                          "compiled_core": a.compiled, "tree_ref": a.tree_ref,
+                                         "steady_settle_s": a.steady_settle_s,
+                                         "warmup_records": a.warmup_records,
                                          "worker_ref": a.worker_ref,
-                                         "baseline_ref": a.baseline_ref,
+                                         "baseline_ref": a.baseline_ref, "code_dir": str(a.code_dir or ""),
+                                         "broker_props": broker_props, "worker_env": worker_env,
                                          "argv": sys.argv[1:] if argv is None else argv},
                               "drain": [], "drain_baseline": [], "latency": [], "latency_baseline": [],
                               "loadavg_start": os.getloadavg()}
@@ -1011,17 +1263,26 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from detector.localkafka import KAFKA_VERSION, LocalKafka
 
-        kafka = LocalKafka(partitions=a.partitions, heap="1g").start(timeout=120)
+        kafka = LocalKafka(partitions=a.partitions, heap="1g", server_properties=broker_props).start(timeout=120)
         bootstrap = kafka.bootstrap
         broker_pid = kafka.pid
         result["broker"] = f"LocalKafka {KAFKA_VERSION} (1 JVM, heap 1g) on the same machine"
         log(f"broker up at {bootstrap}")
+    drain_samples: dict[int, list[dict[str, Any]]] = {}  # id(drain result) -> its full sample rows
     try:
+        if a.warmup_records > 0:  # the broker's JIT compiles its hot paths here, not in the first measured drain
+            res = phase_drain(1, a.warmup_records, stream, bootstrap, out, a, broker_pid, None, "warmup")
+            res.pop("window_samples")
+            result["warmup"] = {k: res.get(k) for k in ("records", "rate_10_90", "broker_cpu_cores_10_90", "window")}
         for n in drain_workers:
             if baseline_dir is not None:  # baseline first, then current, each worker count: same broker, stream
-                result["drain_baseline"].append(phase_drain(n, a.drain_records, stream, bootstrap, out, a,
-                                                            broker_pid, baseline_dir, "baseline"))
-            result["drain"].append(phase_drain(n, a.drain_records, stream, bootstrap, out, a, broker_pid))
+                res = phase_drain(n, a.drain_records, stream, bootstrap, out, a, broker_pid, baseline_dir, "baseline")
+                drain_samples[id(res)] = res.pop("window_samples")
+                result["drain_baseline"].append(res)
+            res = phase_drain(n, a.drain_records, stream, bootstrap, out, a, broker_pid)
+            drain_samples[id(res)] = res.pop("window_samples")
+            result["drain"].append(res)
+            compare_windows(result, drain_samples)
             (out / "result.json").write_text(json.dumps(result, indent=1, default=str))
         for n in lat_workers:
             if baseline_dir is not None:
