@@ -22,6 +22,7 @@ def number_key(number: str) -> int:
     return int(number[1:])
 
 
+_BIT: Final[tuple[int, ...]] = tuple(1 << p for p in range(BLOOM_BITS))  # shared single-bit masks: no shift per call
 _M21: Final = (1 << 21) - 1
 _G0: Final = _GOLDEN & _M21  # _GOLDEN in 21-bit limbs, for _golden_top
 _G1: Final = (_GOLDEN >> 21) & _M21
@@ -47,7 +48,7 @@ def bloom_bits(key: int) -> int:
     """The two bit positions of ``key`` as a mask (k=2 hashes from one multiplicative hash)."""
     if 0 <= key < 1 << 62:
         top = _golden_top(key)  # h >> 46
-        return (1 << (top >> 9)) | (1 << (top & 511))
+        return _BIT[top >> 9] | _BIT[top & 511]
     h = (key * _GOLDEN) & _MASK64
     return (1 << (h >> 55)) | (1 << ((h >> 46) & 511))
 
