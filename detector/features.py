@@ -383,6 +383,9 @@ def _remember(sims: dict[int, float], key: int, t: float, cap: int) -> int | Non
     """Note ``key`` seen at ``t`` in a dict kept in recency order (insertion order), forgetting the oldest
     beyond ``cap``: bounded memory of who used a handset or a cell.  Returns the key forgotten, if any."""
     if key in sims:
+        if len(sims) == 1:  # already the most recent (a phone's one SIM): no re-insertion, no table growth
+            sims[key] = t
+            return None
         del sims[key]  # re-insert to keep insertion order = recency order
     sims[key] = t
     if len(sims) > cap:
