@@ -7,9 +7,8 @@ need a little history, so they live here rather than in the stateless parser.  B
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from .records import Cdr, by_constructor
 
@@ -139,21 +138,27 @@ def _run_watermark(ordered: list[float], tol: float) -> float:
     return ordered[i]
 
 
+_MIN_COMPACT: Final = 4_096  # forgotten entries the queues keep before dropping them (amortised: half of them)
+
+
 class DuplicateFilter:
     """Remembers recent ``cdr_id`` values so that a replayed record is counted once, not processed twice.
 
-    A set of the ids plus two parallel queues (ids and times, in the order remembered) for forgetting the
-    oldest: per record one set probe to check, one to add and one to drop the oldest.  (An ``OrderedDict``
-    did the same with ~6 hash look-ups and an iterator per record: ~8% of the compiled replay.)
+    A set of the ids plus two parallel lists (ids and times, in the order remembered) used as queues from
+    ``_head`` on, for forgetting the oldest: per record one set probe to check, one to add and one to drop the
+    oldest.  (An ``OrderedDict`` did the same with ~6 hash look-ups and an iterator per record: ~8% of the
+    compiled replay; ``deque`` queues cost a generic method call per append, pop and peek, where lists have
+    compiled primitives.)  The lists drop their forgotten prefix once it is half of them.
     """
 
-    __slots__ = ("_seen", "_ids", "_times", "_cfg")
+    __slots__ = ("_seen", "_ids", "_times", "_head", "_cfg")
 
     def __init__(self, cfg: AdmissionConfig | None = None) -> None:  # default: see EventClock
         self._cfg = cfg or AdmissionConfig()
         self._seen: set[str] = set()
-        self._ids: deque[str] = deque()  # remembered ids, oldest first
-        self._times: deque[float] = deque()  # ... and the event time each was remembered at
+        self._ids: list[str] = []  # remembered ids, oldest first, from _head on
+        self._times: list[float] = []  # ... and the event time each was remembered at
+        self._head = 0  # entries before it are forgotten
 
     def __contains__(self, cdr_id: str) -> bool:
         return cdr_id in self._seen
@@ -174,9 +179,17 @@ class DuplicateFilter:
             times.append(t)
         horizon = watermark - self._cfg.dedup_horizon_s
         limit = self._cfg.dedup_max_ids
-        while ids and (times[0] < horizon or len(ids) > limit):
-            seen.discard(ids.popleft())
-            times.popleft()
+        head = self._head
+        live = len(ids) - head
+        while live and (times[head] < horizon or live > limit):
+            seen.discard(ids[head])
+            head += 1
+            live -= 1
+        if head >= _MIN_COMPACT and 2 * head >= len(ids):
+            del ids[:head]
+            del times[:head]
+            head = 0
+        self._head = head
 
     def __len__(self) -> int:
         return len(self._seen)

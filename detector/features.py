@@ -15,30 +15,31 @@ from __future__ import annotations
 
 import math
 import zlib
+from typing import Final
 
 from .sketches import BLOOM_ROTATE, bloom_bits, place_bits, rate_per_hour
 
-TAU_M = 600.0  # 10-minute volume: reacts within minutes
-TAU_H = 3_600.0  # hourly volume: what "busy" means
-TAU_D = 21_600.0  # a working day's memory: fraud kept low and slow still adds up over hours
-A_FAST = 1.0 / 16  # recent behaviour: ~16 calls
-A_SLOW = 1.0 / 128  # habit: ~128 calls, to compare recent behaviour against
-A_IN = 1.0 / 32  # inbound share of all events
-SHORT_S = 10.0  # an answered call under 10 s is a hang-up, not a conversation
-CONV_S = 60.0  # an answered call of a minute or more is a conversation: what honest calls mostly become
-RING_S = 10.0  # an unanswered call that rang under 10 s is a "one-ring" (wangiri lure)
-CALLBACK_WINDOW_S = 7_200.0  # a call to whoever rang you within 2 h is a callback
-SEQ_SPAN = 100  # callees within 100 of a recent callee: scanning a number range
-WORK_START_H = 7  # 07:00-21:00 local time is when honest businesses call
-WORK_END_H = 21
-SWAP_WINDOW_S = 10_800.0  # a new handset, then a place the number was never seen in within 3 h: a "swap"
-HANDSET_MAX_SIMS = 16  # SIMs remembered per handset (the most recent); a SIM bank shows long before 16
-HANDSET_SIM_TTL_S = 86_400.0  # a SIM unseen on a handset for a day no longer counts as on it
-SWAP_ACTIVE_S = 43_200.0  # a swap is news for 12 h
-SWAP_MIN_HISTORY_S = 3_600.0  # ... on a number seen calling out at least 1 h before (else it is just new)
-SITE_MAX_SIMS = 32  # cold callers remembered per cell (the most recent)
-SITE_ACTIVE_S = 3_600.0  # a cold caller seen in a cell within the hour is active there
-COLD_IN_SHARE = 0.05  # below this share of inbound traffic a number "gets nothing back"
+TAU_M: Final = 600.0  # 10-minute volume: reacts within minutes
+TAU_H: Final = 3_600.0  # hourly volume: what "busy" means
+TAU_D: Final = 21_600.0  # a working day's memory: fraud kept low and slow still adds up over hours
+A_FAST: Final = 1.0 / 16  # recent behaviour: ~16 calls
+A_SLOW: Final = 1.0 / 128  # habit: ~128 calls, to compare recent behaviour against
+A_IN: Final = 1.0 / 32  # inbound share of all events
+SHORT_S: Final = 10.0  # an answered call under 10 s is a hang-up, not a conversation
+CONV_S: Final = 60.0  # an answered call of a minute or more is a conversation: what honest calls mostly become
+RING_S: Final = 10.0  # an unanswered call that rang under 10 s is a "one-ring" (wangiri lure)
+CALLBACK_WINDOW_S: Final = 7_200.0  # a call to whoever rang you within 2 h is a callback
+SEQ_SPAN: Final = 100  # callees within 100 of a recent callee: scanning a number range
+WORK_START_H: Final = 7  # 07:00-21:00 local time is when honest businesses call
+WORK_END_H: Final = 21
+SWAP_WINDOW_S: Final = 10_800.0  # a new handset, then a place the number was never seen in within 3 h: a "swap"
+HANDSET_MAX_SIMS: Final = 16  # SIMs remembered per handset (the most recent); a SIM bank shows long before 16
+HANDSET_SIM_TTL_S: Final = 86_400.0  # a SIM unseen on a handset for a day no longer counts as on it
+SWAP_ACTIVE_S: Final = 43_200.0  # a swap is news for 12 h
+SWAP_MIN_HISTORY_S: Final = 3_600.0  # ... on a number seen calling out at least 1 h before (else it is just new)
+SITE_MAX_SIMS: Final = 32  # cold callers remembered per cell (the most recent)
+SITE_ACTIVE_S: Final = 3_600.0  # a cold caller seen in a cell within the hour is active there
+COLD_IN_SHARE: Final = 0.05  # below this share of inbound traffic a number "gets nothing back"
 
 
 class NumberState:
@@ -387,6 +388,9 @@ def _remember(sims: dict[int, float], key: int, t: float, cap: int) -> int | Non
     """Note ``key`` seen at ``t`` in a dict kept in recency order (insertion order), forgetting the oldest
     beyond ``cap``: bounded memory of who used a handset or a cell.  Returns the key forgotten, if any."""
     if key in sims:
+        if len(sims) == 1:  # already the most recent (a phone's one SIM): no re-insertion, no table growth
+            sims[key] = t
+            return None
         del sims[key]  # re-insert to keep insertion order = recency order
     sims[key] = t
     if len(sims) > cap:

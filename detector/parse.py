@@ -34,36 +34,33 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
 from .records import DISPOSITIONS, RECORD_TYPES, Cdr, Reject
 
-MAX_MESSAGE_BYTES = 16_384  # a CDR is ~300 bytes; anything 50x larger is an attack or a bug
-MAX_DURATION_S = 2 * 86_400.0  # switches cut calls at 24 h at most; allow margin for clock-split records
+MAX_MESSAGE_BYTES: Final = 16_384  # a CDR is ~300 bytes; anything 50x larger is an attack or a bug
+MAX_DURATION_S: Final = 2 * 86_400.0  # switches cut calls at 24 h at most; allow margin for clock-split records
 # The accepted range of a record's LOCAL wall time (checked on the date fields, see _parse_rfc3339), here as
 # seconds since 1970-01-01T00:00 of that wall clock (equal to epoch seconds for a record written in UTC):
-MIN_EPOCH = 946_684_800.0  # from 2000-01-01T00:00 local: no CDR stream predates this; 1970 means a zeroed clock
-MAX_EPOCH = 253_402_214_400.0  # to before 9999-12-31T00:00 local: every accepted instant formats back in any offset
-_MAX_ID_LEN = 256
-_MAX_FIELD_LEN = 64
-_REQUIRED = ("cdr_id", "caller", "callee", "start_time", "duration_s", "disposition")
-# Interned values: the Cdr carries these very objects, so later comparisons are identity checks.
-_DISPOSITION_OF: dict[str, str] = {d: d for d in DISPOSITIONS}
-_RECORD_TYPE_OF: dict[str, str] = {r: r for r in RECORD_TYPES}
+MIN_EPOCH: Final = 946_684_800.0  # from 2000-01-01T00:00 local: no CDR stream predates this; 1970 means a zeroed clock
+MAX_EPOCH: Final = 253_402_214_400.0  # to before 9999-12-31T00:00 local: every accepted instant formats in any offset
+_MAX_ID_LEN: Final = 256
+_MAX_FIELD_LEN: Final = 64
+_REQUIRED: Final = ("cdr_id", "caller", "callee", "start_time", "duration_s", "disposition")
 #: Characters refused in cdr_id and cell_id (the schema's pattern lists the same): C0 and C1 controls and DEL,
 #: zero-width and bidi formatting characters, the Unicode line/paragraph separators, the byte-order mark, and
 #: lone surrogates (only reachable through :meth:`CdrParser.from_dict`; JSON input with one is ``encoding``).
 # (a raw string: the regex reads the escapes, so the source holds no surrogate, which mypyc cannot compile)
-_FORBIDDEN_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]")
-_RFC3339 = re.compile(
+_FORBIDDEN_CHARS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]")
+_RFC3339: Final = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?"
     r"(?:[Zz]|([+-])([0-9]{2}):([0-9]{2}))"
 )
-_SECONDS: dict[str, int] = {f"{s:02d}": s for s in range(61)}  # "00".."60" -> value (60: a leap second)
-_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-_LAST_DATE = (9999, 12, 30)  # the last local date accepted
+_SECONDS: Final[dict[str, int]] = {f"{s:02d}": s for s in range(61)}  # "00".."60" -> value (60: a leap second)
+_DAYS_IN_MONTH: Final = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_LAST_DATE: Final = (9999, 12, 30)  # the last local date accepted
 
 
 def _days_from_civil(y: int, m: int, d: int) -> int:
@@ -204,8 +201,19 @@ class TimeParser:
         return (p[0] * 1_000_000 + p[1]) / 1_000_000, p[2]
 
 
+def _one_of(value: str, choices: tuple[str, ...]) -> str | None:
+    """The element of ``choices`` equal to ``value`` (the interned constant, so later tests are identity
+    checks), or None: a few string comparisons instead of hashing a fresh string for a dict look-up."""
+    for choice in choices:
+        if value == choice:
+            return choice
+    return None
+
+
 def _is_e164(v: str) -> bool:
-    return 4 <= len(v) <= 16 and v[0] == "+" and "1" <= v[1] <= "9" and v[2:].isdigit() and v.isascii()
+    """'+' and 3-15 ASCII digits, the first not 0; by character codes: compiled code makes a string comparison
+    (``"1" <= v[1]``) a generic call."""
+    return 4 <= len(v) <= 16 and ord(v[0]) == 43 and 49 <= ord(v[1]) <= 57 and v[2:].isdigit() and v.isascii()
 
 
 def _is_text(v: str, max_len: int) -> bool:
@@ -269,19 +277,11 @@ class CdrParser:
             and 0 < len(cdr_id) <= _MAX_ID_LEN
             and cdr_id.isascii()
             and cdr_id.isprintable()
-            and 4 <= len(caller) <= 16
-            and caller[0] == "+"
-            and "1" <= caller[1] <= "9"
-            and caller[2:].isdigit()
-            and caller.isascii()
-            and 4 <= len(callee) <= 16
-            and callee[0] == "+"
-            and "1" <= callee[1] <= "9"
-            and callee[2:].isdigit()
-            and callee.isascii()
+            and _is_e164(caller)
+            and _is_e164(callee)
         ):
             t = self._times.in_range(start_time)
-            disp = _DISPOSITION_OF.get(disposition)
+            disp = _one_of(disposition, DISPOSITIONS)
             if type(duration) is int:
                 dur = float(duration) if 0 <= duration <= 172_800 else -1.0
             elif type(duration) is float:
@@ -293,7 +293,7 @@ class CdrParser:
                 cell_id = obj.get("cell_id")
                 imei = obj.get("imei")
                 rtype = "voice" if record_type is None else (
-                    _RECORD_TYPE_OF.get(record_type) if type(record_type) is str else None)
+                    _one_of(record_type, RECORD_TYPES) if type(record_type) is str else None)
                 if (
                     rtype is not None
                     and (cell_id is None or (type(cell_id) is str and 0 < len(cell_id) <= _MAX_FIELD_LEN
@@ -346,14 +346,14 @@ class CdrParser:
             return _reject("wrong_type", f"duration_s must be a number, got {type(duration).__name__}", raw, line)
         if not 0.0 <= duration <= MAX_DURATION_S:  # NaN fails both comparisons
             return _reject("bad_duration", f"duration_s {duration!r} outside [0, {MAX_DURATION_S:g}]", raw, line)
-        disp = _DISPOSITION_OF.get(disposition) if type(disposition) is str else None
+        disp = _one_of(disposition, DISPOSITIONS) if type(disposition) is str else None
         if disp is None:
             return _reject("bad_enum", f"disposition {_show(disposition)} not one of {list(DISPOSITIONS)}", raw, line)
         record_type = get("record_type")
         if record_type is None:
             rtype = "voice"
         else:
-            got = _RECORD_TYPE_OF.get(record_type) if type(record_type) is str else None
+            got = _one_of(record_type, RECORD_TYPES) if type(record_type) is str else None
             if got is None:
                 return _reject("bad_enum", f"record_type {_show(record_type)} not one of {list(RECORD_TYPES)}",
                                raw, line)

@@ -7,7 +7,7 @@ Everything after the parser trusts a :class:`Cdr`; everything that fails parsing
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 
 def by_constructor(obj: Any) -> tuple[type, tuple[Any, ...]]:
@@ -21,8 +21,8 @@ RecordType = Literal["voice", "sms"]
 Disposition = Literal["answered", "busy", "no_answer", "failed"]
 Typology = Literal["scam_farm", "wangiri", "simbox", "irsf", "takeover", "robocall", "anomaly"]
 
-RECORD_TYPES: tuple[str, ...] = ("voice", "sms")
-DISPOSITIONS: tuple[str, ...] = ("answered", "busy", "no_answer", "failed")
+RECORD_TYPES: Final[tuple[str, ...]] = ("voice", "sms")
+DISPOSITIONS: Final[tuple[str, ...]] = ("answered", "busy", "no_answer", "failed")
 TYPOLOGIES: tuple[str, ...] = ("scam_farm", "wangiri", "simbox", "irsf", "takeover", "robocall", "anomaly")
 SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 import zlib
+from typing import Final
 
-_MASK64 = (1 << 64) - 1
-_GOLDEN = 0x9E3779B97F4A7C15  # 2^64 / golden ratio: Fibonacci hashing spreads consecutive numbers evenly
+_MASK64: Final = (1 << 64) - 1
+_GOLDEN: Final = 0x9E3779B97F4A7C15  # 2^64 / golden ratio: Fibonacci hashing spreads consecutive numbers evenly
 
-BLOOM_BITS = 512  # two generations of 512 bits each: ~5% false "seen" at the rotation point
-BLOOM_ROTATE = 64  # distinct items per generation; memory of the last 64..128 distinct callees
+BLOOM_BITS: Final = 512  # two generations of 512 bits each: ~5% false "seen" at the rotation point
+BLOOM_ROTATE: Final = 64  # distinct items per generation; memory of the last 64..128 distinct callees
 
 
 def number_key(number: str) -> int:
@@ -21,8 +22,33 @@ def number_key(number: str) -> int:
     return int(number[1:])
 
 
+_BIT: Final[tuple[int, ...]] = tuple(1 << p for p in range(BLOOM_BITS))  # shared single-bit masks: no shift per call
+_M21: Final = (1 << 21) - 1
+_G0: Final = _GOLDEN & _M21  # _GOLDEN in 21-bit limbs, for _golden_top
+_G1: Final = (_GOLDEN >> 21) & _M21
+_G2: Final = (_GOLDEN >> 42) & _M21
+_G3: Final = _GOLDEN >> 63
+
+
+def _golden_top(key: int) -> int:
+    """Bits 46..63 of ``(key * _GOLDEN) & _MASK64`` for 0 <= key < 2**62, by 21-bit limbs: every intermediate
+    stays below 2**62, so compiled code never leaves machine integers (the product itself has ~110 bits)."""
+    k0 = key & _M21
+    k1 = (key >> 21) & _M21
+    k2 = key >> 42
+    c = k0 * _G0
+    c = (c >> 21) + k0 * _G1 + k1 * _G0
+    c = (c >> 21) + k0 * _G2 + k1 * _G1 + k2 * _G0
+    limb2 = c & _M21  # bits 42..62
+    c = (c >> 21) + k0 * _G3 + k1 * _G2 + k2 * _G1
+    return (limb2 >> 4) | ((c & 1) << 17)
+
+
 def bloom_bits(key: int) -> int:
     """The two bit positions of ``key`` as a mask (k=2 hashes from one multiplicative hash)."""
+    if 0 <= key < 1 << 62:
+        top = _golden_top(key)  # h >> 46
+        return _BIT[top >> 9] | _BIT[top & 511]
     h = (key * _GOLDEN) & _MASK64
     return (1 << (h >> 55)) | (1 << ((h >> 46) & 511))
 

@@ -10,18 +10,18 @@ busy honest callers is therefore the *shape* of the traffic, which is what other
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from .features import TAU_H, TAU_M, NumberState
 from .records import Reason, by_constructor
 from .sketches import cv, ramp, rate_per_hour
 
-MIN_CALLS = 8  # fewer calls than this are not scored (shares over a handful of calls are noise) ...
-FAST_MIN_CALLS = 5  # ... unless they come at FAST_RATE calls/hour or faster
-RHYTHM_CALLS = 6  # five gaps: a person dialling at random (exponential gaps) looks partly regular 1 time in 30
-MACHINE_GAP_CV = 0.15  # gaps this even over four of them (1 person in 200 by chance) name a machine
-FAST_RATE = 40.0  # calls/hour over a number's first minutes: a call every 90 s, ring and talk included
-HONEST_TALK = 0.6  # share of an honest caller's answered calls that last a minute (a prior, not a fit)
+MIN_CALLS: Final = 8  # fewer calls than this are not scored (shares over a handful of calls are noise) ...
+FAST_MIN_CALLS: Final = 5  # ... unless they come at FAST_RATE calls/hour or faster
+RHYTHM_CALLS: Final = 6  # five gaps: a person dialling at random (exponential gaps) looks partly regular 1 time in 30
+MACHINE_GAP_CV: Final = 0.15  # gaps this even over four of them (1 person in 200 by chance) name a machine
+FAST_RATE: Final = 40.0  # calls/hour over a number's first minutes: a call every 90 s, ring and talk included
+HONEST_TALK: Final = 0.6  # share of an honest caller's answered calls that last a minute (a prior, not a fit)
 
 
 def _mean(*xs: float) -> float:

@@ -330,6 +330,18 @@ def test_duplicate_filter_directly() -> None:
     assert len(f) == 2 and "c" not in f and "d" in f and "e" in f
 
 
+def test_duplicate_filter_across_queue_compactions() -> None:
+    """Forgetting stays oldest-first past the points where the queues drop their forgotten prefix."""
+    f = DuplicateFilter(AdmissionConfig(dedup_max_ids=1_000, dedup_horizon_s=5_000.0))
+    for i in range(20_000):
+        f.remember(f"id{i}", float(i), float(i))
+        if i % 997 == 0:
+            assert len(f) == min(i + 1, 1_000) and f"id{max(i - 999, 0)}" in f and f"id{i - 1_000}" not in f
+    assert len(f) == 1_000 and all(f"id{i}" in f for i in range(19_000, 20_000))
+    f.remember("next", 30_000.0, 30_000.0)  # the horizon (25,000) forgets everything before it
+    assert len(f) == 1 and "next" in f
+
+
 def test_duplicates_are_recognised_before_the_event_time_checks() -> None:
     """A replayed copy is a duplicate whatever its time: late or far ahead, it is counted as 'duplicate'."""
     adm = Admission()

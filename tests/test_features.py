@@ -39,6 +39,7 @@ from detector.features import (
     HandsetState,
     NumberState,
 )
+from detector.numbering import _sliced_country_code, country_code
 from detector.sketches import BLOOM_BITS, BLOOM_ROTATE, bloom_bits, cv, number_key, ramp, rate_per_hour
 from detector.typologies import MIN_CALLS
 
@@ -458,6 +459,27 @@ def test_bloom_bits_are_one_or_two_bits_inside_the_filter(key: int) -> None:
     assert 1 <= bin(bits).count("1") <= 2
     assert bits < 1 << BLOOM_BITS
     assert number_key("+" + str(key)) == key
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.integers(0, (1 << 62) - 1), st.integers(-(1 << 70), 1 << 70)))
+def test_bloom_bits_by_limbs_are_the_multiplicative_hash(key: int) -> None:
+    """The machine-integer path of ``bloom_bits`` picks the same two bits as the 64-bit product it replaces."""
+    h = (key * 0x9E3779B97F4A7C15) & ((1 << 64) - 1)
+    assert bloom_bits(key) == (1 << (h >> 55)) | (1 << ((h >> 46) & 511))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.from_regex(r"\+[0-9]{1,15}", fullmatch=True), st.text(min_size=2, max_size=6)))
+def test_country_code_table_is_the_sliced_rule(number: str) -> None:
+    """The table look-up names the same code as slicing the number, for any string slicing accepts."""
+    try:
+        expected = _sliced_country_code(number)
+    except IndexError:
+        with pytest.raises(IndexError):
+            country_code(number)
+        return
+    assert country_code(number) == expected
 
 
 # ------------------------------------------------------------------------------------ new callees
