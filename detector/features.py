@@ -23,6 +23,7 @@ TAU_M: Final = 600.0  # 10-minute volume: reacts within minutes
 TAU_H: Final = 3_600.0  # hourly volume: what "busy" means
 TAU_D: Final = 21_600.0  # a working day's memory: fraud kept low and slow still adds up over hours
 A_FAST: Final = 1.0 / 16  # recent behaviour: ~16 calls
+RECENT: Final = 16  # records 'recent' means: 1 / A_FAST
 A_SLOW: Final = 1.0 / 128  # habit: ~128 calls, to compare recent behaviour against
 A_IN: Final = 1.0 / 32  # inbound share of all events
 SHORT_S: Final = 10.0  # an answered call under 10 s is a hang-up, not a conversation
@@ -360,7 +361,7 @@ class NumberState:
     def sms_recent(self) -> float:
         """SMS among its last (at most) sixteen records: a count, since one SMS in a young number's first few
         records is a large share and no texting habit."""
-        return self.f_sms * min(self.k, 16)
+        return self.f_sms * min(self.k, RECENT)
 
     def shared_handset(self, t: float) -> int:
         """Active SIMs on this number's handset if reported within the last day, else 0."""

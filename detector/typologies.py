@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .features import TAU_H, TAU_M, NumberState
+from .features import RECENT, TAU_H, TAU_M, NumberState
 from .records import Reason, by_constructor
 from .sketches import cv, ramp, rate_per_hour
 
@@ -368,7 +368,7 @@ class NumberRules:
                     site,
                     Reason("inbound_share", s.in_share, 0.03, f"{_pct(s.in_share)} inbound traffic"),
                     Reason("sms_recent", s.sms_recent(), 1.0,
-                           f"{s.sms_recent():.0f} SMS among its last {min(s.k, 16)} records"),
+                           f"{s.sms_recent():.0f} SMS among its last {min(s.k, RECENT)} records"),
                     Reason("cell_change_share", s.f_cell, 0.15, f"changes cell on {_pct(s.f_cell)} of calls")]
         if typology == "irsf":
             return [Reason("risky_calls_per_hour", s.risky_rate, 1.5,
