@@ -45,9 +45,9 @@ def _rhythm(s: NumberState) -> tuple[float, float]:
 
 
 def _pooled_answered(s: NumberState, t: float) -> float:
-    """Share of calls answered: the number's own over its last (at most 16) calls, pooled with its cell's
-    cohort of silent callers (as many of their calls as the cohort is sure to be one operation, up to 32)."""
-    n = min(s.kv, 16)
+    """Share of calls answered: the number's own over its recent (at most ``RECENT``) calls, pooled with its
+    cell's cohort of silent callers (as many of their calls as the cohort is sure to be one operation, up to 32)."""
+    n = min(s.kv, RECENT)
     answered = 1.0 - s.f_unans
     pool = ramp(s.at_site(t), 3.0, 6.0) * min(s.site_calls, 32.0)
     return _shrunk(answered, n, s.site_ans / s.site_calls, pool) if pool > 0.0 else answered
@@ -194,7 +194,7 @@ class NumberRules:
         # number of calls behind it instead of waiting a fixed time: strong evidence convicts within minutes.
         # "Conversation" is judged on the answered calls only: an outbound call centre's calls mostly ring out
         # too, but the ones that are answered last minutes.
-        n = min(s.kv, 16)
+        n = min(s.kv, RECENT)
         n_ans = n * answered
         talk_share = s.f_conv / answered if answered > 0.0 else 0.0
         hang_share = short_ans
@@ -256,9 +256,9 @@ class NumberRules:
         # Texting is judged by how many of its recent records were SMS, not by their share: one SMS from the
         # days a SIM was being readied is a sixth of its first six records, and no texting habit.
         no_sms = 1.0 - ramp(s.sms_recent(), 1.0 + 1.6 * disguised, 2.5 + 3.2 * disguised)
-        scores["simbox"] = silent_base * no_in * ramp(answered_pool, 0.4, 0.6) * no_sms * (
+        box_calls = silent_base * no_in * ramp(answered_pool, 0.4, 0.6) * no_sms * (
             box * (0.5 + 0.5 * _support(never_in, static)))
-        scores["simbox"] = max(scores["simbox"], farm_rest * bank * relayed)  # a bank's SIM, relaying
+        scores["simbox"] = max(box_calls, farm_rest * bank * relayed)  # ... or a bank's SIM, relaying
 
         # IRSF: repeated, long calls to high-cost destinations; a new habit, not an old one.
         risky_min = s.risky_s / 60.0
