@@ -55,6 +55,7 @@ from bench_replay import _machine, run_naive  # noqa: E402
 from driver import Schedule, drive, file_lines  # noqa: E402
 
 from detector.produce import ensure_topic  # noqa: E402
+from detector.settings import Settings  # noqa: E402
 from detector.worker.launcher import WorkerProcess  # noqa: E402
 
 SAMPLE_S = 0.5
@@ -434,7 +435,7 @@ def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out:
     log(f"{tag}: {prod.line()}")
     ws, names = start_workers(n_workers, bootstrap, out, tag, a.partitions, a.batch_size, a.batch_timeout_s, topic,
                               code_dir)
-    flush_s = float(os.environ.get("CDR_STATE_FLUSH_S", "5"))
+    flush_s = Settings.load(env=os.environ).state_flush_s  # the workers' epoch (they inherit this environment)
     sampler = Sampler(ws, max_s=a.drain_timeout + 70 + a.idle_s + flush_s, broker_pid=broker_pid)
     t_start = time.time()
     sampler.start()
