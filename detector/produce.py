@@ -15,7 +15,7 @@ import re
 import sys
 import time
 from dataclasses import dataclass
-from typing import IO, Iterable
+from typing import IO, Any, Callable, Iterable
 
 _CALLER = re.compile(rb'"caller"\s*:\s*"(\+[0-9]{3,15})"')
 
@@ -40,6 +40,19 @@ class ProduceResult:
         return (f"produce: {self.produced:,} messages in {self.elapsed_s:.1f} s ({rate:,.0f}/s): "
                 f"{self.delivered:,} delivered, {self.failed:,} failed, {self.null_keys:,} without a caller "
                 f"(null key), {self.skipped_blank:,} blank lines skipped")
+
+
+def produce_when_room(producer: Any, topic: str, value: bytes, key: bytes | None,
+                      on_delivery: Callable[[Any, Any], None] | None = None) -> None:
+    """Produce one message, polling while librdkafka's local queue is full: back-pressure, bounded (a queue full
+    for ~15 minutes is an error, never a dropped message)."""
+    for _ in range(100_000):
+        try:
+            producer.produce(topic, value, key, on_delivery=on_delivery)
+            return
+        except BufferError:
+            producer.poll(0.01)
+    raise RuntimeError("producer queue stayed full for over 15 minutes")
 
 
 def produce_lines(
@@ -83,14 +96,10 @@ def produce_lines(
         key = caller_key(line)
         if key is None:
             res.null_keys += 1
-        for _ in range(100_000):
-            try:
-                produce(topic, line, key, on_delivery=on_delivery)
-                break
-            except BufferError:
-                poll(0.01)
-        else:
-            raise RuntimeError("producer queue stayed full for over 15 minutes")
+        try:
+            produce(topic, line, key, on_delivery=on_delivery)
+        except BufferError:  # the queue is full: the slow path waits for room
+            produce_when_room(producer, topic, line, key, on_delivery)
         res.produced += 1
         if not res.produced & 1023:
             poll(0)

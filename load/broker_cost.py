@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_kafka import cpu_seconds  # noqa: E402
 
 from detector.localkafka import LocalKafka  # noqa: E402
-from detector.produce import caller_key, ensure_topic  # noqa: E402
+from detector.produce import caller_key, ensure_topic, produce_when_room  # noqa: E402
 
 
 def step(bootstrap: str, broker_pid: int, lines: list[bytes], keys: list[bytes | None], compression: str,
@@ -45,12 +45,7 @@ def step(bootstrap: str, broker_pid: int, lines: list[bytes], keys: list[bytes |
     me = os.getpid()
     b0, c0, t0 = cpu_seconds(broker_pid), cpu_seconds(me), time.monotonic()
     for line, key in zip(lines, keys):
-        for _ in range(100_000):
-            try:
-                p.produce(topic, line, key)
-                break
-            except BufferError:
-                p.poll(0.01)
+        produce_when_room(p, topic, line, key)
     left = p.flush(60)
     b1, c1, t1 = cpu_seconds(broker_pid), cpu_seconds(me), time.monotonic()
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": topic, "enable.auto.commit": False, "log_level": 3})
