@@ -44,13 +44,17 @@ def _rhythm(s: NumberState) -> tuple[float, float]:
     return gaps, cv(s.d_mean, s.d_sq) if s.nd >= RHYTHM_CALLS else 1.0
 
 
-def _pooled_answered(s: NumberState, t: float) -> float:
-    """Share of calls answered: the number's own over its recent (at most ``RECENT``) calls, pooled with its
-    cell's cohort of silent callers (as many of their calls as the cohort is sure to be one operation, up to 32)."""
+def _pooled_relay(s: NumberState, t: float) -> tuple[float, float]:
+    """Shares of calls answered and of calls that became conversations (a minute or more): the number's own
+    over its recent (at most ``RECENT``) calls, pooled with its cell's cohort of silent callers (as many of
+    their calls as the cohort is sure to be one operation, up to 32)."""
     n = min(s.kv, RECENT)
     answered = 1.0 - s.f_unans
     pool = ramp(s.at_site(t), 3.0, 6.0) * min(s.site_calls, 32.0)
-    return _shrunk(answered, n, s.site_ans / s.site_calls, pool) if pool > 0.0 else answered
+    if pool <= 0.0:
+        return answered, s.f_conv
+    return (_shrunk(answered, n, s.site_ans / s.site_calls, pool),
+            _shrunk(s.f_conv, n, s.site_conv / s.site_calls, pool))
 
 
 def _support(*xs: float) -> float:
@@ -221,7 +225,7 @@ class NumberRules:
         # the called did not want (a farm, even one whose victims talk a while).  Like a cohort, the bank also
         # stands for its fellow SIMs' silence in the SIM-box.
         bank = ramp(sims, 4.0, 8.0) * rotating
-        answered_pool = _pooled_answered(s, t)
+        answered_pool, conv_pool = _pooled_relay(s, t)
         relayed = ramp(answered_pool, 0.4, 0.6) * ramp(talk_share, 0.5, 0.7)
         unwanted = max(unwanted, bank * (1.0 - relayed))
         quiet = ramp(n, 4.0, 16.0)  # "nobody calls back" needs calls out to be called back about
@@ -245,9 +249,9 @@ class NumberRules:
         # few of those no longer clear it (a person's phone neither shares its handset nor changes it daily).
         disguised = shared * rotating
         # A box's SIMs are one operation: what one SIM shows too thinly over its first calls, its cohort of
-        # silent callers in the cell (the site stage) shows over theirs: how many calls are answered (people
-        # answer the calls a box relays, made by someone who knew whom he called, far more often than an
-        # outbound call centre's list dialling), and, from half its own sixteen calls, that nobody calls back
+        # silent callers in the cell (the site stage) shows over theirs: how many calls are answered and talked
+        # through (people answer the calls a box relays, made by someone who knew whom he called, far more often
+        # than an outbound call centre's list dialling), and, from half its own sixteen calls, that nobody calls back
         # (which a bank its SIM rotates through says as well as a cohort does).
         quiet_pool = max(quiet, max(cohort, bank) * ramp(n, 4.0, 8.0))
         no_in = quiet_pool * (1.0 - ramp(s.in_share, 0.01 + 0.1 * disguised, 0.05 + 0.15 * disguised))
@@ -256,7 +260,11 @@ class NumberRules:
         # Texting is judged by how many of its recent records were SMS, not by their share: one SMS from the
         # days a SIM was being readied is a sixth of its first six records, and no texting habit.
         no_sms = 1.0 - ramp(s.sms_recent(), 1.0 + 1.6 * disguised, 2.5 + 3.2 * disguised)
-        box_calls = silent_base * no_in * ramp(answered_pool, 0.4, 0.6) * no_sms * (
+        # The relayed call was wanted on both ends, so it is answered and then talked through: two in five calls
+        # a minute long or more make a relay, one in five is the most list dialling gets (a call centre's agents
+        # on desk gateways share a device and get nothing back as a box does, but few of their calls go on).
+        relay = ramp(answered_pool, 0.4, 0.6) * ramp(conv_pool, 0.2, 0.4)
+        box_calls = silent_base * no_in * relay * no_sms * (
             box * (0.5 + 0.5 * _support(never_in, static)))
         scores["simbox"] = max(box_calls, farm_rest * bank * relayed)  # ... or a bank's SIM, relaying
 
@@ -361,10 +369,12 @@ class NumberRules:
                     Reason("off_hours_share", s.f_off, 0.1, f"{_pct(s.f_off)} of calls outside 07-21 local"),
                     sims, rotation, site]
         if typology == "simbox":
-            answered = _pooled_answered(s, t)
+            answered, conversations = _pooled_relay(s, t)
             return [vol, new, sims, rotation,
                     Reason("answered_share", answered, 0.5,
                            f"{_pct(answered)} of its calls (with its cell's silent callers') answered"),
+                    Reason("conversation_share", conversations, 0.2,
+                           f"{_pct(conversations)} of its calls (pooled likewise) went on for a minute or more"),
                     site,
                     Reason("inbound_share", s.in_share, 0.03, f"{_pct(s.in_share)} inbound traffic"),
                     Reason("sms_recent", s.sms_recent(), 1.0,

@@ -215,6 +215,27 @@ def test_one_phone_in_office_hours_is_not_called_a_simbox() -> None:
     assert sc["simbox"] < 0.5, sc
 
 
+def desk_gateway_sim(answer_every: int, talk_s: tuple[float, float]) -> Caller:
+    """A SIM in one module of an eight-SIM desk gateway (fixed IMEI, office hours), ~9 calls/h to strangers,
+    nothing back; every ``answer_every``-th call rings out, the answered ones alternate between two lengths."""
+    c = Caller()
+    for i in range(40):
+        answered = i % answer_every != answer_every - 1
+        c.call(HOUR / 9 * (0.4 + 1.2 * ((i * 37) % 11) / 10), duration=talk_s[i % 2] if answered else 25.0,
+               answered=answered)
+        c.s.on_handset(c.t, 8, 72.0)
+    return c
+
+
+def test_agents_on_a_desk_gateway_are_not_a_simbox_but_relayed_conversations_are() -> None:
+    """Sharing a device and getting nothing back, a call centre's agents look like a box's SIMs; what tells
+    them apart is how many calls go on: a relay's calls were wanted on both ends."""
+    agent = desk_gateway_sim(2, (30.0, 90.0)).scores()  # half answered, half of those a minute or more
+    relay = desk_gateway_sim(4, (120.0, 240.0)).scores()  # three in four answered and talked through
+    assert agent["simbox"] < 0.5 * THRESHOLD, agent
+    assert relay["simbox"] >= THRESHOLD, relay
+
+
 def test_same_traffic_with_people_calling_back_stays_quiet() -> None:
     sc = simbox(60, inbound_every=5).scores()
     assert max(sc.values()) < THRESHOLD, sc
