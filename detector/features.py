@@ -56,6 +56,7 @@ class NumberState:
         "in_t", "in_rate", "in_share", "unreturned", "cb_rate", "rung_t", "rung_by", "in_sms", "in_sms_t",
         "bloom_cur", "bloom_prev", "bloom_n", "c1", "c2", "c3",
         "imei", "imei_t", "cell", "places", "areas", "home_t", "away_t", "swap_t", "swap_far", "post_n", "post_new", "post_intl",
+        "post_seen",
         "hs_sims", "hs_t", "hs_rate",
         "site_sims", "site_t", "site_rate", "site_calls", "site_ans", "site_short", "site_conv",
     )  # fmt: skip
@@ -96,9 +97,10 @@ class NumberState:
         self.away_t = -1.0  # last seen in a place it had never been before
         self.swap_t = -1.0  # when a new handset turned up in a new place (possible SIM swap); -1: never
         self.swap_far = 0.0  # 1.0: ... in a location area (the cell id less its last part) it had never been in
-        self.post_n = 0  # outbound events since that swap, and how many went to new callees / abroad
-        self.post_new = 0
+        self.post_n = 0  # outbound events since that swap, and how many went to strangers / abroad
+        self.post_new = 0  # (a stranger: a number it had not called before the swap, however often since)
         self.post_intl = 0
+        self.post_seen = 0  # the strangers called since the swap (a Bloom filter like the callee memory's)
         self.hs_sims = 0  # SIMs active on this number's handset, as last reported by the handset stage
         self.hs_t = -1.0
         self.hs_rate = 0.0  # ... and how many calls/hour that handset makes with all its SIMs
@@ -183,13 +185,16 @@ class NumberState:
         ) and self.swap_t < imei_t and not swapped:
             self.swap_t = t
             self.swap_far = 1.0 if far else 0.0
-            self.post_n = self.post_new = self.post_intl = 0
+            self.post_n = self.post_new = self.post_intl = self.post_seen = 0
         elif learn and not swapped:
             self.places |= learn
             self.areas |= learn_area
         if self.swap_t >= 0.0:
             self.post_n += 1
             if new:
+                self.post_new += 1
+                self.post_seen |= bits
+            elif (self.post_seen & bits) == bits:  # the fraudster calling the victim's bank again and again
                 self.post_new += 1
             if intl:
                 self.post_intl += 1

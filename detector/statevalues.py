@@ -20,10 +20,10 @@ NUMBER_FIELDS: tuple[str, ...] = (
     "f_sms", "f_unans", "g_mean", "g_sq", "h_intl", "h_new", "h_off", "home_t",
     "hs_rate", "hs_sims", "hs_t", "imei", "imei_t", "in_rate", "in_share", "in_sms",
     "in_sms_t", "in_t", "intl_d", "intl_ds", "intl_dt", "intl_rate", "intl_s", "k",
-    "kv", "nd", "places", "post_intl", "post_n", "post_new", "rate_h", "rate_m",
-    "risky_rate", "risky_s", "rung_by", "rung_t", "site_ans", "site_calls", "site_conv", "site_rate",
-    "site_short", "site_sims", "site_t", "swap_far", "swap_t", "t_first", "t_last", "tv_last",
-    "unreturned",
+    "kv", "nd", "places", "post_intl", "post_n", "post_new", "post_seen", "rate_h",
+    "rate_m", "risky_rate", "risky_s", "rung_by", "rung_t", "site_ans", "site_calls", "site_conv",
+    "site_rate", "site_short", "site_sims", "site_t", "swap_far", "swap_t", "t_first", "t_last",
+    "tv_last", "unreturned",
 )
 
 
@@ -39,8 +39,8 @@ def number_values(s: NumberState) -> tuple[object, ...]:
         s.imei_t, s.in_rate, s.in_share, s.in_sms, s.in_sms_t, s.in_t,
         s.intl_d, s.intl_ds, s.intl_dt, s.intl_rate, s.intl_s, s.k,
         s.kv, s.nd, s.places, s.post_intl, s.post_n, s.post_new,
-        s.rate_h, s.rate_m, s.risky_rate, s.risky_s, s.rung_by, s.rung_t,
-        s.site_ans, s.site_calls, s.site_conv, s.site_rate, s.site_short, s.site_sims,
-        s.site_t, s.swap_far, s.swap_t, s.t_first, s.t_last, s.tv_last,
-        s.unreturned,
+        s.post_seen, s.rate_h, s.rate_m, s.risky_rate, s.risky_s, s.rung_by,
+        s.rung_t, s.site_ans, s.site_calls, s.site_conv, s.site_rate, s.site_short,
+        s.site_sims, s.site_t, s.swap_far, s.swap_t, s.t_first, s.t_last,
+        s.tv_last, s.unreturned,
     )

@@ -296,7 +296,9 @@ class NumberRules:
             # while the bank's one-time codes pour in.  The swap alone is not enough: honest people buy phones.
             # Strangers: the habit baseline is unreliable in a young stream (every callee is "new" the first
             # time), so the share since the swap is judged against what people who kept their phone do: most
-            # of their calls go to numbers they called before.  A few codes by SMS an hour is not normal.
+            # of their calls go to numbers they called before.  A number first called after the swap stays a
+            # stranger when called again: the fraudster rings the victim's bank over and over, the owner his
+            # own people.  A few codes by SMS an hour is not normal.
             post_new = ramp(s.post_new / s.post_n, 0.5, 0.9) * ramp(s.post_n, 3.0, 6.0)
             # A new handset in another town, not a shop round the corner, is what a fraudster's swap looks like.
             takeover = 0.3 + 0.7 * _support(post_new, ramp(s.post_intl / s.post_n, 0.1, 0.3),
@@ -394,7 +396,7 @@ class NumberRules:
         return [Reason("new_handset_in_new_place", 1.0, 0.0,
                        f"a new handset (IMEI) {where}, on a number with history"),
                 Reason("new_callee_share_since_swap", post_new, s.h_new,
-                       f"{_pct(post_new)} of {s.post_n} calls since then went to numbers never called before"),
+                       f"{_pct(post_new)} of {s.post_n} calls since then went to numbers it had not called before the swap"),
                 Reason("sms_received_last_hour", s.sms_received_last_hour(s.t_last), 2.0,
                        f"{s.sms_received_last_hour(s.t_last):.0f} SMS received in the last hour (one-time codes?)"),
                 Reason("international_share", s.f_intl, s.h_intl,

@@ -261,8 +261,9 @@ def test_diaspora_caller_ringing_home_a_few_times_a_day_stays_quiet() -> None:
     assert sc["irsf"] < 0.5, sc
 
 
-def swapped(contacts_after: bool, otp_sms: int) -> Caller:
-    """A day of ordinary use with five contacts, then a new handset in another area within the hour."""
+def swapped(contacts_after: bool, otp_sms: int, banks: int = 0) -> Caller:
+    """A day of ordinary use with five contacts, then a new handset in another area within the hour, then six
+    calls: to those contacts, to strangers, or (``banks``) to that many numbers over and over."""
     c = Caller()
     contacts = [447_711_000_000 + 13 * i for i in range(5)]
     for i in range(15):
@@ -274,13 +275,23 @@ def swapped(contacts_after: bool, otp_sms: int) -> Caller:
     for _ in range(otp_sms):
         c.called(60.0, voice=False)
     for i in range(6):
-        c.call(300.0, contacts[i % 5] if contacts_after else None, duration=90.0, answered=True)
+        callee = contacts[i % 5] if contacts_after else 448_000_000_000 + 7 * (i % banks) if banks else None
+        c.call(300.0, callee, duration=90.0, answered=True)
     return c
 
 
 def test_takeover_strangers_and_one_time_codes_after_a_swap_convicts() -> None:
     c = swapped(contacts_after=False, otp_sms=3)
     assert c.s.swapped_recently(c.t)
+    sc = c.scores()
+    assert sc["takeover"] >= THRESHOLD, sc
+
+
+def test_after_a_swap_calling_two_new_numbers_over_and_over_is_calling_strangers() -> None:
+    """The fraudster rings the victim's bank again and again: each call after the first is to a number the
+    owner never called, however familiar it has become to the new handset."""
+    c = swapped(contacts_after=False, otp_sms=0, banks=2)
+    assert c.s.post_new == 6 and c.s.post_n == 7
     sc = c.scores()
     assert sc["takeover"] >= THRESHOLD, sc
 
