@@ -250,9 +250,9 @@ class NumberRules:
         disguised = shared * rotating
         # A box's SIMs are one operation: what one SIM shows too thinly over its first calls, its cohort of
         # silent callers in the cell (the site stage) shows over theirs: how many calls are answered and talked
-        # through (people answer the calls a box relays, made by someone who knew whom he called, far more often
-        # than an outbound call centre's list dialling), and, from half its own sixteen calls, that nobody calls back
-        # (which a bank its SIM rotates through says as well as a cohort does).
+        # through (people answer the calls a box relays, made by someone who knew whom he called, far more
+        # often than an outbound call centre's list dialling), and, from half its own sixteen calls, that nobody
+        # calls back (which a bank its SIM rotates through says as well as a cohort does).
         quiet_pool = max(quiet, max(cohort, bank) * ramp(n, 4.0, 8.0))
         no_in = quiet_pool * (1.0 - ramp(s.in_share, 0.01 + 0.1 * disguised, 0.05 + 0.15 * disguised))
         never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(s.in_share, 0.0, 0.01)))  # not one back
@@ -396,7 +396,7 @@ class NumberRules:
         return [Reason("new_handset_in_new_place", 1.0, 0.0,
                        f"a new handset (IMEI) {where}, on a number with history"),
                 Reason("new_callee_share_since_swap", post_new, s.h_new,
-                       f"{_pct(post_new)} of {s.post_n} calls since then went to numbers it had not called before the swap"),
+                       f"{_pct(post_new)} of {s.post_n} calls since then went to numbers not called before the swap"),
                 Reason("sms_received_last_hour", s.sms_received_last_hour(s.t_last), 2.0,
                        f"{s.sms_received_last_hour(s.t_last):.0f} SMS received in the last hour (one-time codes?)"),
                 Reason("international_share", s.f_intl, s.h_intl,
