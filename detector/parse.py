@@ -46,6 +46,7 @@ MAX_DURATION_S: Final = 2 * 86_400.0  # switches cut calls at 24 h at most; allo
 # seconds since 1970-01-01T00:00 of that wall clock (equal to epoch seconds for a record written in UTC):
 MIN_EPOCH: Final = 946_684_800.0  # from 2000-01-01T00:00 local: no CDR stream predates this; 1970 means a zeroed clock
 MAX_EPOCH: Final = 253_402_214_400.0  # to before 9999-12-31T00:00 local: every accepted instant formats in any offset
+_LOADS: Final = orjson.loads  # bound once: ``orjson.loads(...)`` in compiled code is a module attribute look-up per call
 _MAX_ID_LEN: Final = 256
 _MAX_FIELD_LEN: Final = 64
 _REQUIRED: Final = ("cdr_id", "caller", "callee", "start_time", "duration_s", "disposition")
@@ -246,7 +247,7 @@ class CdrParser:
         if size > MAX_MESSAGE_BYTES:
             return _reject("too_large", f"message of {size} bytes exceeds {MAX_MESSAGE_BYTES}", raw, line)
         try:
-            obj = orjson.loads(raw)
+            obj = _LOADS(raw)
         except orjson.JSONDecodeError as exc:
             msg = str(exc)
             reason = "encoding" if "UTF-8" in msg or "utf-8" in msg or "surrogate" in msg else "malformed_json"

@@ -53,6 +53,14 @@ def bloom_bits(key: int) -> int:
     return (1 << (h >> 55)) | (1 << ((h >> 46) & 511))
 
 
+_CRC32: Final = zlib.crc32  # bound once: ``zlib.crc32(...)`` in compiled code is a module attribute look-up per call
+
+
+def text_crc(text: str) -> int:
+    """CRC-32 of ``text`` as UTF-8: a stable hash of an identifier (the same in every process)."""
+    return _CRC32(text.encode())
+
+
 def place_bits(cell: str) -> int:
     """Two bits of 62 for a cell id (k=2 from CRC-32: stable across processes, unlike hash()).
 
@@ -60,7 +68,7 @@ def place_bits(cell: str) -> int:
     false "seen before"; areas have a filter of their own), a courier's round saturates it, which only makes a
     swap harder to claim.
     """
-    h = zlib.crc32(cell.encode())
+    h = text_crc(cell)
     return (1 << (h % 62)) | (1 << ((h >> 16) % 62))
 
 
