@@ -18,11 +18,13 @@ BLOOM_ROTATE: Final = 64  # distinct items per generation; memory of the last 64
 
 
 def number_key(number: str) -> int:
-    """A stable integer for an E.164 string (digits as an int: stable across processes, unlike hash())."""
-    return int(number[1:])
+    """A stable integer for an E.164 string (digits as an int: stable across processes, unlike hash()).
+    ``int()`` reads the leading '+' as a sign, so no slice (a new string) is needed."""
+    return int(number)
 
 
 _BIT: Final[tuple[int, ...]] = tuple(1 << p for p in range(BLOOM_BITS))  # shared single-bit masks: no shift per call
+_KEY_MAX: Final = (1 << 62) - 1  # the largest int compiled code holds unboxed (``1 << 62`` is a boxed int)
 _M21: Final = (1 << 21) - 1
 _G0: Final = _GOLDEN & _M21  # _GOLDEN in 21-bit limbs, for _golden_top
 _G1: Final = (_GOLDEN >> 21) & _M21
@@ -46,7 +48,7 @@ def _golden_top(key: int) -> int:
 
 def bloom_bits(key: int) -> int:
     """The two bit positions of ``key`` as a mask (k=2 hashes from one multiplicative hash)."""
-    if 0 <= key < 1 << 62:
+    if 0 <= key <= _KEY_MAX:  # comparing with a boxed ``1 << 62`` took the slow path
         top = _golden_top(key)  # h >> 46
         return _BIT[top >> 9] | _BIT[top & 511]
     h = (key * _GOLDEN) & _MASK64
