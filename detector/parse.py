@@ -22,7 +22,7 @@ directions); the schema's patterns and this module's checks are two spellings of
   (``record_type`` missing or null means voice); ``imei``: 14-16 ASCII digits.  Unknown extra fields are
   ignored.
 
-Speed: most records have the same shape (every required field a string of the expected kind, ASCII
+Speed: most records have the same shape (every required field a string of the expected kind, printable
 identifiers, a time already seen or of the layout ``YYYY-MM-DDThh:mm:ss+hh:mm``).  :meth:`CdrParser.from_dict`
 checks that shape with a few comparisons, slices and dictionary look-ups (a cache of whole time strings, then a
 per-minute cache of the time prefix, see :class:`TimeParser`) and builds the ``Cdr``; any record not of that
@@ -276,8 +276,7 @@ class CdrParser:
             and type(start_time) is str
             and type(disposition) is str
             and 0 < len(cdr_id) <= _MAX_ID_LEN
-            and cdr_id.isascii()
-            and cdr_id.isprintable()
+            and cdr_id.isprintable()  # printable implies no _FORBIDDEN_CHARS (tests check): ASCII or not, valid
             and _is_e164(caller)
             and _is_e164(callee)
         ):
@@ -298,7 +297,7 @@ class CdrParser:
                 if (
                     rtype is not None
                     and (cell_id is None or (type(cell_id) is str and 0 < len(cell_id) <= _MAX_FIELD_LEN
-                                             and cell_id.isascii() and cell_id.isprintable()))
+                                             and cell_id.isprintable()))
                     and (imei is None or (type(imei) is str and 14 <= len(imei) <= 16 and imei.isdigit()
                                           and imei.isascii()))
                 ):

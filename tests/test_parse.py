@@ -21,7 +21,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from detector.parse import MAX_DURATION_S, MAX_EPOCH, MAX_MESSAGE_BYTES, MIN_EPOCH, CdrParser, TimeParser, format_time
+from detector.parse import (
+    _FORBIDDEN_CHARS,
+    MAX_DURATION_S,
+    MAX_EPOCH,
+    MAX_MESSAGE_BYTES,
+    MIN_EPOCH,
+    CdrParser,
+    TimeParser,
+    format_time,
+)
 from detector.records import DISPOSITIONS, RECORD_TYPES, REJECT_REASONS, Cdr, Reject
 from detector.schemas import load_schema
 from tests.samples import GOOD_CDR as GOOD
@@ -937,6 +946,13 @@ def test_the_common_shape_takes_the_fast_path() -> None:
         assert isinstance(p.parse(orjson.dumps(rec)), Cdr)
     assert p.general_calls == 0
     assert isinstance(p.parse(raw(caller="+0441632960123")), Reject) and p.general_calls == 1
+
+
+def test_printable_text_has_no_forbidden_character() -> None:
+    """The fast path accepts a cdr_id or cell_id on ``isprintable()`` alone, ASCII or not: sound only while no
+    character ``_FORBIDDEN_CHARS`` refuses (all in the BMP) is printable."""
+    forbidden = [chr(c) for c in range(0x10000) if _FORBIDDEN_CHARS.match(chr(c))]
+    assert len(forbidden) > 200 and not any(c.isprintable() for c in forbidden)
 
 
 TIME_LIKE = st.from_regex(
