@@ -39,6 +39,7 @@ from typing import Any, Final
 import orjson
 
 from .records import DISPOSITIONS, RECORD_TYPES, Cdr, Reject
+from .sketches import COMPILED, ascii_digits
 
 MAX_MESSAGE_BYTES: Final = 16_384  # a CDR is ~300 bytes; anything 50x larger is an attack or a bug
 MAX_DURATION_S: Final = 2 * 86_400.0  # switches cut calls at 24 h at most; allow margin for clock-split records
@@ -214,7 +215,11 @@ def _one_of(value: str, choices: tuple[str, ...]) -> str | None:
 def _is_e164(v: str) -> bool:
     """'+' and 3-15 ASCII digits, the first not 0; by character codes: compiled code makes a string comparison
     (``"1" <= v[1]``) a generic call."""
-    return 4 <= len(v) <= 16 and ord(v[0]) == 43 and 49 <= ord(v[1]) <= 57 and v[2:].isdigit() and v.isascii()
+    if not (4 <= len(v) <= 16 and ord(v[0]) == 43 and 49 <= ord(v[1]) <= 57):
+        return False
+    if COMPILED:
+        return ascii_digits(v, 2)
+    return v[2:].isdigit() and v.isascii()
 
 
 def _is_text(v: str, max_len: int) -> bool:

@@ -7,9 +7,21 @@ into ``__slots__`` without an object per statistic (an object per feature per nu
 from __future__ import annotations
 
 import math
+import types
 import zlib
 from typing import Final
 
+from mypy_extensions import i64
+
+
+def _probe() -> None:
+    """Only there to tell a compiled build from an interpreted one (see :data:`COMPILED`)."""
+
+
+#: True when this module runs mypyc-compiled (the modules of setup.py's list are compiled together): a few hot
+#: helpers then loop over characters in machine ints, which is faster there than a builtin call and much
+#: slower interpreted.
+COMPILED: Final = not isinstance(_probe, types.FunctionType)
 _MASK64: Final = (1 << 64) - 1
 _GOLDEN: Final = 0x9E3779B97F4A7C15  # 2^64 / golden ratio: Fibonacci hashing spreads consecutive numbers evenly
 
@@ -20,7 +32,34 @@ BLOOM_ROTATE: Final = 64  # distinct items per generation; memory of the last 64
 def number_key(number: str) -> int:
     """A stable integer for an E.164 string (digits as an int: stable across processes, unlike hash()).
     ``int()`` reads the leading '+' as a sign, so no slice (a new string) is needed."""
+    if COMPILED:
+        return _digits_value(number)
     return int(number)
+
+
+def _digits_value(number: str) -> i64:
+    """``int(number)`` for '+' and up to 18 ASCII digits (a validated E.164 string), as a machine-int loop:
+    compiled, a third of ``int()``'s cost."""
+    value: i64 = 0
+    n: i64 = len(number)
+    i: i64 = 1
+    while i < n:
+        value = value * 10 + (ord(number[i]) - 48)
+        i += 1
+    return value
+
+
+def ascii_digits(text: str, start: i64) -> bool:
+    """Whether every character of ``text`` from ``start`` on is an ASCII digit ('0'-'9'): ``text[start:]
+    .isdigit() and text.isascii()`` without the slice and the two method calls, for compiled code."""
+    n: i64 = len(text)
+    i = start
+    while i < n:
+        c = ord(text[i])
+        if c < 48 or c > 57:
+            return False
+        i += 1
+    return True
 
 
 _BIT: Final[tuple[int, ...]] = tuple(1 << p for p in range(BLOOM_BITS))  # shared single-bit masks: no shift per call
