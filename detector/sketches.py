@@ -22,6 +22,7 @@ def _probe() -> None:
 #: helpers then loop over characters in machine ints, which is faster there than a builtin call and much
 #: slower interpreted.
 COMPILED: Final = not isinstance(_probe, types.FunctionType)
+
 _MASK64: Final = (1 << 64) - 1
 _GOLDEN: Final = 0x9E3779B97F4A7C15  # 2^64 / golden ratio: Fibonacci hashing spreads consecutive numbers evenly
 
@@ -31,7 +32,8 @@ BLOOM_ROTATE: Final = 64  # distinct items per generation; memory of the last 64
 
 def number_key(number: str) -> int:
     """A stable integer for an E.164 string (digits as an int: stable across processes, unlike hash()).
-    ``int()`` reads the leading '+' as a sign, so no slice (a new string) is needed."""
+    Interpreted, ``int()``, which reads the leading '+' as a sign (no slice); compiled, the same value from a
+    machine-int loop (:func:`_digits_value`)."""
     if COMPILED:
         return _digits_value(number)
     return int(number)
