@@ -14,10 +14,9 @@ its true rate instead of zero.
 from __future__ import annotations
 
 import math
-import zlib
 from typing import Final
 
-from .sketches import BLOOM_ROTATE, bloom_bits, place_bits, rate_per_hour
+from .sketches import BLOOM_ROTATE, bloom_bits, place_bits, rate_per_hour, text_crc
 
 TAU_M: Final = 600.0  # 10-minute volume: reacts within minutes
 TAU_H: Final = 3_600.0  # hourly volume: what "busy" means
@@ -429,7 +428,7 @@ def device_spot(imei: str, cell: str | None) -> int:
     digit = ord(imei[13]) - 48 if len(imei) >= 14 else 0
     if cell is None:
         return digit
-    return ((zlib.crc32(cell.encode()) | 1) << 4) | (digit & 15)
+    return ((text_crc(cell) | 1) << 4) | (digit & 15)
 
 
 class HandsetState:

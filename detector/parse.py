@@ -22,7 +22,7 @@ directions); the schema's patterns and this module's checks are two spellings of
   (``record_type`` missing or null means voice); ``imei``: 14-16 ASCII digits.  Unknown extra fields are
   ignored.
 
-Speed: most records have the same shape (every required field a string of the expected kind, ASCII
+Speed: most records have the same shape (every required field a string of the expected kind, printable
 identifiers, a time already seen or of the layout ``YYYY-MM-DDThh:mm:ss+hh:mm``).  :meth:`CdrParser.from_dict`
 checks that shape with a few comparisons, slices and dictionary look-ups (a cache of whole time strings, then a
 per-minute cache of the time prefix, see :class:`TimeParser`) and builds the ``Cdr``; any record not of that
@@ -39,6 +39,7 @@ from typing import Any, Final
 import orjson
 
 from .records import DISPOSITIONS, RECORD_TYPES, Cdr, Reject
+from .sketches import COMPILED, ascii_digits
 
 MAX_MESSAGE_BYTES: Final = 16_384  # a CDR is ~300 bytes; anything 50x larger is an attack or a bug
 MAX_DURATION_S: Final = 2 * 86_400.0  # switches cut calls at 24 h at most; allow margin for clock-split records
@@ -46,6 +47,7 @@ MAX_DURATION_S: Final = 2 * 86_400.0  # switches cut calls at 24 h at most; allo
 # seconds since 1970-01-01T00:00 of that wall clock (equal to epoch seconds for a record written in UTC):
 MIN_EPOCH: Final = 946_684_800.0  # from 2000-01-01T00:00 local: no CDR stream predates this; 1970 means a zeroed clock
 MAX_EPOCH: Final = 253_402_214_400.0  # to before 9999-12-31T00:00 local: every accepted instant formats in any offset
+_LOADS: Final = orjson.loads  # bound once: ``orjson.loads(...)`` in compiled code is a module attribute look-up per call
 _MAX_ID_LEN: Final = 256
 _MAX_FIELD_LEN: Final = 64
 _REQUIRED: Final = ("cdr_id", "caller", "callee", "start_time", "duration_s", "disposition")
@@ -213,7 +215,11 @@ def _one_of(value: str, choices: tuple[str, ...]) -> str | None:
 def _is_e164(v: str) -> bool:
     """'+' and 3-15 ASCII digits, the first not 0; by character codes: compiled code makes a string comparison
     (``"1" <= v[1]``) a generic call."""
-    return 4 <= len(v) <= 16 and ord(v[0]) == 43 and 49 <= ord(v[1]) <= 57 and v[2:].isdigit() and v.isascii()
+    if not (4 <= len(v) <= 16 and ord(v[0]) == 43 and 49 <= ord(v[1]) <= 57):
+        return False
+    if COMPILED:
+        return ascii_digits(v, 2)
+    return v[2:].isdigit() and v.isascii()
 
 
 def _is_text(v: str, max_len: int) -> bool:
@@ -246,7 +252,7 @@ class CdrParser:
         if size > MAX_MESSAGE_BYTES:
             return _reject("too_large", f"message of {size} bytes exceeds {MAX_MESSAGE_BYTES}", raw, line)
         try:
-            obj = orjson.loads(raw)
+            obj = _LOADS(raw)
         except orjson.JSONDecodeError as exc:
             msg = str(exc)
             reason = "encoding" if "UTF-8" in msg or "utf-8" in msg or "surrogate" in msg else "malformed_json"
@@ -275,8 +281,7 @@ class CdrParser:
             and type(start_time) is str
             and type(disposition) is str
             and 0 < len(cdr_id) <= _MAX_ID_LEN
-            and cdr_id.isascii()
-            and cdr_id.isprintable()
+            and cdr_id.isprintable()  # printable implies no _FORBIDDEN_CHARS (tests check): ASCII or not, valid
             and _is_e164(caller)
             and _is_e164(callee)
         ):
@@ -297,7 +302,7 @@ class CdrParser:
                 if (
                     rtype is not None
                     and (cell_id is None or (type(cell_id) is str and 0 < len(cell_id) <= _MAX_FIELD_LEN
-                                             and cell_id.isascii() and cell_id.isprintable()))
+                                             and cell_id.isprintable()))
                     and (imei is None or (type(imei) is str and 14 <= len(imei) <= 16 and imei.isdigit()
                                           and imei.isascii()))
                 ):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Final, Literal
 
+from .sketches import number_key
+
 
 def by_constructor(obj: Any) -> tuple[type, tuple[Any, ...]]:
     """``__reduce__`` of a frozen config dataclass: pickle it by its constructor arguments.  The default
@@ -65,6 +67,10 @@ class Cdr:
     record_type: str = "voice"
     cell_id: str | None = None
     imei: str | None = None
+    # Derived, not fields of the record (not compared, shown or sent): the numbers as ints, made once here
+    # because four stages need them for every record (each was an ``int()`` of a slice, up to three times).
+    caller_key: int = field(init=False, repr=False, compare=False)
+    callee_key: int = field(init=False, repr=False, compare=False)
 
     # Written out rather than generated: mypyc compiles this one, while the dataclass-made __init__ runs as
     # interpreted bytecode (one Cdr per record: ~3% of the compiled replay).
@@ -81,6 +87,8 @@ class Cdr:
         self.record_type = record_type
         self.cell_id = cell_id
         self.imei = imei
+        self.caller_key = number_key(caller)
+        self.callee_key = number_key(callee)
 
     @property
     def answered(self) -> bool:

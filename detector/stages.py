@@ -14,7 +14,6 @@ from typing import Final, Protocol
 from .features import HandsetState, NumberState, SiteState, device_spot, handset_key
 from .numbering import DestinationRarity, RingConvention, country_code
 from .records import Candidate, Cdr, Reason
-from .sketches import number_key
 from .typologies import NumberRules
 
 SMS_LURE_MIN: Final = 20  # SMS sent before a foreign sender is looked at as a possible lure
@@ -88,7 +87,7 @@ class CallerStage:
                 abroad = not rarity.is_home(cc_to)
         t = cdr.start
         callback = s.on_outbound(
-            t, cdr.utc_offset_min or self.home_offset, number_key(callee), cdr.duration, cdr.disposition == "answered",
+            t, cdr.utc_offset_min or self.home_offset, cdr.callee_key, cdr.duration, cdr.disposition == "answered",
             cdr.disposition == "failed", voice, intl, risky, cdr.imei, cdr.cell_id, abroad,
         )
         if not voice and not s.swapped_recently(t):
@@ -155,7 +154,7 @@ class CalleeStage:
             s = NumberState()
             store[number] = s
         answered = cdr.disposition == "answered"
-        s.on_inbound(cdr.start, number_key(cdr.caller), cdr.duration, answered, cdr.record_type == "voice", callback)
+        s.on_inbound(cdr.start, cdr.caller_key, cdr.duration, answered, cdr.record_type == "voice", callback)
         if not (callback and answered and s.cb_rate >= 3.0):
             return None
         typology, score, reasons = self.rules.score_inbound(s)
@@ -183,7 +182,7 @@ class HandsetStage:
         if h is None:
             h = HandsetState()
             store[key] = h
-        sims = h.on_call(cdr.start, number_key(cdr.caller), cdr.record_type == "voice", device_spot(imei, cdr.cell_id))
+        sims = h.on_call(cdr.start, cdr.caller_key, cdr.record_type == "voice", device_spot(imei, cdr.cell_id))
         return (sims, h.calls_per_hour()) if sims >= 2 else (0, 0.0)
 
 
@@ -206,7 +205,7 @@ class SiteStage:
         if h is None:
             h = SiteState()
             store[cell] = h
-        sims = h.on_call(cdr.start, number_key(cdr.caller), cdr.disposition == "answered", cdr.duration)
+        sims = h.on_call(cdr.start, cdr.caller_key, cdr.disposition == "answered", cdr.duration)
         if sims < 2:
             return None
         return sims, h.calls_per_hour(), h.calls, h.ans, h.short, h.conv

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from .features import RECENT, TAU_H, TAU_M, NumberState
 from .records import Reason, by_constructor
-from .sketches import cv, ramp, rate_per_hour
+from .sketches import argmax, cv, max3, ramp, rate_per_hour
 
 MIN_CALLS: Final = 8  # fewer calls than this are not scored (shares over a handful of calls are noise) ...
 FAST_MIN_CALLS: Final = 5  # ... unless they come at FAST_RATE calls/hour or faster
@@ -125,7 +125,7 @@ class NumberRules:
         """The typology to name and its score: the highest score, except that a number with four even gaps
         (too few for the rhythm to count as evidence, enough to name a machine) is named a robocall.  Naming
         never changes the score, so it changes no decision."""
-        typology = max(scores, key=scores.__getitem__)
+        typology = argmax(scores)
         early = FAST_MIN_CALLS <= s.kv < RHYTHM_CALLS
         if early and typology != "robocall" and cv(s.g_mean, s.g_sq) < MACHINE_GAP_CV:
             return "robocall", scores[typology]
@@ -146,8 +146,8 @@ class NumberRules:
         # A SIM in a bank is as busy as the bank: judge volume by the handset when it is shared.
         # A bank of many SIMs in one device is volume whatever each SIM's share of the calls (no person's
         # phone carries more than two or three).
-        busy = max(ramp(rate, cfg.busy_lo, cfg.busy_hi), shared * ramp(s.hs_rate, cfg.busy_lo, cfg.busy_hi),
-                   ramp(sims, 4.0, 8.0))
+        busy = max3(ramp(rate, cfg.busy_lo, cfg.busy_hi), shared * ramp(s.hs_rate, cfg.busy_lo, cfg.busy_hi),
+                    ramp(sims, 4.0, 8.0))
         new = ramp(s.f_new, 0.5, 0.8)
         base = busy * new
         # Dozens of calls out and not one call or SMS back: what no honest number sees.  The count itself is
@@ -186,8 +186,8 @@ class NumberRules:
         # Robocall: a machine's rhythm (regular gaps, or a recorded message's fixed length).
         # ... or a rate no one dials by hand (a call a minute, ring time and talk included, is a person's limit)
         # with messages played to the people who answer (a one-ring lure hangs up before anyone does).
-        regular = max(1.0 - ramp(gap_cv, 0.15, 0.35), (1.0 - ramp(dur_cv, 0.1, 0.25)) * ramp(answered, 0.3, 0.5),
-                      ramp(rate, 60.0, 120.0) * ramp(answered, 0.15, 0.3))
+        regular = max3(1.0 - ramp(gap_cv, 0.15, 0.35), (1.0 - ramp(dur_cv, 0.1, 0.25)) * ramp(answered, 0.3, 0.5),
+                       ramp(rate, 60.0, 120.0) * ramp(answered, 0.15, 0.3))
         scores["robocall"] = base * regular * (
             0.6 + 0.4 * _support(ramp(s.f_seq, 0.2, 0.5), failed, low_in, ramp(short_ans, 0.2, 0.5)))
 
@@ -256,7 +256,7 @@ class NumberRules:
         quiet_pool = max(quiet, max(cohort, bank) * ramp(n, 4.0, 8.0))
         no_in = quiet_pool * (1.0 - ramp(s.in_share, 0.01 + 0.1 * disguised, 0.05 + 0.15 * disguised))
         never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(s.in_share, 0.0, 0.01)))  # not one back
-        box = max(shared, ramp(s.f_imei, 0.02, 0.1), off)
+        box = max3(shared, ramp(s.f_imei, 0.02, 0.1), off)
         # Texting is judged by how many of its recent records were SMS, not by their share: one SMS from the
         # days a SIM was being readied is a sixth of its first six records, and no texting habit.
         no_sms = 1.0 - ramp(s.sms_recent(), 1.0 + 1.6 * disguised, 2.5 + 3.2 * disguised)
@@ -271,8 +271,8 @@ class NumberRules:
         # IRSF: repeated, long calls to high-cost destinations; a new habit, not an old one.
         risky_min = s.risky_s / 60.0
         # A young number has no habit to break: unknown, not novel (0.5), until its history says otherwise.
-        novelty = max(ramp(s.f_new, 0.3, 0.6), 1.0 - ramp(s.h_intl, 0.3, 0.6),
-                      0.5 * (1.0 - ramp(s.kv, 30.0, 100.0)))
+        novelty = max3(ramp(s.f_new, 0.3, 0.6), 1.0 - ramp(s.h_intl, 0.3, 0.6),
+                       0.5 * (1.0 - ramp(s.kv, 30.0, 100.0)))
         support = 0.6 + 0.4 * _mean(novelty, ramp(s.f_off - s.h_off, 0.0, 0.3), ramp(answered, 0.5, 0.8))
         known_risky = ramp(s.risky_rate, 1.5, 4.0) * max(ramp(risky_min, 10.0, 40.0), ramp(s.risky_rate, 4.0, 10.0))
         # Fraudsters move to ranges no list names yet: the same shape to any foreign destination, at twice the
@@ -284,10 +284,10 @@ class NumberRules:
         today = s.intl_calls_today(t)
         # ... or on the line abroad half the working day and more (six hours and up), over three calls and
         # more: a family call home is one long call, not a working day of them.
-        sustained = max(ramp(today, 4.0, 8.0) * ramp(s.f_risky, 0.25, 0.5),
-                        ramp(today, 8.0, 16.0) * ramp(s.f_intl, 0.5, 0.8),
-                        ramp(s.abroad_share_today(t), 0.4, 0.8) * ramp(today, 3.0, 6.0))
-        scores["irsf"] = max(known_risky, any_foreign, sustained) * support
+        sustained = max3(ramp(today, 4.0, 8.0) * ramp(s.f_risky, 0.25, 0.5),
+                         ramp(today, 8.0, 16.0) * ramp(s.f_intl, 0.5, 0.8),
+                         ramp(s.abroad_share_today(t), 0.4, 0.8) * ramp(today, 3.0, 6.0))
+        scores["irsf"] = max3(known_risky, any_foreign, sustained) * support
 
         # Takeover: a new handset in a new place on a number with history, then only strangers called.
         takeover = 0.0

@@ -40,7 +40,7 @@ from detector.features import (
     NumberState,
 )
 from detector.numbering import _sliced_country_code, country_code
-from detector.sketches import BLOOM_BITS, BLOOM_ROTATE, bloom_bits, cv, number_key, ramp, rate_per_hour
+from detector.sketches import BLOOM_BITS, BLOOM_ROTATE, _digits_value, bloom_bits, cv, number_key, ramp, rate_per_hour
 from detector.typologies import MIN_CALLS
 
 T0 = datetime(2024, 5, 1, tzinfo=timezone.utc).timestamp()
@@ -459,6 +459,14 @@ def test_bloom_bits_are_one_or_two_bits_inside_the_filter(key: int) -> None:
     assert 1 <= bin(bits).count("1") <= 2
     assert bits < 1 << BLOOM_BITS
     assert number_key("+" + str(key)) == key
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.from_regex(r"\+[1-9][0-9]{2,14}", fullmatch=True))
+def test_number_key_loop_is_int(number: str) -> None:
+    """Compiled, number_key sums the digits in a machine-int loop (sketches.COMPILED); the loop is checked
+    here in either build against the int() it replaces."""
+    assert _digits_value(number) == int(number) == number_key(number)
 
 
 @settings(max_examples=300, deadline=None)

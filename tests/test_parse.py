@@ -17,13 +17,23 @@ from typing import Any
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from detector.parse import MAX_DURATION_S, MAX_EPOCH, MAX_MESSAGE_BYTES, MIN_EPOCH, CdrParser, TimeParser, format_time
+from detector.parse import (
+    _FORBIDDEN_CHARS,
+    MAX_DURATION_S,
+    MAX_EPOCH,
+    MAX_MESSAGE_BYTES,
+    MIN_EPOCH,
+    CdrParser,
+    TimeParser,
+    format_time,
+)
 from detector.records import DISPOSITIONS, RECORD_TYPES, REJECT_REASONS, Cdr, Reject
 from detector.schemas import load_schema
+from detector.sketches import ascii_digits
 from tests.samples import GOOD_CDR as GOOD
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -937,6 +947,21 @@ def test_the_common_shape_takes_the_fast_path() -> None:
         assert isinstance(p.parse(orjson.dumps(rec)), Cdr)
     assert p.general_calls == 0
     assert isinstance(p.parse(raw(caller="+0441632960123")), Reject) and p.general_calls == 1
+
+
+@given(st.text(max_size=20) | st.from_regex(r"\+[0-9]{1,17}", fullmatch=True))
+def test_ascii_digits_is_isdigit_and_isascii(text: str) -> None:
+    """Compiled, _is_e164 checks its digits with sketches.ascii_digits (a machine-int loop): checked here in
+    either build against the slice and the two str methods it replaces."""
+    assume(len(text) >= 3)
+    assert ascii_digits(text, 2) == (text[2:].isdigit() and text[2:].isascii())
+
+
+def test_printable_text_has_no_forbidden_character() -> None:
+    """The fast path accepts a cdr_id or cell_id on ``isprintable()`` alone, ASCII or not: sound only while no
+    character ``_FORBIDDEN_CHARS`` refuses (all in the BMP) is printable."""
+    forbidden = [chr(c) for c in range(0x10000) if _FORBIDDEN_CHARS.match(chr(c))]
+    assert len(forbidden) > 200 and not any(c.isprintable() for c in forbidden)
 
 
 TIME_LIKE = st.from_regex(
