@@ -39,7 +39,7 @@ from typing import Any, Final
 import orjson
 
 from .records import DISPOSITIONS, RECORD_TYPES, Cdr, Reject
-from .sketches import COMPILED, ascii_digits
+from .sketches import ascii_digits
 
 MAX_MESSAGE_BYTES: Final = 16_384  # a CDR is ~300 bytes; anything 50x larger is an attack or a bug
 MAX_DURATION_S: Final = 2 * 86_400.0  # switches cut calls at 24 h at most; allow margin for clock-split records
@@ -215,11 +215,7 @@ def _one_of(value: str, choices: tuple[str, ...]) -> str | None:
 def _is_e164(v: str) -> bool:
     """'+' and 3-15 ASCII digits, the first not 0; by character codes: compiled code makes a string comparison
     (``"1" <= v[1]``) a generic call."""
-    if not (4 <= len(v) <= 16 and ord(v[0]) == 43 and 49 <= ord(v[1]) <= 57):
-        return False
-    if COMPILED:
-        return ascii_digits(v, 2)
-    return v[2:].isdigit() and v.isascii()
+    return 4 <= len(v) <= 16 and ord(v[0]) == 43 and 49 <= ord(v[1]) <= 57 and ascii_digits(v, 2)
 
 
 def _is_text(v: str, max_len: int) -> bool:
@@ -303,8 +299,7 @@ class CdrParser:
                     rtype is not None
                     and (cell_id is None or (type(cell_id) is str and 0 < len(cell_id) <= _MAX_FIELD_LEN
                                              and cell_id.isprintable()))
-                    and (imei is None or (type(imei) is str and 14 <= len(imei) <= 16 and imei.isdigit()
-                                          and imei.isascii()))
+                    and (imei is None or (type(imei) is str and 14 <= len(imei) <= 16 and ascii_digits(imei, 0)))
                 ):
                     return Cdr(cdr_id, caller, callee, t[0], t[1], dur, disp, rtype, cell_id, imei)
         return self._validate(obj, raw, line)
@@ -369,7 +364,7 @@ class CdrParser:
                            "characters", raw, line)
         imei = get("imei")
         if imei is not None and (
-            type(imei) is not str or not 14 <= len(imei) <= 16 or not imei.isdigit() or not imei.isascii()
+            type(imei) is not str or not 14 <= len(imei) <= 16 or not ascii_digits(imei, 0)
         ):
             return _reject("bad_field", f"imei {_show(imei)} must be 14-16 digits", raw, line)
         return Cdr(

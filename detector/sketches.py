@@ -52,9 +52,21 @@ def _digits_value(number: str) -> i64:
 
 
 def ascii_digits(text: str, start: i64) -> bool:
-    """Whether every character of ``text`` from ``start`` on is an ASCII digit ('0'-'9'): ``text[start:]
-    .isdigit() and text.isascii()`` without the slice and the two method calls, for compiled code."""
+    """Whether every character of ``text`` from ``start`` on is an ASCII digit ('0'-'9').  Compiled, a
+    machine-int loop (:func:`_ascii_digits_loop`: no slice, no two method calls); interpreted, the builtins
+    (the loop is slower there)."""
+    if COMPILED:
+        return _ascii_digits_loop(text, start)
+    tail = text[start:]
+    return tail.isdigit() and tail.isascii()
+
+
+def _ascii_digits_loop(text: str, start: i64) -> bool:
+    """:func:`ascii_digits` as a loop over character codes (nothing after ``start`` is no digits, as for
+    ``str.isdigit``)."""
     n: i64 = len(text)
+    if start >= n:
+        return False
     i = start
     while i < n:
         c = ord(text[i])

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
@@ -33,7 +33,7 @@ from detector.parse import (
 )
 from detector.records import DISPOSITIONS, RECORD_TYPES, REJECT_REASONS, Cdr, Reject
 from detector.schemas import load_schema
-from detector.sketches import ascii_digits
+from detector.sketches import _ascii_digits_loop, ascii_digits
 from tests.samples import GOOD_CDR as GOOD
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -951,10 +951,12 @@ def test_the_common_shape_takes_the_fast_path() -> None:
 
 @given(st.text(max_size=20) | st.from_regex(r"\+[0-9]{1,17}", fullmatch=True))
 def test_ascii_digits_is_isdigit_and_isascii(text: str) -> None:
-    """Compiled, _is_e164 checks its digits with sketches.ascii_digits (a machine-int loop): checked here in
-    either build against the slice and the two str methods it replaces."""
-    assume(len(text) >= 3)
-    assert ascii_digits(text, 2) == (text[2:].isdigit() and text[2:].isascii())
+    """The E.164 and IMEI checks use sketches.ascii_digits (compiled, a machine-int loop): the loop and the
+    build's own choice are checked here against the slice and the two str methods they replace."""
+    for start in (0, 2):
+        expected = text[start:].isdigit() and text[start:].isascii()
+        assert ascii_digits(text, start) == expected
+        assert _ascii_digits_loop(text, start) == expected
 
 
 def test_printable_text_has_no_forbidden_character() -> None:
