@@ -44,13 +44,19 @@ def _rhythm(s: NumberState) -> tuple[float, float]:
     return gaps, cv(s.d_mean, s.d_sq) if s.nd >= RHYTHM_CALLS else 1.0
 
 
-def _pooled_relay(s: NumberState, t: float) -> tuple[float, float]:
+def _cohort(s: NumberState, t: float) -> float:
+    """How sure it is that the cold callers of this number's cell (the site stage) are one operation: three
+    of them start to be, six are."""
+    return ramp(s.at_site(t), 3.0, 6.0)
+
+
+def _pooled_relay(s: NumberState, cohort: float) -> tuple[float, float]:
     """Shares of calls answered and of calls that became conversations (a minute or more): the number's own
     over its recent (at most ``RECENT``) calls, pooled with its cell's cohort of silent callers (as many of
-    their calls as the cohort is sure to be one operation, up to 32)."""
+    their calls as the cohort is sure to be one operation, ``cohort`` of :func:`_cohort`, up to 32)."""
     n = min(s.kv, RECENT)
     answered = 1.0 - s.f_unans
-    pool = ramp(s.at_site(t), 3.0, 6.0) * min(s.site_calls, 32.0)
+    pool = cohort * min(s.site_calls, 32.0)
     if pool <= 0.0:
         return answered, s.f_conv
     return (_shrunk(answered, n, s.site_ans / s.site_calls, pool),
@@ -204,7 +210,7 @@ class NumberRules:
         hang_share = short_ans
         # A farm's SIMs share their cells: the answered cold calls of the cold callers around this one (the
         # site stage) are evidence about the same operation, worth as much as the cohort is sure to be one.
-        cohort = ramp(s.at_site(t), 3.0, 6.0)
+        cohort = _cohort(s, t)
         pool = cohort * min(s.site_ans, 32.0)
         if pool > 0.0:
             talk_share = _shrunk(talk_share, n_ans, s.site_conv / s.site_ans, pool)
@@ -225,7 +231,7 @@ class NumberRules:
         # the called did not want (a farm, even one whose victims talk a while).  Like a cohort, the bank also
         # stands for its fellow SIMs' silence in the SIM-box.
         bank = ramp(sims, 4.0, 8.0) * rotating
-        answered_pool, conv_pool = _pooled_relay(s, t)
+        answered_pool, conv_pool = _pooled_relay(s, cohort)
         relayed = ramp(answered_pool, 0.4, 0.6) * ramp(talk_share, 0.5, 0.7)
         unwanted = max(unwanted, bank * (1.0 - relayed))
         quiet = ramp(n, 4.0, 16.0)  # "nobody calls back" needs calls out to be called back about
@@ -371,7 +377,7 @@ class NumberRules:
                     Reason("off_hours_share", s.f_off, 0.1, f"{_pct(s.f_off)} of calls outside 07-21 local"),
                     sims, rotation, site]
         if typology == "simbox":
-            answered, conversations = _pooled_relay(s, t)
+            answered, conversations = _pooled_relay(s, _cohort(s, t))
             return [vol, new, sims, rotation,
                     Reason("answered_share", answered, 0.5,
                            f"{_pct(answered)} of its calls (with its cell's silent callers') answered"),
