@@ -43,6 +43,8 @@ from .sketches import ascii_digits
 
 MAX_MESSAGE_BYTES: Final = 16_384  # a CDR is ~300 bytes; anything 50x larger is an attack or a bug
 MAX_DURATION_S: Final = 2 * 86_400.0  # switches cut calls at 24 h at most; allow margin for clock-split records
+_MAX_DURATION_INT: Final = int(MAX_DURATION_S)  # an int duration is compared as an int: compiled, a comparison
+# with the float bound converts the int first, and a 400-digit one overflows (OverflowError, not a reject)
 # The accepted range of a record's LOCAL wall time (checked on the date fields, see _parse_rfc3339), here as
 # seconds since 1970-01-01T00:00 of that wall clock (equal to epoch seconds for a record written in UTC):
 MIN_EPOCH: Final = 946_684_800.0  # from 2000-01-01T00:00 local: no CDR stream predates this; 1970 means a zeroed clock
@@ -284,7 +286,7 @@ class CdrParser:
             t = self._times.in_range(start_time)
             disp = _one_of(disposition, DISPOSITIONS)
             if type(duration) is int:
-                dur = float(duration) if 0 <= duration <= 172_800 else -1.0
+                dur = float(duration) if 0 <= duration <= _MAX_DURATION_INT else -1.0
             elif type(duration) is float:
                 dur = duration if 0.0 <= duration <= MAX_DURATION_S else -1.0
             else:
@@ -338,7 +340,7 @@ class CdrParser:
                            f"start_time {_show(start_time)} is outside 2000-01-01 .. 9999-12-30 (local date)",
                            raw, line)
         if type(duration) is int:
-            if not 0 <= duration <= MAX_DURATION_S:  # before float(): a 400-digit int would overflow it
+            if not 0 <= duration <= _MAX_DURATION_INT:  # before float(): a 400-digit int would overflow it
                 return _reject("bad_duration", f"duration_s {_show(duration)} outside [0, {MAX_DURATION_S:g}]",
                                raw, line)
             duration = float(duration)
