@@ -104,9 +104,9 @@ class NumberRules:
             return True
         if s.kv >= 3 and s.f_intl >= 0.5:  # calls that mostly cross a border (a foreign ringer, say): look early
             return True
-        if s.kv >= FAST_MIN_CALLS and s.at_site(t) >= 3 and s.shared_handset(t) >= 4:
-            # A SIM of a bank among the cold callers of its cell: two signs from other keys (handset, cell) that
-            # few honest numbers show together, worth a look as early as a machine's pace.
+        if s.kv >= FAST_MIN_CALLS and s.shared_handset(t) >= 4:
+            # A SIM of a bank (handset stage): as busy as the bank, however slow itself, and worth a look as
+            # early as a machine's pace: no phone a person owns carries four active SIMs.
             return True
         if s.kv < MIN_CALLS:
             # A machine's pace (a call a minute or faster, from the first call on) is worth a look from the
@@ -115,8 +115,6 @@ class NumberRules:
         if s.unreturned >= 15:  # low and slow, but nobody has called back in a long while
             return True
         if s.at_site(t) >= 3:  # one of several cold callers in its cell: judged with them (site stage)
-            return True
-        if s.shared_handset(t) >= 4:  # a SIM of a bank (handset stage): as busy as the bank, however slow itself
             return True
         return rate_per_hour(s.rate_h, TAU_H, s.age(t)) >= self.cfg.busy_lo
 
@@ -258,8 +256,11 @@ class NumberRules:
         # silent callers in the cell (the site stage) shows over theirs: how many calls are answered and talked
         # through (people answer the calls a box relays, made by someone who knew whom he called, far more
         # often than an outbound call centre's list dialling), and, from half its own sixteen calls, that nobody
-        # calls back (which a bank its SIM rotates through says as well as a cohort does).
-        quiet_pool = max(quiet, max(cohort, bank) * ramp(n, 4.0, 8.0))
+        # calls back (which a bank its SIM rotates through says as well as a cohort does).  On a device of a
+        # box's size (8-12 SIMs and more, beyond an office gateway's four) that holds from its fifth call: an
+        # office's SIMs look as silent as a box's for their first calls of the day, until someone calls back.
+        own_calls = max(ramp(n, 4.0, 8.0), ramp(sims, 8.0, 12.0) * ramp(n, 2.0, 5.0))
+        quiet_pool = max(quiet, max(cohort, bank) * own_calls)
         no_in = quiet_pool * (1.0 - ramp(s.in_share, 0.01 + 0.1 * disguised, 0.05 + 0.15 * disguised))
         never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(s.in_share, 0.0, 0.01)))  # not one back
         box = max3(shared, ramp(s.f_imei, 0.02, 0.1), off)

@@ -334,19 +334,38 @@ def test_a_slow_sim_on_a_shared_handset_is_looked_at() -> None:
     assert RULES.gate(c.s, c.t)
 
 
-def test_a_banks_sim_among_its_cells_cold_callers_is_looked_at_from_its_fifth_call() -> None:
-    """Five slow calls: nothing from a phone of one's own, nor from a SIM with only one of the two signs; a SIM
-    of a bank that is also one of its cell's cold callers is worth scoring now, not at the eighth call."""
+def test_a_banks_sim_is_looked_at_from_its_fifth_call() -> None:
+    """Five slow calls: nothing from a phone of one's own, nor from one of its cell's cold callers on a dual-SIM
+    phone; a SIM of a bank (four SIMs and more on its handset) is worth scoring now, not at the eighth call."""
     c = Caller()
     for _ in range(5):
         c.call(900.0, duration=0.0, answered=False)
     assert not RULES.gate(c.s, c.t)
-    c.s.on_handset(c.t, 6, 20.0)
-    assert not RULES.gate(c.s, c.t)  # a bank alone waits for its eighth call (or its volume)
-    c.s.on_site(c.t, 4, 20.0, 20.0, 5.0, 2.0, 1.0)
+    c.s.on_handset(c.t, 6, 20.0)  # a bank, in no cohort of its cell
     assert RULES.gate(c.s, c.t)
-    c.s.on_handset(c.t, 2, 20.0)  # a cohort member on a dual-SIM phone: no bank
+    c.s.on_site(c.t, 4, 20.0, 20.0, 5.0, 2.0, 1.0)
+    c.s.on_handset(c.t, 2, 20.0)  # a cohort member on a dual-SIM phone: no bank, wait for the eighth call
     assert not RULES.gate(c.s, c.t)
+
+
+def box_cohort_sim(sims: int, calls: int) -> Caller:
+    """A SIM among ten silent callers in its cell (their calls mostly answered and talked through) on a handset
+    of ``sims`` SIMs, ~8 calls/h of two to three minutes to strangers, nothing back."""
+    c = Caller()
+    for i in range(calls):
+        c.call(HOUR / 8 * (0.4 + 1.2 * ((i * 37) % 11) / 10), duration=150.0 + 20 * (i % 3), answered=i % 4 != 3)
+        c.s.on_handset(c.t, sims, 60.0)
+        c.s.on_site(c.t, 10, 60.0, 40.0, 28.0, 1.0, 22.0)
+    return c
+
+
+def test_a_box_sized_device_lets_its_cohort_speak_for_a_sims_first_calls() -> None:
+    """Nobody calls back: a SIM's own first calls say little, its cohort's say it for it once the device is
+    a box's size; an office gateway's four SIMs look as silent for their first calls of the day, so they wait."""
+    box, office = box_cohort_sim(12, 5).scores(), box_cohort_sim(4, 5).scores()
+    assert box["simbox"] >= THRESHOLD, box
+    assert office["simbox"] < 0.5 * THRESHOLD, office
+    assert box_cohort_sim(4, 8).scores()["simbox"] >= THRESHOLD  # ... until their own calls say it
 
 
 def test_irsf_on_the_line_abroad_hour_after_hour_convicts_on_any_range() -> None:
