@@ -1,7 +1,8 @@
 """Optional native build of the hot core with mypyc; everything else is in pyproject.toml.
 
 ``CDR_DETECTOR_COMPILE=1 pip install .`` compiles the pure-Python core modules listed below to C extensions
-(2-3x the throughput; the same code, the same decisions: tests/test_compiled.py compares them).  Without the
+(2-3x the throughput; the same code, the same decisions: tests/test_compiled.py compares them, and
+scripts/compiled_tests.py runs the core's unit tests on the compiled build).  Without the
 variable the package installs as plain Python.  Use it for non-editable installs only: a compiled module
 shadows its .py file, so an editable compiled install would not see source edits.
 """

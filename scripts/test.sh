@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite, real Kafka included, on a fresh machine: installs what it needs, then runs pytest.
-# Used as-is by README.md and by .ci/run.  Extra arguments go to pytest.
+# The whole test suite, real Kafka included, on a fresh machine: installs what it needs, then runs the core's
+# unit tests on the mypyc-compiled core (scripts/compiled_tests.py) and the whole suite with pytest on the pure
+# build.  Used as-is by README.md and by .ci/run.  Extra arguments go to the second pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,4 +38,18 @@ if [ -z "${CDR_KAFKA_BOOTSTRAP:-}" ]; then
   .venv/bin/python -m detector.localkafka fetch
 fi
 
-exec .venv/bin/python -m pytest "$@"
+# The core's unit tests on the mypyc-compiled core, the build production runs: compiled into .cache/native/
+# (reused while detector/ and setup.py are unchanged; tests/test_compiled.py reuses it too).  A failed build
+# fails the run.  CDR_COMPILED_TESTS=0 leaves it out of a local run, never out of CI.
+compiled=0
+if [ "${CDR_COMPILED_TESTS:-1}" != 0 ] || [ -n "${CI:-}" ]; then
+  .venv/bin/python scripts/compiled_tests.py -q || compiled=$?
+fi
+
+pure=0
+.venv/bin/python -m pytest "$@" || pure=$?
+if [ "$compiled" != 0 ]; then
+  echo "test.sh: the compiled-core tests failed (exit $compiled): see scripts/compiled_tests.py above" >&2
+fi
+[ "$compiled" = 0 ] && exit "$pure"
+exit "$compiled"

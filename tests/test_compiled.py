@@ -1,7 +1,9 @@
 """The mypyc-compiled core decides exactly as the pure-Python core (same alerts, same ids, same scores).
 
 Production images compile the hot modules (setup.py); tests and editable installs run the .py files.  This
-test builds the compiled core into a scratch directory and replays one stream through both.
+test builds the compiled core (or reuses the build scripts/compiled_tests.py made of the same sources, see
+load/native_build.py) and replays one stream through both.  scripts/compiled_tests.py runs the core's unit
+tests on that build.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pytest
 from detector import synth
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "load"))
-from native_build import build_compiled  # noqa: E402
+from native_build import cached_build  # noqa: E402
 
 REPLAY = (
     "import sys; from pathlib import Path; import detector.features as f; "
@@ -27,9 +29,9 @@ REPLAY = (
 
 
 @pytest.fixture(scope="module")
-def native(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The compiled core, built once for this module's tests."""
-    return build_compiled(tmp_path_factory.mktemp("native") / "native")
+def native() -> Path:
+    """The compiled core of the current sources, built once (.cache/native/, reused while up to date)."""
+    return cached_build()
 
 
 @pytest.fixture(scope="module")

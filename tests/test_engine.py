@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 from detector.admission import AdmissionConfig, EventClock
 from detector.codec import MAX_RAW_IN_REJECT, alert_to_dict, alert_to_json, reject_to_dict
 from detector.engine import Engine
-from detector.features import NumberState
+from detector.features import NumberState, state_fields
 from detector.parse import TimeParser, format_time
 from detector.pipeline import load_state
 from detector.records import REJECT_REASONS, SEVERITIES, Alert, Cdr, Reject
@@ -335,7 +335,7 @@ class _PreFixLayout(pickle.Pickler):
         added = self.ADDED.get(type(obj))
         if added is None:
             return NotImplemented
-        state = {name: getattr(obj, name) for name in type(obj).__slots__ if name not in added}
+        state = {name: getattr(obj, name) for name in state_fields(type(obj)) if name not in added}
         return copyreg.__newobj__, (type(obj),), (None, state)  # type: ignore[attr-defined]
 
 

@@ -481,6 +481,20 @@ def test_fractional_time_path_agrees_with_fromisoformat(s: str) -> None:
     assert TimeParser().parse(s) == reference_time(s)
 
 
+#: Fractional times the compiled parser once put one ULP off fromisoformat (mypyc's int / int converted
+#: ``whole * 10**6 + micros`` to a float first, inexact past 2**53 microseconds, ~2255): found by hypothesis in
+#: the two tests above only now and then, so pinned here; the first is 2**53 microseconds and a bit.
+FAR_FRACTIONS = ["2255-06-05T23:47:34.740993Z", "2256-10-09T23:22:50.723985-08:00", "2541-01-01T00:00:00.00001+00:00",
+                 "2541-03-28T05:18:20.208550-08:00", "6537-11-21T06:11:44.206442+05:30", "9999-08-16T22:11:03.268626Z"]
+
+
+@pytest.mark.parametrize("s", FAR_FRACTIONS)
+def test_far_future_fractional_times_agree_with_fromisoformat(s: str) -> None:
+    assert TimeParser().parse(s) == reference_time(s) == TimeParser._slow(s)
+    cdr = CdrParser().from_dict(record(start_time=s))
+    assert isinstance(cdr, Cdr) and (cdr.start, cdr.utc_offset_min) == reference_time(s)
+
+
 @FAST
 @given(
     st.lists(
@@ -926,27 +940,35 @@ def test_fast_path_and_general_path_agree_on_arbitrary_objects(obj: dict[str, An
     assert p.from_dict(obj) == general(obj)
 
 
+class _Watched(dict):  # type: ignore[type-arg]
+    """A record that notes the keys read with ``get()``.  The general path, ``_validate``, reads every field so,
+    starting with ``cdr_id``; the fast path reads the required fields by subscription and only the optional
+    ones with ``get()`` (compiled, its ``get`` is mypyc's dict primitive, which does not call this override)."""
+
+    def __init__(self, rec: dict[str, Any], seen: list[str]) -> None:
+        super().__init__(rec)
+        self.seen = seen
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        self.seen.append(key)
+        return super().get(key, default)
+
+
 def test_the_common_shape_takes_the_fast_path() -> None:
     """Guard against a fast path that silently never fires (its agreement with the general path would then
-    be vacuous): a record of the common shape is decided without calling _validate."""
+    be vacuous): a record of the common shape is decided without the general path reading it.
 
-    class Spy(CdrParser):
-        __slots__ = ("general_calls",)
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.general_calls = 0
-
-        def _validate(self, obj: dict[str, Any], raw: bytes | str, line: int | None) -> Cdr | Reject:
-            self.general_calls += 1
-            return super()._validate(obj, raw, line)
-
-    p = Spy()
+    Watched through the record, not by subclassing CdrParser: an interpreted class cannot subclass a
+    compiled one, and compiled code calls ``_validate`` directly, so this runs on both builds."""
+    p = CdrParser()
+    seen: list[str] = []
     for i in range(100):
         rec = record(**{**FAST_SHAPE, "cdr_id": f"c-{i}", "start_time": f"2024-05-01T21:{i % 60:02d}:{i % 61:02d}+08:00"})
-        assert isinstance(p.parse(orjson.dumps(rec)), Cdr)
-    assert p.general_calls == 0
-    assert isinstance(p.parse(raw(caller="+0441632960123")), Reject) and p.general_calls == 1
+        assert isinstance(p.from_dict(_Watched(rec, seen)), Cdr)
+    assert "cdr_id" not in seen
+    # the watch itself works: a record the fast path refuses is read by the general path
+    assert isinstance(p.from_dict(_Watched(record(caller="+0441632960123"), seen)), Reject)
+    assert seen.count("cdr_id") == 1
 
 
 @given(st.text(max_size=20) | st.from_regex(r"\+[0-9]{1,17}", fullmatch=True))
