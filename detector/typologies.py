@@ -298,7 +298,7 @@ class NumberRules:
 
         # Takeover: a new handset in a new place on a number with history, then only strangers called.
         takeover = 0.0
-        if s.swapped_recently(t) and s.post_n >= 2:
+        if s.swapped_recently(t) and s.post_n >= 1:
             # After a SIM swap the fraudster calls and texts strangers (or the victim's contacts), abroad,
             # while the bank's one-time codes pour in.  The swap alone is not enough: honest people buy phones.
             # Strangers: the habit baseline is unreliable in a young stream (every callee is "new" the first
@@ -307,10 +307,12 @@ class NumberRules:
             # stranger when called again: the fraudster rings the victim's bank over and over, the owner his
             # own people.  A few codes by SMS an hour is not normal.
             post_new = ramp(s.post_new / s.post_n, 0.5, 0.9) * ramp(s.post_n, 3.0, 6.0)
+            # The swap is judged from its first call on: waiting for a second costs the victim its minutes.  One
+            # call abroad is a habit as often as news, so it counts half until a second call says the same.
+            abroad = ramp(s.post_intl / s.post_n, 0.1, 0.3) * ramp(s.post_n, 0.0, 2.0)
             # A new handset in another town, not a shop round the corner, is what a fraudster's swap looks like.
-            takeover = 0.3 + 0.7 * _support(post_new, ramp(s.post_intl / s.post_n, 0.1, 0.3),
-                                            ramp(s.sms_received_last_hour(t), 1.0, 3.0), 0.5 * off,
-                                            0.5 * s.swap_far)
+            takeover = 0.3 + 0.7 * _support(post_new, abroad, ramp(s.sms_received_last_hour(t), 1.0, 3.0),
+                                            0.5 * off, 0.5 * s.swap_far)
         scores["takeover"] = takeover
         return scores
 

@@ -303,6 +303,35 @@ def test_new_phone_calling_old_contacts_stays_quiet() -> None:
     assert max(sc.values()) < THRESHOLD, sc
 
 
+def first_call_after_a_swap(otp_sms: int, intl: bool) -> Caller:
+    """A working day of ordinary use with five contacts, ``otp_sms`` SMS received, then (before 21:00) the first
+    call from a new handset in another area: to a number called before (or one abroad)."""
+    c = Caller()
+    contacts = [447_711_000_000 + 13 * i for i in range(5)]
+    for i in range(10):
+        c.call(HOUR, contacts[i % 5], duration=150.0, answered=True)
+        if i % 3 == 0:
+            c.called(600.0)
+    for _ in range(otp_sms):
+        c.called(300.0, voice=False)
+    c.imei, c.cell = "490154203237518", "234-15-900-1"
+    c.call(300.0, 33_123_456_789 if intl else contacts[0], duration=60.0, answered=True, intl=intl)
+    assert c.s.swapped_recently(c.t) and c.s.post_n == 1
+    return c
+
+
+def test_a_swap_with_one_time_codes_pouring_in_convicts_at_its_first_call() -> None:
+    """Codes by SMS, then a new handset in another town: the first call need not wait for a second."""
+    sc = first_call_after_a_swap(otp_sms=3, intl=False).scores()
+    assert sc["takeover"] >= THRESHOLD, sc
+
+
+def test_one_call_abroad_from_a_new_phone_in_another_town_is_not_yet_a_takeover() -> None:
+    """People who phone abroad buy phones and travel too: one call abroad counts half until a second says it."""
+    sc = first_call_after_a_swap(otp_sms=0, intl=True).scores()
+    assert sc["takeover"] < THRESHOLD, sc
+
+
 def test_takeover_from_another_town_needs_less_besides() -> None:
     """The same strangers after the swap weigh more when the new handset is in an area the number never was."""
     far = swapped(contacts_after=False, otp_sms=0)
