@@ -290,10 +290,13 @@ class NumberRules:
         # home a few times a day; twice that to high-cost ranges (four times to others) in a working day is not that.
         today = s.intl_calls_today(t)
         # ... or on the line abroad half the working day and more (six hours and up), over three calls and
-        # more: a family call home is one long call, not a working day of them.
+        # more: a family call home is one long call, not a working day of them.  A SIM of a bank (four SIMs on
+        # its device: subscription fraud pumps minutes from banks, people call home from their own phones) that
+        # fills the line to high-cost ranges says so from its second or third call.
         sustained = max3(ramp(today, 4.0, 8.0) * ramp(s.f_risky, 0.25, 0.5),
                          ramp(today, 8.0, 16.0) * ramp(s.f_intl, 0.5, 0.8),
-                         ramp(s.abroad_share_today(t), 0.4, 0.8) * ramp(today, 3.0, 6.0))
+                         ramp(s.abroad_share_today(t), 0.4, 0.8) * max(
+                             ramp(today, 3.0, 6.0), shared * ramp(today, 2.0, 3.0) * ramp(s.f_risky, 0.5, 0.8)))
         scores["irsf"] = max3(known_risky, any_foreign, sustained) * support
 
         # Takeover: a new handset in a new place on a number with history, then only strangers called.

@@ -422,6 +422,24 @@ def test_one_long_call_home_a_night_stays_quiet() -> None:
     assert sc["irsf"] < THRESHOLD, sc
 
 
+def four_long_calls_to_a_premium_range(sims_on_handset: int) -> Caller:
+    """A fresh SIM's first calls: four back-to-back calls of 40 minutes to a high-cost range abroad."""
+    c = Caller()
+    for i in range(4):
+        c.call(2_500.0, callee=88_216_000_000 + i % 2, duration=2_400.0, answered=True, intl=True, risky=True)
+        if sims_on_handset > 1:
+            c.s.on_handset(c.t, sims_on_handset, 8.0)
+    return c
+
+
+def test_a_bank_sims_first_long_calls_to_a_premium_range_are_irsf() -> None:
+    """Subscription fraud pumps minutes from SIMs in a bank: on a device of four SIMs, four calls that fill the
+    line to a high-cost range are enough; from a phone of one's own they are someone's long calls, not yet."""
+    bank, own = four_long_calls_to_a_premium_range(4).scores(), four_long_calls_to_a_premium_range(1).scores()
+    assert bank["irsf"] >= THRESHOLD, bank
+    assert own["irsf"] < THRESHOLD, own
+
+
 def test_a_dialler_with_a_machines_even_gaps_is_named_a_robocall_not_a_farm() -> None:
     """The same unwanted calls to strangers, six of them: at a person's uneven gaps a farm, at a machine's a robocall."""
     def caller(gaps: list[float]) -> dict[str, float]:
