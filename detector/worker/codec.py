@@ -29,6 +29,7 @@ from __future__ import annotations
 import marshal
 import struct
 import zlib
+from itertools import repeat
 from operator import attrgetter
 from typing import Any, Callable, Iterable
 
@@ -76,8 +77,8 @@ class _SlotCodec:
 
     def dumps_all(self, objs: Iterable[Any]) -> list[bytes]:
         """:meth:`dumps` of each (one call for a flush of thousands of keys)."""
-        header, get_all, mdumps, version = self.header, self.get_all, marshal.dumps, MARSHAL_VERSION
-        return [header + mdumps(get_all(o), version) for o in objs]
+        # Chained maps: the loop runs in C, no Python frame per object (~0.1 us of a ~1.5 us record).
+        return list(map(self.header.__add__, map(marshal.dumps, map(self.get_all, objs), repeat(MARSHAL_VERSION))))
 
     def loads(self, data: bytes) -> Any:
         if data[:4] != self.header:
@@ -214,8 +215,7 @@ class Partitioner:
 
     def many(self, keys: list[str]) -> list[int]:
         """The partition of each key; the keys not cached yet are hashed together (:func:`murmur2_31_many`)."""
-        get = self._cache.get
-        parts = [get(k) for k in keys]
+        parts: list[int | None] = list(map(self._cache.get, keys))  # map: no Python frame per key
         if None in parts:
             missing = [i for i, p in enumerate(parts) if p is None]
             n = self.n
