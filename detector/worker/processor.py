@@ -390,8 +390,8 @@ class BatchProcessor:
         push = self.aligner.push
         admissions = self.admissions
         n_cdrs = len(cdr_recs)
-        # Parsed first, then the callers' partitions in one call: the callers not seen before (a fifth of a
-        # backlog's) are hashed together (Partitioner.many) instead of one pure-Python murmur2 each.
+        # Parsed first, then the callers' partitions in one call (Partitioner.many: compiled, one machine-int loop
+        # a key; interpreted, the callers not cached yet, a fifth of a backlog's, hashed together with numpy).
         parsed_all = [None if rec.value is None else parse(rec.value) for rec in cdr_recs]
         caller_parts = part.many([c.caller for c in parsed_all if type(c) is Cdr])  # type: ignore[union-attr]
         next_part = iter(caller_parts).__next__
