@@ -25,6 +25,7 @@ COMPILED = [
     "detector/engine.py",
     "detector/replay.py",
     "detector/statevalues.py",
+    "detector/murmur.py",  # Kafka's key partitioner for the worker, as a machine-int loop
 ]
 
 ext_modules = []

@@ -100,6 +100,28 @@ def test_pure_and_compiled_workers_read_each_others_state(tmp_path: Path, native
     assert len(HANDSET_CODEC.loads(bytes.fromhex(dumps["compiled"][1])).sims) == 3
 
 
+PARTITIONS = (
+    "import sys, random; import detector.murmur as m; from detector.worker.codec import Partitioner; "
+    "from aiokafka.partitioner import murmur2; print(m.__file__, file=sys.stderr); rnd = random.Random(7); "
+    "data = [bytes(rnd.randrange(256) for _ in range(rnd.randrange(40))) for _ in range(3000)]; "
+    "assert all(m.murmur2_31_loop(d) == murmur2(d) & 0x7FFFFFFF for d in data); "
+    "keys = [d.decode('latin-1') for d in data] + ['+4477009%05d' % i for i in range(3000)]; "
+    "p = Partitioner(7); assert p.many(keys) == [p(k) for k in keys] == [p.cached(k) for k in keys] "
+    "== [(murmur2(k.encode()) & 0x7FFFFFFF) % 7 for k in keys]; print('ok')"
+)
+
+
+@pytest.mark.slow
+def test_compiled_partitioner_is_kafkas(native: Path) -> None:
+    """The compiled build hashes every key with :mod:`detector.murmur`'s machine-int loop (no cache): the same
+    partitions as aiokafka's murmur2, for any bytes (products near 2**63 would overflow an ``i64`` unnoticed)."""
+    proc = subprocess.run([sys.executable, "-c", PARTITIONS], env=_env(native), capture_output=True, text=True,
+                          timeout=120, cwd=native)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines()[0].endswith(".so"), proc.stderr
+    assert proc.stdout.split() == ["ok"]
+
+
 WORKER = (
     "import sys, json; sys.path.append(sys.argv[2]); import detector.features as f; "
     "print(f.__file__, file=sys.stderr); from tests.test_worker_unit import simulate; "

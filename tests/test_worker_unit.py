@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detector.features import HandsetState, NumberState, SiteState, state_fields
+from detector.murmur import KeyPartitions, murmur2_31_loop
 from detector.statevalues import NUMBER_FIELDS, number_values
 from detector.policy import Episode
 from detector.worker.codec import (
@@ -111,6 +112,7 @@ def test_fast_murmur2_is_kafkas(data: bytes) -> None:
     from aiokafka.partitioner import murmur2
 
     assert murmur2_31(data) == murmur2(data) & 0x7FFFFFFF
+    assert murmur2_31_loop(data) == murmur2_31(data)  # the compiled build's loop (here interpreted)
 
 
 @settings(max_examples=60, deadline=None)
@@ -125,6 +127,7 @@ def test_batched_murmur2_is_the_same(keys: list[bytes], copies: int, partitions:
         part(texts[0])  # one cached, the rest hashed together
     assert part.many(texts) == [murmur2_31(t.encode()) % partitions for t in texts]
     assert part.many(texts) == [part(t) for t in texts]
+    assert KeyPartitions(partitions).many(texts) == part.many(texts)  # what a compiled build's Partitioner uses
 
 
 def simulate(lines: list[bytes], partitions: int = 6, chunk: int = 60, check_dirty: bool = False,

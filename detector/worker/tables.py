@@ -193,7 +193,7 @@ class TableStore:
             return
         self._remember(keys, partitions)
         blobs = self.codec.dumps_all(values)
-        kbytes = [k.encode() for k in keys]
+        kbytes = list(map(str.encode, keys))
         self.bytes_written += sum(map(len, blobs)) + sum(map(len, kbytes))
         self.values_written += len(blobs)
         self._produce(self.topic, partitions, kbytes, blobs, self.local)
