@@ -261,15 +261,21 @@ def test_diaspora_caller_ringing_home_a_few_times_a_day_stays_quiet() -> None:
     assert sc["irsf"] < 0.5, sc
 
 
-def swapped(contacts_after: bool, otp_sms: int, banks: int = 0) -> Caller:
-    """A day of ordinary use with five contacts, then a new handset in another area within the hour, then six
-    calls: to those contacts, to strangers, or (``banks``) to that many numbers over and over."""
+def with_contacts(hours: int) -> tuple[Caller, list[int]]:
+    """``hours`` of ordinary use: a call an hour to one of five contacts, one in three calling back."""
     c = Caller()
     contacts = [447_711_000_000 + 13 * i for i in range(5)]
-    for i in range(15):
+    for i in range(hours):
         c.call(HOUR, contacts[i % 5], duration=150.0, answered=True)
         if i % 3 == 0:
             c.called(600.0)
+    return c, contacts
+
+
+def swapped(contacts_after: bool, otp_sms: int, banks: int = 0) -> Caller:
+    """A day of ordinary use with five contacts, then a new handset in another area within the hour, then six
+    calls: to those contacts, to strangers, or (``banks``) to that many numbers over and over."""
+    c, contacts = with_contacts(15)
     c.imei, c.cell = "490154203237518", "234-15-900-1"
     c.call(HOUR, contacts[0], duration=60.0, answered=True)
     for _ in range(otp_sms):
@@ -306,12 +312,7 @@ def test_new_phone_calling_old_contacts_stays_quiet() -> None:
 def first_call_after_a_swap(otp_sms: int, intl: bool) -> Caller:
     """A working day of ordinary use with five contacts, ``otp_sms`` SMS received, then (before 21:00) the first
     call from a new handset in another area: to a number called before (or one abroad)."""
-    c = Caller()
-    contacts = [447_711_000_000 + 13 * i for i in range(5)]
-    for i in range(10):
-        c.call(HOUR, contacts[i % 5], duration=150.0, answered=True)
-        if i % 3 == 0:
-            c.called(600.0)
+    c, contacts = with_contacts(10)
     for _ in range(otp_sms):
         c.called(300.0, voice=False)
     c.imei, c.cell = "490154203237518", "234-15-900-1"
