@@ -257,7 +257,7 @@ class NumberRules:
         # through (people answer the calls a box relays, made by someone who knew whom he called, far more
         # often than an outbound call centre's list dialling), and, from half its own sixteen calls, that nobody
         # calls back (which a bank its SIM rotates through says as well as a cohort does).  On a device of a
-        # box's size (8-12 SIMs and more, beyond an office gateway's four) that holds from its fifth call: an
+        # box's size (8-12 SIMs and more, beyond an office gateway's four) that holds by its fifth call: an
         # office's SIMs look as silent as a box's for their first calls of the day, until someone calls back.
         own_calls = max(ramp(n, 4.0, 8.0), ramp(sims, 8.0, 12.0) * ramp(n, 2.0, 5.0))
         quiet_pool = max(quiet, max(cohort, bank) * own_calls)
