@@ -136,9 +136,18 @@ def test_time_to_detect_calls(report: EvaluationReport) -> None:
     assert pair(report.typologies["simbox"].ttd_calls) == pytest.approx((0.5, 0.9))
 
 
+def test_time_to_detect_from_the_numbers_own_first_call(report: EvaluationReport) -> None:
+    """From each number's first outbound record at or after its fraud_start: +100001 2.0 (its call at the
+    start), +100002 3.5 (first call at 30 s, alert at 4 min); +200001 0.0 (it first called at 75 min, the
+    alert's minute); +200002 has no call since its start and is left out."""
+    assert pair(report.typologies["wangiri"].ttd_own_minutes) == pytest.approx((2.75, 3.35))
+    assert pair(report.typologies["simbox"].ttd_own_minutes) == pytest.approx((0.0, 0.0))
+
+
 def test_time_to_detect_calls_is_null_without_cdrs() -> None:
     report = evaluate(LABELS, ALERTS, None)
     assert report.typologies["wangiri"].ttd_calls is None
+    assert report.typologies["wangiri"].ttd_own_minutes is None
     assert report.to_dict()["typologies"]["wangiri"]["ttd_calls"] is None
 
 
