@@ -193,9 +193,9 @@ class Partitioner:
 
     The CDR topic's producers must partition this way (it is the Java client's default; librdkafka's
     default ``consistent_random`` is *not* it, so ``cdr-detector produce`` sets ``murmur2_random``).
-    Compiled (:data:`detector.murmur.COMPILED`), every key is hashed by the machine-int loop of :mod:`detector.murmur`, cheaper
-    than any cache on a big state; interpreted, a bounded cache makes the pure-Python murmur2 (about 2 us) a
-    dict look-up for keys seen recently.
+    Compiled (:data:`detector.murmur.COMPILED`), every key is hashed by the machine-int loop of
+    :mod:`detector.murmur`, cheaper than any cache on a big state; interpreted, a bounded cache makes the
+    pure-Python murmur2 (about 2 us) a dict look-up for keys seen recently.
     """
 
     __slots__ = ("n", "_cache", "_max", "cached", "_hashed")
