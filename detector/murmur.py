@@ -11,22 +11,18 @@ Every product below is of two values under 2**32 and 2**31, so it fits an ``i64`
 
 from __future__ import annotations
 
-import types
 from typing import Final
 
 from mypy_extensions import i64
 
+# True when the core runs mypyc-compiled (setup.py's modules, this one included, are compiled together):
+# :class:`detector.worker.codec.Partitioner` then hashes every key here instead of caching partitions.
+from .sketches import COMPILED
+
+__all__ = ["COMPILED", "KeyPartitions", "murmur2_31_loop"]
+
 _M: Final = 0x5BD1E995
 _MASK32: Final = 0xFFFFFFFF
-
-
-def _probe() -> None:
-    """Only there to tell a compiled build from an interpreted one (see :data:`COMPILED`)."""
-
-
-#: True when this module runs mypyc-compiled: :class:`detector.worker.codec.Partitioner` then hashes every key
-#: here instead of caching partitions.
-COMPILED: Final = not isinstance(_probe, types.FunctionType)
 
 
 def murmur2_31_loop(data: bytes) -> i64:
