@@ -281,11 +281,16 @@ class NumberRules:
         novelty = max3(ramp(s.f_new, 0.3, 0.6), 1.0 - ramp(s.h_intl, 0.3, 0.6),
                        0.5 * (1.0 - ramp(s.kv, 30.0, 100.0)))
         support = 0.6 + 0.4 * _mean(novelty, ramp(s.f_off - s.h_off, 0.0, 0.3), ramp(answered, 0.5, 0.8))
-        known_risky = ramp(s.risky_rate, 1.5, 4.0) * max(ramp(risky_min, 10.0, 40.0), ramp(s.risky_rate, 4.0, 10.0))
+        # Counts (calls in the last hour) say "enough calls"; their pace is read like the number's own call rate,
+        # from its first minutes on: five calls in a fresh SIM's first quarter hour is a rate, not five an hour.
+        age = s.age(t)
+        known_risky = ramp(s.risky_rate, 1.5, 4.0) * max(ramp(risky_min, 10.0, 40.0),
+                                                         ramp(rate_per_hour(s.risky_rate, TAU_H, age), 4.0, 10.0))
         # Fraudsters move to ranges no list names yet: the same shape to any foreign destination, at twice the
         # volume, is IRSF too (a diaspora caller makes one long call, not several an hour for hours).
         intl_min = s.intl_s / 60.0
-        any_foreign = ramp(s.intl_rate, 3.0, 6.0) * max(ramp(intl_min, 40.0, 90.0), ramp(s.intl_rate, 8.0, 16.0))
+        any_foreign = ramp(s.intl_rate, 3.0, 6.0) * max(ramp(intl_min, 40.0, 90.0),
+                                                        ramp(rate_per_hour(s.intl_rate, TAU_H, age), 8.0, 16.0))
         # Low and slow: a few calls an hour, kept up for hours, nearly all abroad.  A diaspora caller rings
         # home a few times a day; twice that to high-cost ranges (four times to others) in a working day is not that.
         today = s.intl_calls_today(t)

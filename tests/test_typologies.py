@@ -251,6 +251,23 @@ def test_irsf_low_and_slow_convicts_over_hours() -> None:
         sum(math.exp(-k * (HOUR / 2.5) / TAU_D) for k in range(14)), rel=1e-9)
 
 
+def fresh_sim_calling_a_premium_number(calls: int) -> Caller:
+    """A new SIM's first calls, every ~3 minutes, two minutes each, to one number in a high-cost range."""
+    c = Caller()
+    for _ in range(calls):
+        c.call(180.0, callee=67_536_782_382, duration=120.0, answered=True, intl=True, risky=True)
+    return c
+
+
+def test_a_fresh_sims_burst_to_a_premium_number_is_irsf_from_its_pace_not_an_hour_of_it() -> None:
+    """Five calls in a SIM's first quarter hour are ~20 an hour: the pace is read from its first minutes, as a
+    number's own call rate is, not as five calls spread over an hour.  A redial (two calls) is not a pace."""
+    burst, redial = fresh_sim_calling_a_premium_number(5), fresh_sim_calling_a_premium_number(2)
+    assert burst.s.risky_rate < 5.0  # the count alone: five calls in the last hour, less their decay
+    assert burst.scores()["irsf"] >= THRESHOLD, burst.scores()
+    assert redial.scores()["irsf"] < 0.5, redial.scores()
+
+
 def test_diaspora_caller_ringing_home_a_few_times_a_day_stays_quiet() -> None:
     c = Caller()
     for _ in range(3):
