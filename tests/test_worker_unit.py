@@ -419,3 +419,34 @@ def test_home_utc_offset_setting_is_read_and_range_checked() -> None:
     assert Settings.load(None, {"CDR_HOME_UTC_OFFSET_MIN": "-360"}).home_utc_offset_min == -360
     with pytest.raises(ValueError, match="home_utc_offset_min"):
         Settings.load(None, {"CDR_HOME_UTC_OFFSET_MIN": "900"})
+
+
+def test_memory_store_drops_the_keys_of_partitions_moved_away(tmp_path: Path) -> None:
+    """faust's memory store, at the end of a recovery, drops the keys of partitions no longer assigned; the worker
+    no longer notes each written key's partition for it (KeyPartitionView computes them): keys the stages created
+    since the last recovery and keys recovered from a changelog alike are judged by their murmur2 partition."""
+    import asyncio
+    from types import SimpleNamespace
+
+    import faust
+    from faust.types import TP
+
+    from detector.worker.app import _table
+    from detector.worker.tables import KeyPartitionView, TableStore
+
+    written: list[tuple[str, list[int], list[bytes]]] = []
+    table = _table(faust.App("unit-memory", datadir=str(tmp_path)), "numbers", "cdr-numbers", 6)
+    store = TableStore(table, "numbers", lambda topic, parts, keys, values, local: written.append((topic, parts, keys)))
+    assert isinstance(table.data._key_partition, KeyPartitionView)
+    keys = [f"+4477009{i:05d}" for i in range(300)]
+    store.data.update((k, NumberState()) for k in keys[:200])  # created by the stages
+    store.persist(keys[:100], [partition_for(k, 6) for k in keys[:100]], [store.data[k] for k in keys[:100]])
+    assert sum(len(k) for _, _, k in written) == 100
+    # Recovered from the changelog: faust notes each record's partition (here: nothing to note) and applies it.
+    events = [SimpleNamespace(key=k.encode(), value=None, message=SimpleNamespace(partition=partition_for(k, 6),
+                                                                                  value=b"x")) for k in keys[200:]]
+    table.data.apply_changelog_batch(events, lambda b: b.decode(), lambda v: NumberState())
+    assert set(store.data) == set(keys)
+    kept = {0, 3, 4}
+    asyncio.run(table.data.on_recovery_completed({TP("numbers-changelog", p) for p in kept}, set()))
+    assert set(store.data) == {k for k in keys if partition_for(k, 6) in kept} and store.data
