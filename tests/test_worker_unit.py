@@ -450,3 +450,36 @@ def test_memory_store_drops_the_keys_of_partitions_moved_away(tmp_path: Path) ->
     kept = {0, 3, 4}
     asyncio.run(table.data.on_recovery_completed({TP("numbers-changelog", p) for p in kept}, set()))
     assert set(store.data) == {k for k in keys if partition_for(k, 6) in kept} and store.data
+
+
+def _changelog_runtime(conf: dict[str, Any]) -> Any:
+    """A Runtime with only what writing changelog records needs: the changelog producer (``conf``) and its counts."""
+    from confluent_kafka import Producer
+
+    from detector.worker.app import Runtime
+
+    rt = Runtime.__new__(Runtime)
+    rt.state_produced = rt.state_settled = 0
+    rt.state_error = rt.fatal = None
+    rt.state_producer = Producer({**conf, "delivery.report.only.error": True, "on_delivery": rt._state_failed,
+                                  "log_level": 0})
+    return rt
+
+
+def test_a_changelog_record_that_fails_stops_the_worker() -> None:
+    """Changelog records get no delivery report unless they fail (the real client's only-error reports); a
+    failure is noticed by the barrier that settles an epoch's records, and stops the worker before its input is
+    acked: here a broker that never answers and a 0.3 s message timeout."""
+    from detector.worker.app import WorkerError, _Delivery
+
+    rt = _changelog_runtime({"bootstrap.servers": "127.0.0.1:9", "message.timeout.ms": 300})
+    d = _Delivery()
+    rt._produce_state(d, "numbers-changelog", [0, 1, 0], [b"a", b"b", b"c"], [b"1", b"2", None])
+    assert d.state_upto == rt.state_produced == 3
+    rt._state_barrier()
+    assert rt.state_settled == 0  # not delivered, not failed yet: the epoch waits
+    with pytest.raises(WorkerError, match="changelog"):
+        for _ in range(300):  # bounded: the failure is reported after ~0.3 s
+            rt._state_barrier()
+            time.sleep(0.02)
+    assert rt.fatal and "numbers-changelog" in rt.fatal
