@@ -389,6 +389,16 @@ def state_fields(cls: type) -> tuple[str, ...]:
     return tuple(sorted(n for n in names if not n.startswith("__")))
 
 
+def number_layout() -> tuple[tuple[str, str], ...]:
+    """Each :class:`NumberState` field (:func:`state_fields` order) and its kind, from a fresh state's value:
+    ``f`` float, ``i`` int, ``s`` str or None.  The changelog's binary record of a number follows it
+    (:mod:`detector.statevalues`, generated from it), so a field that changes kind changes the record's layout
+    fingerprint instead of being misread."""
+    s = NumberState()
+    kinds: dict[type, str] = {float: "f", int: "i", type(None): "s"}
+    return tuple((name, kinds[type(getattr(s, name))]) for name in state_fields(NumberState))
+
+
 def _remember(sims: dict[int, float], key: int, t: float, cap: int) -> int | None:
     """Note ``key`` seen at ``t`` in a dict kept in recency order (insertion order), forgetting the oldest
     beyond ``cap``: bounded memory of who used a handset or a cell.  Returns the key forgotten, if any."""

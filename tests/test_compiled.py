@@ -89,8 +89,10 @@ def test_pure_and_compiled_workers_read_each_others_state(tmp_path: Path, native
     from detector.features import state_fields
     from detector.worker.codec import HANDSET_CODEC, NUMBER_CODEC
 
-    # The same header (layout fingerprint) and the same field values; the bytes themselves may differ, as
-    # marshal marks objects that happen to be shared in one process and not in the other.
+    # A number record (version 2, a fixed binary layout) is the same bytes; a handset record (marshal) has the same
+    # header (layout fingerprint) and field values, its bytes may differ, as marshal marks objects that happen to
+    # be shared in one process and not in the other.
+    assert dumps["pure"][0] == dumps["compiled"][0] and bytes.fromhex(dumps["pure"][0])[1] == 2
     for i, codec in enumerate((NUMBER_CODEC, HANDSET_CODEC)):
         pure, compiled = (codec.loads(bytes.fromhex(dumps[k][i])) for k in ("pure", "compiled"))
         for name in state_fields(codec.cls):

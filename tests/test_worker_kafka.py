@@ -156,6 +156,30 @@ def test_malformed_and_foreign_messages_go_to_the_dlq(kafka_bootstrap: str, stre
     assert rep["rejected"] == len(BAD_LINES) + 1
 
 
+def test_changelog_records_settle_once_their_producer_has_delivered_them(kafka_bootstrap: str) -> None:
+    """The changelog producer reports no successful delivery; its records settle (and an epoch of them may be
+    acked) once its queue is empty after them, which needs the broker's acks: the count is all or nothing."""
+    from detector.produce import ensure_topic
+    from tests.test_worker_unit import _changelog_runtime
+    from detector.worker.app import _Delivery
+
+    topic = unique("settle-changelog")
+    ensure_topic({"bootstrap.servers": kafka_bootstrap}, topic, PARTITIONS)
+    rt = _changelog_runtime({"bootstrap.servers": kafka_bootstrap, "enable.idempotence": True, "linger.ms": 5})
+    d = _Delivery()
+    n = 5_000
+    rt._produce_state(d, topic, [i % PARTITIONS for i in range(n)], [b"k%d" % i for i in range(n)], [b"v"] * n)
+    seen = set()
+    for _ in range(1_000):  # bounded: 20 s
+        rt._state_barrier()
+        seen.add(rt.state_settled)
+        if rt.state_settled == n:
+            break
+        time.sleep(0.02)
+    assert rt.state_settled == d.state_upto == n and seen <= {0, n} and rt.state_error is None
+    assert len(rt.state_producer) == 0
+
+
 def test_sigkill_and_restart_recovers_state(kafka_bootstrap: str, stream: dict[str, Any], tmp_path: Path) -> None:
     t = _topics("kill")
     n = produce_file(kafka_bootstrap, stream["path"], t["topic"], PARTITIONS)

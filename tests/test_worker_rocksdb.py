@@ -9,7 +9,6 @@ tests/test_worker_kafka.py."""
 from __future__ import annotations
 
 import collections
-import marshal
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +63,7 @@ def _state(bp: BatchProcessor) -> dict[str, dict[str, Any]]:
                         values.setdefault(k.decode(), v)
                     if start is None:
                         break
-        out[name] = {k: marshal.loads(v[4:]) for k, v in values.items()}
+        out[name] = {k: CODECS[name].values_of(v) for k, v in values.items()}
     return out
 
 
@@ -107,6 +106,6 @@ def test_hot_rocksdb_stores_decide_exactly_as_dicts(tmp_path: Path, local_hops: 
         if not bp.sweep(10_000) and not any(st._sweep_todo for st in stores.values()):
             break
     bp.flush_state()
-    assert _state(bp) == {name: {k: marshal.loads(CODECS[name].dumps(v)[4:]) for k, v in st.data.items()}
+    assert _state(bp) == {name: {k: CODECS[name].values_of(CODECS[name].dumps(v)) for k, v in st.data.items()}
                           for name, st in ref.stores.items()}
     assert isinstance(ref.stores["numbers"], DictStore)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import collections
 import marshal
+import struct
 import time
+import zlib
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, Callable
@@ -15,14 +17,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detector.features import HandsetState, NumberState, SiteState, state_fields
+from detector.features import HandsetState, NumberState, SiteState, number_layout, state_fields
 from detector.murmur import KeyPartitions, murmur2_31_loop
-from detector.statevalues import NUMBER_FIELDS, number_values
+from detector.statevalues import BIG_INT, NUMBER_LAYOUT
 from detector.policy import Episode
 from detector.worker.codec import (
     CODECS,
     EPISODE_CODEC,
     HANDSET_CODEC,
+    MARSHAL_VERSION,
     NUMBER_CODEC,
     SITE_CODEC,
     Partitioner,
@@ -38,7 +41,7 @@ from detector.worker.processor import BatchProcessor, DictStore, InRecord
 
 
 def _same(a: object, b: object) -> bool:
-    return all(getattr(a, n) == getattr(b, n) for n in type(a).__slots__)  # type: ignore[attr-defined]
+    return all(getattr(a, n) == getattr(b, n) for n in state_fields(type(a)))
 
 
 @settings(max_examples=60, deadline=None)
@@ -51,24 +54,122 @@ def test_number_state_round_trips(calls: list[tuple[float, int, float, bool, boo
         t += dt
         s.on_outbound(t, 60, callee, dur, answered, False, voice, False, False, "356938035643809", "234-1-2-3")
         s.on_inbound(t, callee, dur, answered, voice, answered)
-    back = NUMBER_CODEC.loads(NUMBER_CODEC.dumps(s))
+    blob = NUMBER_CODEC.dumps(s)
+    assert blob[:4] == NUMBER_CODEC.header_v2 and blob[1] == 2  # this build writes version 2
+    back = NUMBER_CODEC.loads(blob)
     assert type(back) is NumberState and _same(s, back)
-    # Records of earlier builds (marshal's default format, with back-references) load to the same state.
-    old = NUMBER_CODEC.header + marshal.dumps(NUMBER_CODEC.get_all(s), marshal.version)
-    assert _same(s, NUMBER_CODEC.loads(old))
+    # Version 1 (marshal of the field values: what every build before session 9 wrote, in marshal format 2, and
+    # earlier builds in marshal's default format, with back-references) loads to the same state.
+    for fmt in (MARSHAL_VERSION, marshal.version):
+        old = NUMBER_CODEC.header + marshal.dumps(NUMBER_CODEC.get_all(s), fmt)
+        assert _same(s, NUMBER_CODEC.loads(old))
 
 
-def test_number_values_reads_exactly_the_state_fields() -> None:
-    """The codec's fast reader of a NumberState (detector/statevalues.py, compiled with the core) gives the tuple
-    attrgetter gives; it must list the state's fields, else the codec falls back to attrgetter (slower)."""
-    assert NUMBER_FIELDS == state_fields(NumberState), "NumberState's slots changed: run scripts/gen_statevalues.py"
-    assert NUMBER_CODEC.get_all is number_values
+#: A version-1 number record as the codec of main at 95411e7 (session 8) wrote it, for the state that
+#: ``_golden_state`` builds: a changelog written before version 2 must still restore.
+V1_RECORD = Path(__file__).with_name("data") / "number_state_v1.hex"
+#: crc32 of the version-2 record of that state (pinned: see test_version_2_layout_is_pinned).
+V2_CRC = 0xA6A5DE7D
+
+
+def _golden_state() -> NumberState:
     s = NumberState()
-    for i, name in enumerate(NUMBER_FIELDS):  # a distinct value in every field, of the field's own type
-        v = getattr(s, name)
-        setattr(s, name, f"v{i}" if v is None else type(v)(i + 1))
-    assert number_values(s) == attrgetter(*NUMBER_FIELDS)(s)
-    assert len(set(number_values(s))) == len(NUMBER_FIELDS)
+    for i in range(40):
+        s.on_outbound(1.7e9 + 60 * i, 60, 447700900000 + 7 * i, 30.0 * i, i % 2 == 0, False, True, i % 5 == 0,
+                      False, "35000000000000" + str(i % 2), "234-15-1-" + str(i % 3))
+    s.on_inbound(1.7e9 + 2500, 447700900003, 4.0, False, True, False)
+    return s
+
+
+def test_version_1_records_of_an_old_changelog_still_load() -> None:
+    old = bytes.fromhex(V1_RECORD.read_text().strip())
+    assert old[:4] == NUMBER_CODEC.header and old[1] == 1
+    s = NUMBER_CODEC.loads(old)
+    assert _same(s, _golden_state()) and s.k == 40 and s.bloom_cur.bit_length() > 64 and s.cell == "234-15-1-0"
+    # Written again it is a version-2 record of the same state.
+    assert NUMBER_CODEC.values_of(NUMBER_CODEC.dumps(s)) == NUMBER_CODEC.values_of(old)
+
+
+def test_version_2_layout_is_pinned() -> None:
+    """The bytes of a version-2 record: a change to the generator or the field list that changes them must come
+    with a new record version or fingerprint (then update V2_CRC), else older changelogs would be misread."""
+    blob = NUMBER_CODEC.dumps(_golden_state())
+    assert blob[:3] == bytes((0xCD, 2, 1)) and zlib.crc32(blob) == V2_CRC, hex(zlib.crc32(blob))
+    # Spot checks of the layout itself: header, then fields in state_fields order, areas (an int) first.
+    assert struct.unpack_from("<q", blob, 4)[0] == _golden_state().areas
+
+
+def test_generated_layout_is_the_state_layout() -> None:
+    """detector/statevalues.py (generated, compiled with the core) must follow NumberState's fields and kinds,
+    else the codec falls back to version 1 (slower)."""
+    assert NUMBER_LAYOUT == number_layout(), "NumberState's fields changed: run scripts/gen_statevalues.py"
+    assert tuple(n for n, _ in NUMBER_LAYOUT) == state_fields(NumberState)
+    assert NUMBER_CODEC.binary
+
+
+def test_stale_generated_layout_writes_version_1_and_refuses_version_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    import detector.worker.codec as codec
+
+    monkeypatch.setattr(codec, "NUMBER_LAYOUT", NUMBER_LAYOUT[:-1] + ((NUMBER_LAYOUT[-1][0], "f"),))
+    stale = codec._NumberCodec()
+    assert not stale.binary and stale.header_v2 != NUMBER_CODEC.header_v2
+    s = _golden_state()
+    blob = stale.dumps(s)
+    assert blob[:4] == NUMBER_CODEC.header and _same(stale.loads(blob), s) and stale.dumps_all([s]) == [blob]
+    with pytest.raises(StateLayoutError):
+        stale.loads(NUMBER_CODEC.dumps(s))
+    with pytest.raises(StateLayoutError):
+        stale.loads(stale.header_v2 + NUMBER_CODEC.dumps(s)[4:])
+
+
+_KIND_VALUES = {
+    "f": st.floats(allow_nan=True, allow_infinity=True),
+    "i": st.one_of(st.integers(-2**63, 2**63), st.integers(-2**70, 2**520), st.sampled_from(
+        [0, -1, BIG_INT, BIG_INT + 1, -BIG_INT - 1, -BIG_INT, 2**62, 2**62 - 1, -2**62, -2**62 - 1, 2**512 - 1])),
+    "s": st.one_of(st.none(), st.text(max_size=40)),
+}
+
+
+def _bits(v: object) -> object:
+    return struct.pack("<d", v) if isinstance(v, float) else (type(v), v)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.fixed_dictionaries({name: _KIND_VALUES[kind] for name, kind in NUMBER_LAYOUT}))
+def test_number_record_round_trips_any_field_values(values: dict[str, Any]) -> None:
+    """Every field of every kind, at the edges of a machine word and beyond (Bloom generations), NaN, -0.0,
+    None and any text: version 2 gives back the same values bit for bit, and version 1 the same as version 2."""
+    s = NumberState()
+    for name, v in values.items():
+        setattr(s, name, v)
+    want = [_bits(getattr(s, n)) for n in state_fields(NumberState)]
+    blob = NUMBER_CODEC.dumps(s)
+    assert [_bits(getattr(NUMBER_CODEC.loads(blob), n)) for n in state_fields(NumberState)] == want
+    assert NUMBER_CODEC.dumps_all([s, s]) == [blob, blob]
+    old = NUMBER_CODEC.header + marshal.dumps(NUMBER_CODEC.get_all(s), MARSHAL_VERSION)
+    assert [_bits(getattr(NUMBER_CODEC.loads(old), n)) for n in state_fields(NumberState)] == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_damaged_version_2_records_are_refused(data: st.DataObject) -> None:
+    """A truncated or extended record is refused (StateLayoutError), never half-read; one with a length field
+    overwritten is refused or read as some state of this layout, never crashes the reader."""
+    s = _golden_state()
+    s.imei = data.draw(st.one_of(st.none(), st.text(max_size=20)))
+    blob = NUMBER_CODEC.dumps(s)
+    cut = data.draw(st.integers(4, len(blob) - 1))
+    with pytest.raises(StateLayoutError):
+        NUMBER_CODEC.loads(blob[:cut])
+    with pytest.raises(StateLayoutError):
+        NUMBER_CODEC.loads(blob + data.draw(st.binary(min_size=1, max_size=9)))
+    at = data.draw(st.integers(4, len(blob) - 4))
+    bad = blob[:at] + data.draw(st.binary(min_size=4, max_size=4)) + blob[at + 4:]
+    try:
+        back = NUMBER_CODEC.loads(bad)
+    except StateLayoutError:
+        return
+    assert type(back) is NumberState
 
 
 def test_handset_site_and_episode_round_trip() -> None:
@@ -182,9 +283,9 @@ def simulate(lines: list[bytes], partitions: int = 6, chunk: int = 60, check_dir
 
 def _serialized(stores: dict[str, DictStore]) -> dict[str, dict[str, object]]:
     """Each key's state as written to its changelog, decoded back to plain values: states are compared by value,
-    not by bytes, so the check does not depend on the marshal format (records of formats 3+, which earlier
-    builds wrote, reference shared objects depending on reference counts)."""
-    return {name: {k: marshal.loads(CODECS[name].dumps(v)[4:]) for k, v in store.data.items()}
+    not by bytes, so the check does not depend on the record's version or marshal format (records of formats 3+,
+    which earlier builds wrote, reference shared objects depending on reference counts)."""
+    return {name: {k: CODECS[name].values_of(CODECS[name].dumps(v)) for k, v in store.data.items()}
             for name, store in stores.items()}
 
 
@@ -318,3 +419,67 @@ def test_home_utc_offset_setting_is_read_and_range_checked() -> None:
     assert Settings.load(None, {"CDR_HOME_UTC_OFFSET_MIN": "-360"}).home_utc_offset_min == -360
     with pytest.raises(ValueError, match="home_utc_offset_min"):
         Settings.load(None, {"CDR_HOME_UTC_OFFSET_MIN": "900"})
+
+
+def test_memory_store_drops_the_keys_of_partitions_moved_away(tmp_path: Path) -> None:
+    """faust's memory store, at the end of a recovery, drops the keys of partitions no longer assigned; the worker
+    no longer notes each written key's partition for it (KeyPartitionView computes them): keys the stages created
+    since the last recovery and keys recovered from a changelog alike are judged by their murmur2 partition."""
+    import asyncio
+    from types import SimpleNamespace
+
+    import faust
+    from faust.types import TP
+
+    from detector.worker.app import _table
+    from detector.worker.tables import KeyPartitionView, TableStore
+
+    written: list[tuple[str, list[int], list[bytes]]] = []
+    table = _table(faust.App("unit-memory", datadir=str(tmp_path)), "numbers", "cdr-numbers", 6)
+    store = TableStore(table, "numbers", lambda topic, parts, keys, values, local: written.append((topic, parts, keys)))
+    assert isinstance(table.data._key_partition, KeyPartitionView)
+    keys = [f"+4477009{i:05d}" for i in range(300)]
+    store.data.update((k, NumberState()) for k in keys[:200])  # created by the stages
+    store.persist(keys[:100], [partition_for(k, 6) for k in keys[:100]], [store.data[k] for k in keys[:100]])
+    assert sum(len(k) for _, _, k in written) == 100
+    # Recovered from the changelog: faust notes each record's partition (here: nothing to note) and applies it.
+    events = [SimpleNamespace(key=k.encode(), value=None, message=SimpleNamespace(partition=partition_for(k, 6),
+                                                                                  value=b"x")) for k in keys[200:]]
+    table.data.apply_changelog_batch(events, lambda b: b.decode(), lambda v: NumberState())
+    assert set(store.data) == set(keys)
+    kept = {0, 3, 4}
+    asyncio.run(table.data.on_recovery_completed({TP("numbers-changelog", p) for p in kept}, set()))
+    assert set(store.data) == {k for k in keys if partition_for(k, 6) in kept} and store.data
+
+
+def _changelog_runtime(conf: dict[str, Any]) -> Any:
+    """A Runtime with only what writing changelog records needs: the changelog producer (``conf``) and its counts."""
+    from confluent_kafka import Producer
+
+    from detector.worker.app import Runtime
+
+    rt = Runtime.__new__(Runtime)
+    rt.state_produced = rt.state_settled = 0
+    rt.state_error = rt.fatal = None
+    rt.state_producer = Producer({**conf, "delivery.report.only.error": True, "on_delivery": rt._state_failed,
+                                  "log_level": 0})
+    return rt
+
+
+def test_a_changelog_record_that_fails_stops_the_worker() -> None:
+    """Changelog records get no delivery report unless they fail (the real client's only-error reports); a
+    failure is noticed by the barrier that settles an epoch's records, and stops the worker before its input is
+    acked: here a broker that never answers and a 0.3 s message timeout."""
+    from detector.worker.app import WorkerError, _Delivery
+
+    rt = _changelog_runtime({"bootstrap.servers": "127.0.0.1:9", "message.timeout.ms": 300})
+    d = _Delivery()
+    rt._produce_state(d, "numbers-changelog", [0, 1, 0], [b"a", b"b", b"c"], [b"1", b"2", None])
+    assert d.state_upto == rt.state_produced == 3
+    rt._state_barrier()
+    assert rt.state_settled == 0  # not delivered, not failed yet: the epoch waits
+    with pytest.raises(WorkerError, match="changelog"):
+        for _ in range(300):  # bounded: the failure is reported after ~0.3 s
+            rt._state_barrier()
+            time.sleep(0.02)
+    assert rt.fatal and "numbers-changelog" in rt.fatal

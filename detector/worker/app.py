@@ -294,10 +294,13 @@ class _Delivery:
     closes the epoch) produced, and the input records to ack when all of that is delivered."""
 
     __slots__ = ("outstanding", "error", "offsets", "t0", "batches", "callback", "to_persist", "state_callback",
-                 "state_offsets", "local")
+                 "state_offsets", "local", "state_upto")
 
     def __init__(self) -> None:
         self.outstanding = 0
+        #: memory store: how many records the changelog producer had taken when this epoch's last one was produced
+        #: (delivered once :attr:`Runtime.state_settled` reaches it; see :meth:`Runtime._state_barrier`)
+        self.state_upto = 0
         self.error: str | None = None
         self.offsets: dict[tuple[str, int], list[int]] = {}  # finished input offsets per topic-partition
         self.t0 = time.monotonic()
@@ -501,7 +504,7 @@ class Runtime:
         self.topics = topic_names(settings)
         self.kind_of = {v: k for k, v in self.topics.items()}
         self.metrics = metrics
-        self.producer = Producer({
+        producer_config = {
             **librdkafka_config(settings),
             "enable.idempotence": True,  # no duplicates or reordering on retries
             "linger.ms": 5,
@@ -511,7 +514,18 @@ class Runtime:
             "partitioner": "murmur2_random",
             "log_level": 4,
             "error_cb": self._on_client_error,
-        })
+        }
+        self.producer = Producer(producer_config)
+        # The changelog records of the memory store (1.5 per CDR with 5 s epochs) go through a producer of their
+        # own that reports failed deliveries only: a delivery report per record (a Message object and a Python
+        # call each) was ~3 % of the main thread.  An epoch's records count as delivered once that producer's
+        # queue has been empty after them (_state_barrier).  store=rocksdb needs each record's offset (the local
+        # databases follow the changelogs up to it), so its records keep their reports, on the main producer.
+        self.state_producer: Any = None if settings.store == "rocksdb" else Producer({
+            **producer_config, "delivery.report.only.error": True, "on_delivery": self._state_failed})
+        self.state_produced = 0  # records handed to state_producer
+        self.state_settled = 0  # ... of which all are delivered (or their failure was reported)
+        self.state_error: str | None = None  # the first failed delivery of state_producer
         self.tables = tables
         self.stores: dict[str, TableStore] = {
             name_: RocksTableStore(tables[name_], name_, self._produce_many, settings.state_cache_keys)
@@ -608,6 +622,9 @@ class Runtime:
         :meth:`persist_some` is writing (else the open one); ``local``: also write them to the table's RocksDB
         databases once the epoch is delivered."""
         d = self.writing or self.epoch
+        if local is None and self.state_producer is not None:
+            self._produce_state(d, topic, partitions, keys, values)
+            return
         if local is None:
             cb = d.callback
         else:
@@ -628,6 +645,58 @@ class Runtime:
                 self._produce_raw(topic, partition, key, value, d, cb)
             return
         d.outstanding += n
+
+    def _produce_state(self, d: _Delivery, topic: str, partitions: list[int], keys: list[bytes],
+                       values: list[Any]) -> None:
+        """:meth:`_produce_many` through the changelog producer: no delivery report unless a record fails."""
+        sp = self.state_producer
+        produce = sp.produce
+        n = 0
+        try:
+            for partition, key, value in zip(partitions, keys, values):
+                produce(topic, value, key, partition)  # positional, no callback: see _produce_many
+                n += 1
+        except BufferError:  # the queue is full: wait for room, record by record
+            for partition, key, value in zip(partitions[n:], keys[n:], values[n:]):
+                for _ in range(10_000):
+                    sp.poll(0.01)
+                    try:
+                        produce(topic, value, key, partition)
+                        break
+                    except BufferError:
+                        continue
+                else:
+                    self.state_produced += n
+                    raise WorkerError("changelog producer queue full for 100 s") from None
+                n += 1
+        self.state_produced += n
+        d.state_upto = self.state_produced
+
+    def _state_failed(self, err: Any, msg: Any) -> None:
+        """state_producer's delivery report, for failed records only (``delivery.report.only.error``)."""
+        if self.state_error is None:
+            self.state_error = f"{err} (changelog {msg.topic()} partition {msg.partition()})"
+
+    def _state_barrier(self) -> None:
+        """Note how many changelog records are settled: all of them once state_producer's queue is empty.
+
+        ``len(producer)`` counts the records not yet delivered *and* the delivery reports not yet served (the
+        client serves a report for every record in ``poll``, calling back only for failures), so an empty queue
+        right after a ``poll`` means every record produced until then reached the broker or had its failure
+        noted in ``state_error`` (checked after, so a failure is never missed).  Writes come in bursts (an
+        epoch's keys over the batches after it seals, a learners snapshot every few seconds) and the queue
+        empties between them; while it does not, epochs wait, at most MAX_PENDING_BATCHES of them, and then
+        :meth:`_settle` produces nothing new until it has."""
+        sp = self.state_producer
+        if sp is None or self.state_settled == self.state_produced:
+            return
+        sp.poll(0)
+        if len(sp) == 0:
+            self.state_settled = self.state_produced
+        if self.state_error is not None:
+            self.fatal = f"producing the state changelog failed: {self.state_error}"
+            log.error("%s; its offsets are not committed, the batch will be read again", self.fatal)
+            raise WorkerError(self.fatal)
 
     def _produce_keyed(self, topic: str, key: bytes | None, value: bytes) -> None:
         self._produce_raw(topic, -1, key, value)  # -1: librdkafka's partitioner (murmur2 of the key)
@@ -709,7 +778,8 @@ class Runtime:
         changelog record per key, with their value at that time), queue it to be acked once all of that and
         everything else it produced is delivered, open the next."""
         epoch = self.epoch
-        if not epoch.offsets and not self.processor.unflushed and not epoch.outstanding:
+        if (not epoch.offsets and not self.processor.unflushed and not epoch.outstanding
+                and epoch.state_upto <= self.state_settled):
             epoch.t0 = time.monotonic()
             return
         epoch.to_persist.extend(self.processor.take_dirty())
@@ -843,8 +913,9 @@ class Runtime:
         if not self.pending:
             return
         self.producer.poll(0)
+        self._state_barrier()
         consumer = self.app.consumer
-        while self.pending and self.pending[0].done:
+        while self.pending and self.pending[0].done and self.pending[0].state_upto <= self.state_settled:
             d = self.pending.popleft()
             if d.error is not None:
                 self.fatal = f"producing a batch's output failed: {d.error}"
@@ -913,6 +984,8 @@ class Runtime:
         self.seal()
         self.persist_some(None)
         await asyncio.get_running_loop().run_in_executor(None, self.producer.flush, DELIVERY_TIMEOUT_S)
+        if self.state_producer is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.state_producer.flush, DELIVERY_TIMEOUT_S)
         try:
             await self._settle(max_pending=0)
         except WorkerError as exc:

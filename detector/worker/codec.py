@@ -4,16 +4,24 @@ State records
 -------------
 Table values are the core's ``__slots__`` classes (:class:`NumberState`, :class:`HandsetState`,
 :class:`SiteState`, :class:`Episode`).  Each is written as a 4-byte header (magic, codec version, class tag, layout
-fingerprint) followed by :mod:`marshal` of the tuple of its slot values, in ``__slots__`` order.
+fingerprint) followed by its fields in :func:`~detector.features.state_fields` order:
+
+* version 1 (handsets, sites, episodes; numbers before session 9): :mod:`marshal` of the tuple of the slot
+  values;
+* version 2 (numbers, since session 9): a fixed binary layout, each field by its kind (f64, i64, length and
+  UTF-8), written and read by :mod:`detector.statevalues` (generated, compiled with the core): a number is
+  written once per epoch in which it changed, ~1.5 records per CDR, and marshal of its 74 values (boxed from
+  the compiled object first) was a quarter of the worker's main thread.  Version-1 number records, from an
+  older build or an old changelog, still load (rolling upgrade, restore).
 
 * Why not JSON: the Bloom generations are 512-bit integers and ``sims`` is a dict keyed by int; marshal
   keeps both exactly (and floats bit for bit), about 3x faster than pickle and half its size here.
 * Why not pickle: unpickling runs code named by the bytes.  marshal builds only plain values (it can
   still be crashed by hostile bytes, like any C decoder), and these topics are written only by workers
   of this application.  Only read changelogs you wrote.
-* The layout fingerprint is a hash of the class's slot names: a state written by a build whose record
-  had other fields is refused (:class:`StateLayoutError`) instead of being mixed with the new layout
-  (the worker then starts that key afresh and counts it).
+* The layout fingerprint is a hash of the class's slot names (version 2: names and kinds): a state written by
+  a build whose record had other fields is refused (:class:`StateLayoutError`) instead of being mixed with the
+  new layout (the worker then starts that key afresh and counts it).
 
 Internal events
 ---------------
@@ -35,14 +43,16 @@ from typing import Any, Callable, Iterable
 
 import orjson
 
-from ..features import HandsetState, NumberState, SiteState, state_fields
+from ..features import HandsetState, NumberState, SiteState, number_layout, state_fields
 from ..policy import Episode
 from ..records import Cdr
-from ..statevalues import NUMBER_FIELDS, number_values
+from ..statevalues import NUMBER_LAYOUT, number_decode, number_encode
 from ..murmur import COMPILED as MURMUR_COMPILED, KeyPartitions
 
 MAGIC = 0xCD
 CODEC_VERSION = 1
+#: The version of the number record this build writes (:class:`_NumberCodec`; version 1 still loads).
+NUMBER_VERSION = 2
 PACK_VERSION = 1
 #: marshal format 2 (binary floats, no back-references): formats 3+ look up every object shared elsewhere in the
 #: process (small ints, float constants) in a hashtable built per call, ~20 % of the encoding time here and
@@ -59,7 +69,7 @@ def _fingerprint(cls: type) -> int:
 
 
 class _SlotCodec:
-    """Encode/decode one ``__slots__`` class as (header, marshal(tuple of slot values))."""
+    """Encode/decode one ``__slots__`` class as (header, marshal(tuple of slot values)): version 1."""
 
     __slots__ = ("cls", "tag", "header", "slots", "get_all", "new")
 
@@ -67,10 +77,9 @@ class _SlotCodec:
         self.cls = cls
         self.tag = tag
         self.slots: tuple[str, ...] = state_fields(cls)  # the same for the pure and the compiled class
-        self.header = bytes((MAGIC, CODEC_VERSION, tag, _fingerprint(cls)))
+        self.header = bytes((MAGIC, CODEC_VERSION, tag, _fingerprint(cls)))  # of version 1
+        #: the tuple of an object's field values, in ``slots`` order
         self.get_all: Callable[[Any], tuple[Any, ...]] = attrgetter(*self.slots)
-        if cls is NumberState and self.slots == NUMBER_FIELDS:
-            self.get_all = number_values  # the same tuple, read natively on the compiled core (~3x faster)
         self.new = cls.__new__
 
     def dumps(self, obj: Any) -> bytes:
@@ -97,8 +106,44 @@ class _SlotCodec:
             object.__setattr__(obj, name, value)
         return obj
 
+    def values_of(self, data: bytes) -> tuple[Any, ...]:
+        """The field values of a record, in ``slots`` order (to compare states by value, whatever the version)."""
+        return self.get_all(self.loads(data))
 
-NUMBER_CODEC = _SlotCodec(NumberState, 1)
+
+class _NumberCodec(_SlotCodec):
+    """:class:`NumberState` records: writes version 2 (:mod:`detector.statevalues`), reads versions 2 and 1.
+
+    While the generated layout is stale (``NumberState``'s fields or their kinds changed and
+    scripts/gen_statevalues.py was not rerun; a unit test fails then) it writes version 1 and refuses version 2:
+    the generated reader would misread the fields."""
+
+    __slots__ = ("header_v2", "binary")
+
+    def __init__(self) -> None:
+        super().__init__(NumberState, 1)
+        self.binary = number_layout() == NUMBER_LAYOUT
+        layout = " ".join(f"{name}:{kind}" for name, kind in NUMBER_LAYOUT)
+        self.header_v2 = bytes((MAGIC, NUMBER_VERSION, self.tag, zlib.crc32(layout.encode()) & 0xFF))
+
+    def dumps(self, obj: Any) -> bytes:
+        return number_encode(obj, self.header_v2) if self.binary else super().dumps(obj)
+
+    def dumps_all(self, objs: Iterable[Any]) -> list[bytes]:
+        if not self.binary:
+            return super().dumps_all(objs)
+        return list(map(number_encode, objs, repeat(self.header_v2)))  # the loop in C, no frame per state
+
+    def loads(self, data: bytes) -> Any:
+        if data[:4] != self.header_v2 or not self.binary:
+            return super().loads(data)  # version 1, or refused there with the expected header
+        try:
+            return number_decode(data, 4)
+        except (IndexError, ValueError, OverflowError) as exc:  # UnicodeDecodeError is a ValueError
+            raise StateLayoutError(f"corrupt NumberState record: {exc}") from None
+
+
+NUMBER_CODEC = _NumberCodec()
 HANDSET_CODEC = _SlotCodec(HandsetState, 2)
 EPISODE_CODEC = _SlotCodec(Episode, 3)
 SITE_CODEC = _SlotCodec(SiteState, 4)

@@ -21,7 +21,7 @@ import time
 from itertools import islice
 from typing import Any, Callable, Protocol
 
-from .codec import CODECS, StateLayoutError
+from .codec import CODECS, Partitioner as KeyPartitioner, StateLayoutError
 
 log = logging.getLogger("detector.worker")
 
@@ -37,6 +37,32 @@ Produce = Callable[[str, list[int], list[bytes], list[Any], "RocksPartitions | N
 
 class Partitioner(Protocol):
     def __call__(self, key: str) -> int: ...
+
+
+class KeyPartitionView:
+    """Stands in for faust's memory store's key -> partition map (``Store._key_partition``) of a table the worker
+    writes: there a key's changelog partition is always the murmur2 partition of the key (:class:`TableStore`
+    writes it so), so it is computed when faust asks instead of being stored on every changelog write (one dict
+    write per record, ~2 % of the worker's main thread).
+
+    faust reads the map only at the end of a recovery (``on_recovery_completed``: the keys of partitions no longer
+    assigned are dropped from the store); it notes each recovered record's partition and forgets deleted keys,
+    which here is nothing to do.  So every key in the store is judged by its partition, also keys created since
+    the last recovery, which faust's own map knew only once written to the changelog."""
+
+    def __init__(self, data: dict[str, Any], partitions: int) -> None:
+        self._data = data
+        self._part = KeyPartitioner(partitions)
+
+    def items(self) -> list[tuple[str, int]]:
+        keys = list(self._data)
+        return list(zip(keys, self._part.many(keys)))
+
+    def __setitem__(self, key: str, partition: int) -> None:
+        """faust's recovery noting a record's partition: the key's own (the worker wrote it there)."""
+
+    def pop(self, key: str, default: Any = None) -> Any:
+        return default
 
 
 class RocksPartitions:
@@ -167,6 +193,8 @@ class TableStore:
         self._topic: str | None = None
         self.bytes_written = 0  # serialized bytes of every value written (for the state-size estimate)
         self.values_written = 0
+        if hasattr(table.data, "_key_partition"):  # faust's memory store (its RocksDB store keeps no such map)
+            table.data._key_partition = KeyPartitionView(table.data.data, table.partitions)
 
     @property
     def topic(self) -> str:
@@ -182,7 +210,6 @@ class TableStore:
         """Write each key's value to the changelog (value None: a tombstone).  Parallel lists."""
         if None in values:  # deletes among them (expiry): split them off
             gone = [k for k, v in zip(keys, values) if v is None]
-            self._forget(gone)
             self._produce(self.topic, [p for p, v in zip(partitions, values) if v is None],
                           [k.encode() for k in gone], [None] * len(gone), self.local)
             live = [i for i, v in enumerate(values) if v is not None]
@@ -191,24 +218,15 @@ class TableStore:
             values = [values[i] for i in live]
         if not keys:
             return
-        self._remember(keys, partitions)
         blobs = self.codec.dumps_all(values)
         kbytes = list(map(str.encode, keys))
         self.bytes_written += sum(map(len, blobs)) + sum(map(len, kbytes))
         self.values_written += len(blobs)
         self._produce(self.topic, partitions, kbytes, blobs, self.local)
 
-    def _remember(self, keys: list[str], partitions: list[int]) -> None:
-        """Note the keys' partitions in faust's store, so that faust drops them when a partition moves away."""
-        self.table.data._key_partition.update(zip(keys, partitions))
-
-    def _forget(self, keys: list[str]) -> None:
-        pop = self.table.data._key_partition.pop
-        for k in keys:
-            pop(k, None)
-
     def follow_assignment(self, partitions: list[int], part: Partitioner) -> None:
-        """The worker's partitions after a rebalance (faust's memory store follows them itself)."""
+        """The worker's partitions after a rebalance (faust's memory store follows them itself, through
+        :class:`KeyPartitionView`)."""
 
     def report(self) -> dict[str, Any]:
         return {"keys": len(self.data)}
@@ -257,12 +275,6 @@ class RocksTableStore(TableStore):
     @property
     def data(self) -> dict[str, Any]:
         return self._data
-
-    def _remember(self, keys: list[str], partitions: list[int]) -> None:
-        pass
-
-    def _forget(self, keys: list[str]) -> None:
-        pass
 
     def follow_assignment(self, partitions: list[int], part: Partitioner) -> None:
         """Drop the keys of partitions that moved away (their values are in their databases and changelogs)."""
