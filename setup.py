@@ -24,6 +24,7 @@ COMPILED = [
     "detector/pipeline.py",
     "detector/engine.py",
     "detector/replay.py",
+    "detector/binfields.py",
     "detector/statevalues.py",
     "detector/murmur.py",  # Kafka's key partitioner for the worker, as a machine-int loop
 ]

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from detector.features import HandsetState, NumberState, SiteState, number_layout, state_fields
 from detector.murmur import KeyPartitions, murmur2_31_loop
-from detector.statevalues import BIG_INT, NUMBER_LAYOUT
+from detector.binfields import BIG_INT
+from detector.statevalues import NUMBER_LAYOUT
 from detector.policy import Episode
 from detector.worker.codec import (
     CODECS,
