@@ -487,6 +487,19 @@ def ensure_topics(s: Settings, timeout: float = 30.0) -> dict[str, int]:
 # -- the runtime ------------------------------------------------------------------------------------------
 
 
+def _produce_when_room(producer: Any, what: str, *args: Any) -> None:
+    """``producer.produce(*args)`` once its full queue has room: served delivery reports free it.  Bounded:
+    WorkerError after 100 s (10,000 polls of 10 ms)."""
+    for _ in range(10_000):
+        producer.poll(0.01)
+        try:
+            producer.produce(*args)
+            return
+        except BufferError:
+            continue
+    raise WorkerError(f"{what} queue full for 100 s")
+
+
 class Runtime:
     """Glue between faust's consumer, the batch processor, the producer, metrics and health."""
 
@@ -601,19 +614,10 @@ class Runtime:
         delivery (``cb``: the epoch's delivery callback to use)."""
         d = d or self.epoch
         cb = cb or d.callback
-        produce = self.producer.produce
         try:
-            produce(topic, value, key, partition, cb)  # positional: see _produce_many
+            self.producer.produce(topic, value, key, partition, cb)  # positional: see _produce_many
         except BufferError:
-            for _ in range(10_000):
-                self.producer.poll(0.01)
-                try:
-                    produce(topic, value, key, partition, cb)
-                    break
-                except BufferError:
-                    continue
-            else:
-                raise WorkerError("producer queue full for 100 s") from None
+            _produce_when_room(self.producer, "producer", topic, value, key, partition, cb)
         d.outstanding += 1
 
     def _produce_many(self, topic: str, partitions: list[int], keys: list[bytes], values: list[Any],
@@ -658,16 +662,11 @@ class Runtime:
                 n += 1
         except BufferError:  # the queue is full: wait for room, record by record
             for partition, key, value in zip(partitions[n:], keys[n:], values[n:]):
-                for _ in range(10_000):
-                    sp.poll(0.01)
-                    try:
-                        produce(topic, value, key, partition)
-                        break
-                    except BufferError:
-                        continue
-                else:
+                try:
+                    _produce_when_room(sp, "changelog producer", topic, value, key, partition)
+                except WorkerError:
                     self.state_produced += n
-                    raise WorkerError("changelog producer queue full for 100 s") from None
+                    raise
                 n += 1
         self.state_produced += n
         d.state_upto = self.state_produced
