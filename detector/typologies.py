@@ -144,7 +144,8 @@ class NumberRules:
         present trait convicts an honest busy caller.
         """
         cfg = self.cfg
-        rate = rate_per_hour(s.rate_h, TAU_H, s.age(t))
+        age = s.age(t)
+        rate = rate_per_hour(s.rate_h, TAU_H, age)
         sims = s.shared_handset(t)
         shared = ramp(sims, 2.0, 4.0)  # a SIM bank's handset (or an honest GSM gateway)
         # A SIM in a bank is as busy as the bank: judge volume by the handset when it is shared.
@@ -283,7 +284,6 @@ class NumberRules:
         support = 0.6 + 0.4 * _mean(novelty, ramp(s.f_off - s.h_off, 0.0, 0.3), ramp(answered, 0.5, 0.8))
         # Counts (calls in the last hour) say "enough calls"; their pace is read like the number's own call rate,
         # from its first minutes on: five calls in a fresh SIM's first quarter hour is a rate, not five an hour.
-        age = s.age(t)
         known_risky = ramp(s.risky_rate, 1.5, 4.0) * max(ramp(risky_min, 10.0, 40.0),
                                                          ramp(rate_per_hour(s.risky_rate, TAU_H, age), 4.0, 10.0))
         # Fraudsters move to ranges no list names yet: the same shape to any foreign destination, at twice the
@@ -357,7 +357,8 @@ class NumberRules:
 
     def _explain(self, typology: str, s: NumberState, t: float) -> list[Reason]:
         cfg = self.cfg
-        rate = rate_per_hour(s.rate_h, TAU_H, s.age(t))
+        age = s.age(t)
+        rate = rate_per_hour(s.rate_h, TAU_H, age)
         gap_cv, dur_cv = _rhythm(s)
         vol = Reason("calls_per_hour", rate, cfg.busy_lo,
                      f"{rate:.0f} calls/hour against {cfg.busy_lo:.0f}/hour for a busy person")
