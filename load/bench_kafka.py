@@ -42,7 +42,9 @@ import time
 import uuid
 from itertools import islice
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
+
+import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -54,6 +56,7 @@ if os.environ.get("BENCH_CODE_DIR"):  # the child of batch_step_on: ``detector``
 from bench_replay import _machine, run_naive  # noqa: E402
 from driver import Schedule, drive, file_lines  # noqa: E402
 
+from detector.murmur import KeyPartitions  # noqa: E402
 from detector.produce import ensure_topic  # noqa: E402
 from detector.settings import Settings  # noqa: E402
 from detector.worker.launcher import WorkerProcess  # noqa: E402
@@ -422,19 +425,56 @@ def tree_from_ref(ref: str, dest: Path, compiled: bool, worker_ref: str | None =
 
 # -- phase 1: backlog drain -------------------------------------------------------------------------------
 
+def caller_share(lines: Iterable[bytes], partitions: int, share: int, shares: int) -> Iterator[bytes]:
+    """The lines whose caller falls in ``share`` of ``shares`` equal runs of partitions (murmur2, as the producer
+    keys them): what one worker of ``shares`` would own in a group, as a stream of its own.  Unparseable lines go
+    to share 0 (a worker's rejects are part of its work)."""
+    owner = KeyPartitions(partitions)
+    for line in lines:
+        try:
+            caller = orjson.loads(line).get("caller")
+        except (orjson.JSONDecodeError, AttributeError):
+            caller = None
+        mine = (owner(caller) * shares // partitions == share) if isinstance(caller, str) else share == 0
+        if mine:
+            yield line
+
+
 def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out: Path, a: argparse.Namespace,
-                broker_pid: int | None, code_dir: Path | None = None, label: str = "") -> dict[str, Any]:
-    tag = f"{'warmup-' if label == 'warmup' else 'base-' if label else ''}drain{n_workers}"
-    topic = unique(f"cdrs-{tag}")
+                broker_pid: int | None, code_dir: Path | None = None, label: str = "",
+                independent: bool = False) -> dict[str, Any]:
+    """Drain ``records`` pre-produced CDRs with ``n_workers`` in one group; or, ``independent``, with ``n_workers``
+    separate one-worker groups, each on a topic of its own holding the callers of 1/n of the partitions (the same
+    records in all): no cross-worker hops, no shared group, the most N processes get out of this machine."""
+    tag = f"{'warmup-' if label == 'warmup' else 'base-' if label else ''}drain{n_workers}{'i' if independent else ''}"
     cfg = {"bootstrap.servers": bootstrap}
-    ensure_topic(cfg, topic, a.partitions)
-    log(f"{tag}: pre-producing {records:,} CDRs to {topic}")
-    prod = drive(file_lines(str(stream)), cfg, topic, Schedule(), count=records, duration_s=300)
-    if prod.errors or prod.sent < records:
-        raise RuntimeError(f"pre-produce failed: {prod.line()}")
-    log(f"{tag}: {prod.line()}")
-    ws, names = start_workers(n_workers, bootstrap, out, tag, a.partitions, a.batch_size, a.batch_timeout_s, topic,
-                              code_dir)
+    shares = n_workers if independent else 1
+    topics = [unique(f"cdrs-{tag}{f'-{i}' if independent else ''}") for i in range(shares)]
+    prods = []
+    for i, topic in enumerate(topics):
+        ensure_topic(cfg, topic, a.partitions)
+        lines: Iterable[bytes] = islice(file_lines(str(stream)), records)
+        if independent:
+            lines = caller_share(lines, a.partitions, i, shares)
+        log(f"{tag}: pre-producing {'a share of ' if independent else ''}{records:,} CDRs to {topic}")
+        prod = drive(lines, cfg, topic, Schedule(), count=records, duration_s=300)
+        if prod.errors or (not independent and prod.sent < records):
+            raise RuntimeError(f"pre-produce failed: {prod.line()}")
+        log(f"{tag}: {prod.line()}")
+        prods.append(prod)
+    if sum(p.sent for p in prods) != records:
+        raise RuntimeError(f"pre-produce sent {sum(p.sent for p in prods):,} of {records:,} records")
+    prod = prods[0]
+    if independent:
+        ws, names = [], {"topics": topics}
+        for i, topic in enumerate(topics):
+            w, nm = start_workers(1, bootstrap, out, f"{tag}-{i + 1}", a.partitions, a.batch_size,
+                                  a.batch_timeout_s, topic, code_dir)
+            ws += w
+            names[f"group{i + 1}"] = nm["group"]
+    else:
+        ws, names = start_workers(n_workers, bootstrap, out, tag, a.partitions, a.batch_size, a.batch_timeout_s,
+                                  topics[0], code_dir)
     flush_s = Settings.load(env=os.environ).state_flush_s  # the workers' epoch (they inherit this environment)
     sampler = Sampler(ws, max_s=a.drain_timeout + 70 + a.idle_s + flush_s, broker_pid=broker_pid)
     t_start = time.time()
@@ -474,7 +514,8 @@ def phase_drain(n_workers: int, records: int, stream: Path, bootstrap: str, out:
             "final_counts": (reports[i] or {}).get("counts"),
         })
     res = {
-        "workers": n_workers, "records": records, "names": names, "produce": prod.to_dict() | {"samples": None},
+        "workers": n_workers, "independent": independent, "records": records, "names": names,
+        "produce": prod.to_dict() | {"samples": None, "sent": sum(p.sent for p in prods)},
         "code": str(code_dir or CORE_DIR), "label": label or "current",
         "finished": finished, "t_first_processed_s": t_first, "t_all_processed_s": t_all,
         "t10_s": t10, "t90_s": t90, "rate_10_90": rate,
@@ -673,6 +714,13 @@ def compare_windows(result: dict[str, Any], samples: dict[int, list[dict[str, An
                     w["vs_one"].append(m)
 
 
+def _workers_label(drain: dict[str, Any], short: bool = False) -> str:
+    n = drain["workers"]
+    if drain.get("independent"):
+        return f"{n} independent" if short else f"{n} independent one-worker groups"
+    return str(n) if short else f"{n} worker(s)"
+
+
 def window_table(result: dict[str, Any]) -> list[str]:
     """The steady windows of the drains as markdown rows."""
     lines = ["", f"Steady windows (every worker assigned and busy, after the last rebalance's recovery + "
@@ -685,11 +733,11 @@ def window_table(result: dict[str, Any]) -> list[str]:
         for d in result.get(key) or []:
             w = d.get("window")
             if not w:
-                lines.append(f"| {d.get('label', 'current')} | {d['workers']} | no window | | | | | | | | | | | |")
+                lines.append(f"| {d.get('label', 'current')} | {_workers_label(d, True)} | no window | | | | | | | | | | | |")
                 continue
             vs = w.get("vs_one") or []
             lines.append(
-                f"| {d.get('label', 'current')} | {d['workers']} | {w['seconds']:.1f}{' (short)' if w['short'] else ''} | "
+                f"| {d.get('label', 'current')} | {_workers_label(d, True)} | {w['seconds']:.1f}{' (short)' if w['short'] else ''} | "
                 f"{w['records']:,.0f} | {w['rate']:,} | {', '.join(format(x['rate'], ',') for x in w['per_worker'])} | "
                 f"{', '.join(format(x['cores'], '.2f') for x in w['per_worker'])} | {_f(w['per_worker_cpu_s'])} | "
                 f"{_f(w['broker_cores'], '{:.2f}')} | {_f(w['broker_us_per_cdr'], '{:.1f}')} | "
@@ -1063,19 +1111,23 @@ def markdown(result: dict[str, Any]) -> str:
              f"Stream: {result['stream']}. Partitions {result['config']['partitions']}, batch_size "
              f"{result['config']['batch_size']}, batch_timeout_s {result['config']['batch_timeout_s']}.", "",
              "| figure | value | vs naive per-call river (1 core, CPU-s) |", "|---|---:|---:|"]
-    d1 = {p["workers"]: p for p in result["drain"]}
-    for n, p in sorted(d1.items()):
-        rate = p["rate_10_90"]
+    d1 = {p["workers"]: p for p in result["drain"] if not p.get("independent")}
+    for p in sorted(result["drain"], key=lambda p: (p["workers"], bool(p.get("independent")))):
+        n, rate = p["workers"], p["rate_10_90"]
         cpu = ", ".join(_f(w["cpu_cores_10_90"], "{:.2f}") for w in p["per_worker"])
-        lines.append(f"| backlog drain, {n} worker(s): CDR/s (10-90 %) [worker cores: {cpu}; broker "
+        lines.append(f"| backlog drain, {_workers_label(p)}: CDR/s (10-90 %) [worker cores: {cpu}; broker "
                      f"{_f(p['broker_cpu_cores_10_90'], '{:.2f}')}; {_f(_per_cpu(p))} per worker CPU-s] | {_f(rate)} | "
                      f"{_f(rate / naive if rate else None, '{:.2f}x')} |")
         if n > 1 and rate:
             lines.append(f"| per worker, {n} workers | {_f(rate / n)} | {_f(rate / n / naive, '{:.2f}x')} |")
     if 1 in d1 and 2 in d1 and d1[1]["rate_10_90"] and d1[2]["rate_10_90"]:
         lines.append(f"| scaling 2 workers / 1 worker | {d1[2]['rate_10_90'] / d1[1]['rate_10_90']:.2f}x | |")
+    for p in result["drain"]:
+        if p.get("independent") and 1 in d1 and d1[1]["rate_10_90"] and p["rate_10_90"]:
+            lines.append(f"| {_workers_label(p)} / 1 worker (the ceiling for the group's scaling) | "
+                         f"{p['rate_10_90'] / d1[1]['rate_10_90']:.2f}x | |")
     lines.append(f"| naive per-call river pipeline (in process, no Kafka) | {_f(naive)} | 1.00x |")
-    base = {p["workers"]: p for p in result.get("drain_baseline") or []}
+    base = {p["workers"]: p for p in result.get("drain_baseline") or [] if not p.get("independent")}
     lines.append(f"| in-process batch step (BatchProcessor, dict stores, no Kafka; CPU-s) | "
                  f"{_f(result['profile'].get('rate_unprofiled'))} | "
                  f"{_f((result['profile'].get('rate_unprofiled') or 0) / naive, '{:.2f}x')} |")
@@ -1142,7 +1194,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=99)
     ap.add_argument("--drain-records", type=int, default=None, help="backlog size (default 400k; quick 100k)")
     ap.add_argument("--drain-timeout", type=float, default=180.0)
-    ap.add_argument("--drain-workers", default="1,2")
+    ap.add_argument("--drain-workers", default="1,2",
+                    help="worker counts to drain with, in order; 'Ni' = N independent one-worker groups, each on a "
+                         "topic with the callers of 1/N of the partitions (no cross-worker hops: the machine's "
+                         "ceiling for N workers)")
     ap.add_argument("--latency-workers", default=None, help="default 1,2 (quick: 1)")
     ap.add_argument("--rates", default="5000,20000", help="fixed offered rates, CDR/s")
     ap.add_argument("--search-steps", type=int, default=None, help="extra rates searched (default 3; quick 1)")
@@ -1184,7 +1239,8 @@ def main(argv: list[str] | None = None) -> int:
     a.phase_budget = a.phase_budget or (90.0 if q else 150.0)
     a.profile_records = a.profile_records or (30_000 if q else 100_000)
     a.rates = [float(x) for x in a.rates.split(",") if x.strip()]
-    drain_workers = [int(x) for x in a.drain_workers.split(",") if x.strip()]
+    drain_workers = [(int(x.strip().rstrip("i")), x.strip().endswith("i")) for x in a.drain_workers.split(",")
+                     if x.strip()]
     lat_workers = [int(x) for x in a.latency_workers.split(",") if x.strip() and int(x) > 0]  # "0": none
     out: Path = a.out
     out.mkdir(parents=True, exist_ok=True)
@@ -1275,12 +1331,12 @@ def main(argv: list[str] | None = None) -> int:
             res = phase_drain(1, a.warmup_records, stream, bootstrap, out, a, broker_pid, None, "warmup")
             res.pop("window_samples")
             result["warmup"] = {k: res.get(k) for k in ("records", "rate_10_90", "broker_cpu_cores_10_90", "window")}
-        for n in drain_workers:
-            if baseline_dir is not None:  # baseline first, then current, each worker count: same broker, stream
+        for n, independent in drain_workers:
+            if baseline_dir is not None and not independent:  # baseline first, then current: same broker, stream
                 res = phase_drain(n, a.drain_records, stream, bootstrap, out, a, broker_pid, baseline_dir, "baseline")
                 drain_samples[id(res)] = res.pop("window_samples")
                 result["drain_baseline"].append(res)
-            res = phase_drain(n, a.drain_records, stream, bootstrap, out, a, broker_pid)
+            res = phase_drain(n, a.drain_records, stream, bootstrap, out, a, broker_pid, independent=independent)
             drain_samples[id(res)] = res.pop("window_samples")
             result["drain"].append(res)
             compare_windows(result, drain_samples)

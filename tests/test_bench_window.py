@@ -75,3 +75,19 @@ def test_a_failed_probe_neither_restarts_nor_ends_the_window() -> None:
     w0 = rows[k]["workers"][0]
     rows[k] = {**rows[k], "workers": [{**w0, "assigned": None, "processed": 0}, rows[k]["workers"][1]]}
     assert bk.steady_window(rows, 2) == clean
+
+
+def test_caller_shares_split_the_stream_by_the_partitions_a_worker_of_the_group_would_own() -> None:
+    from detector.murmur import KeyPartitions
+
+    callers = [f"+4477{i:08d}" for i in range(400)]
+    lines = [b'{"caller": "%s", "cdr_id": "c%d"}' % (c.encode(), i) for i, c in enumerate(callers)]
+    lines.append(b"{not json")
+    shares = [list(bk.caller_share(iter(lines), 8, i, 2)) for i in range(2)]
+    assert sorted(shares[0] + shares[1]) == sorted(lines)  # every line in exactly one share
+    assert not set(shares[0]) & set(shares[1])
+    assert b"{not json" in shares[0]
+    owner = KeyPartitions(8)
+    for i, share in enumerate(shares):
+        parts = {owner(bk.orjson.loads(x)["caller"]) for x in share if x != b"{not json"}
+        assert parts == set(range(4 * i, 4 * i + 4))  # each share = the callers of one half of the partitions
