@@ -75,6 +75,9 @@ class Settings:
     state_dir: Path = _opt(Path("./cdr-detector-data"), "directory for local state (RocksDB, faust data)")
     batch_size: int = _opt(2_000, "CDRs processed per batch")
     batch_timeout_s: float = _opt(0.2, "longest wait to fill a batch, seconds")
+    fetch_partition_bytes: int = _opt(4_194_304, "most bytes one fetch brings of each partition (the consumer "
+                                      "asks again only when a fetch's records are used up: larger means fewer "
+                                      "waits for the broker in a backlog, more memory per partition)")
     state_flush_s: float = _opt(5.0, "wall seconds between changelog writes of the state a worker changed "
                                      "(longer: fewer writes; offsets are committed only after the write)")
     align_hold_s: float = _opt(2.0, "wall seconds a CDR may wait for slower partitions of its worker before it "
@@ -97,6 +100,8 @@ class Settings:
             raise ValueError("home_utc_offset_min must be within -720..840 (UTC-12:00 .. UTC+14:00)")
         if self.batch_size < 1:
             raise ValueError("batch_size must be >= 1")
+        if self.fetch_partition_bytes < 65_536:
+            raise ValueError("fetch_partition_bytes must be >= 65536 (a fetch must hold a whole record batch)")
         if self.replication_factor == 0 or self.replication_factor < -1:
             raise ValueError("replication_factor must be -1 (broker default) or >= 1")
         if self.state_flush_s <= 0 or self.align_hold_s < 0:

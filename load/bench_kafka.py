@@ -307,7 +307,10 @@ class PySpy(threading.Thread):
         started = wait_until(lambda: (self.sampler.last() or {}).get("processed", 0) >= self.after, 300, 0.25)
         if not started or not self.worker.alive():
             return
-        cmd = [exe, "record", *([] if os.environ.get("PYSPY_NO_NATIVE") else ["--native"]), "--rate", "200", "--format", "raw", "--duration", str(int(self.seconds)),
+        extra = [] if os.environ.get("PYSPY_NO_NATIVE") else ["--native"]
+        if os.environ.get("PYSPY_IDLE"):  # where the threads wait, too (stacks per thread)
+            extra += ["--idle", "--threads"]
+        cmd = [exe, "record", *extra, "--rate", "200", "--format", "raw", "--duration", str(int(self.seconds)),
                "--pid", str(self.worker.pid), "--output", str(self.path)]
         try:
             subprocess.run(cmd, capture_output=True, timeout=self.seconds + 60, check=False)
@@ -678,6 +681,10 @@ def steady_window(samples: list[dict[str, Any]], n_workers: int, settle_s: float
         "machine_busy_cores": round(busy_cores, 3) if busy_cores is not None else None,
         "machine_cores": round(mach[1] / dt, 2) if mach else None,
         "other_cores": round(other, 3) if other is not None else None,
+        # How many times this rate the whole machine would give at this window's CPU per CDR (workers and
+        # broker; nothing else running): for a 1-worker drain, the most any number of workers can scale to here.
+        "machine_ceiling_x": round(mach[1] / (worker_cpu + broker), 2)
+        if mach and broker is not None and worker_cpu + broker > 0 else None,
         "loadavg": [a.get("loadavg"), b.get("loadavg")],
     }
 
@@ -727,13 +734,14 @@ def window_table(result: dict[str, Any]) -> list[str]:
              f"{result['config'].get('steady_settle_s', 3.0)} s, until the first worker's lag is down to 5 %; "
              "cores from /proc utime+stime over the window; other = machine busy - workers - broker - benchmark):",
              "", "| code | workers | window s | records | CDR/s | per worker CDR/s | worker cores | CDR per worker "
-             "CPU-s | broker cores | broker us/CDR | machine busy / other cores | load avg | 1 worker, same records | ratio |",
-             "|---|---:|---:|---:|---:|---|---|---:|---:|---:|---|---|---:|---:|"]
+             "CPU-s | broker cores | broker us/CDR | machine busy / other cores | load avg | 1 worker, same records | ratio | "
+             "machine cores / (worker + broker cores) |",
+             "|---|---:|---:|---:|---:|---|---|---:|---:|---:|---|---|---:|---:|---:|"]
     for key in ("drain_baseline", "drain"):
         for d in result.get(key) or []:
             w = d.get("window")
             if not w:
-                lines.append(f"| {d.get('label', 'current')} | {_workers_label(d, True)} | no window | | | | | | | | | | | |")
+                lines.append(f"| {d.get('label', 'current')} | {_workers_label(d, True)} | no window | | | | | | | | | | | | |")
                 continue
             vs = w.get("vs_one") or []
             lines.append(
@@ -743,7 +751,7 @@ def window_table(result: dict[str, Any]) -> list[str]:
                 f"{_f(w['broker_cores'], '{:.2f}')} | {_f(w['broker_us_per_cdr'], '{:.1f}')} | "
                 f"{_f(w['machine_busy_cores'], '{:.2f}')} / {_f(w['other_cores'], '{:.2f}')} | "
                 f"{w['loadavg'][0]}-{w['loadavg'][1]} | {', '.join(_f(x['rate']) for x in vs)} | "
-                f"{', '.join(_f(x['ratio'], '{:.2f}x') for x in vs)} |")
+                f"{', '.join(_f(x['ratio'], '{:.2f}x') for x in vs)} | {_f(w.get('machine_ceiling_x'), '{:.2f}x')} |")
     return lines
 
 
@@ -1211,7 +1219,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile-records", type=int, default=None, help="default 100k (quick 30k)")
     ap.add_argument("--profile-only", action="store_true")
     ap.add_argument("--py-spy", type=float, default=0.0, metavar="SECONDS",
-                    help="sample each drain worker of the current code with py-spy (--native) for this long, "
+                    help="sample each drain worker of the current code with py-spy (--native unless PYSPY_NO_NATIVE is set; "
+                         "with PYSPY_IDLE=1 also idle stacks, per thread) for this long, "
                          "from 10%% of the backlog on: <tag>-w<i>.pyspy.txt (collapsed stacks) in --out")
     ap.add_argument("--steady-settle-s", type=float, default=3.0,
                     help="the steady window starts this long after the last rebalance's recovery (see steady_window)")

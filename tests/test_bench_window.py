@@ -61,6 +61,8 @@ def test_compare_windows_uses_the_same_records_of_the_one_worker_drain() -> None
     assert m["rate"] == 40_000 and m["ratio"] == 1.5
     table = "\n".join(bk.window_table(result))
     assert "1.50x" in table and "| current | 2 |" in table
+    # one worker on 0.9 cores and the broker on 0.3, on a 2-core machine: at most 2 / 1.2 = 1.67x that rate here
+    assert d1["window"]["machine_ceiling_x"] == 1.67 and "1.67x |" in table
 
 
 def test_no_window_without_every_worker_assigned() -> None:

@@ -422,6 +422,24 @@ def test_home_utc_offset_setting_is_read_and_range_checked() -> None:
         Settings.load(None, {"CDR_HOME_UTC_OFFSET_MIN": "900"})
 
 
+def test_fetch_size_setting_reaches_the_consumer_and_is_range_checked() -> None:
+    """CDR_FETCH_PARTITION_BYTES sets faust's ``consumer_max_fetch_size`` (aiokafka's max_partition_fetch_bytes):
+    the worker's default is 4 MiB, not faust's 1 MiB (fewer waits for the broker in a backlog: docs/benchmarks.md,
+    session 10)."""
+    import pytest
+
+    import faust
+
+    from detector.settings import Settings
+    from detector.worker.app import faust_settings
+
+    assert faust_settings(Settings.load(None, {}))["consumer_max_fetch_size"] == 4 * 2**20
+    conf = faust_settings(Settings.load(None, {"CDR_FETCH_PARTITION_BYTES": "2097152"}))
+    assert faust.App("t", **conf).conf.consumer_max_fetch_size == 2 * 2**20  # a name faust knows, not ignored
+    with pytest.raises(ValueError, match="fetch_partition_bytes"):
+        Settings.load(None, {"CDR_FETCH_PARTITION_BYTES": "1000"})
+
+
 def test_memory_store_drops_the_keys_of_partitions_moved_away(tmp_path: Path) -> None:
     """faust's memory store, at the end of a recovery, drops the keys of partitions no longer assigned; the worker
     no longer notes each written key's partition for it (KeyPartitionView computes them): keys the stages created

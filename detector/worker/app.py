@@ -1206,6 +1206,37 @@ def check_store(settings: Settings) -> None:
                 "start)") from None
 
 
+def faust_settings(settings: Settings) -> dict[str, Any]:
+    """faust's configuration for the worker's app (everything but the app id), one place for every value."""
+    conf: dict[str, Any] = {
+        "broker": [f"kafka://{b.strip()}" for b in settings.bootstrap_servers.split(",") if b.strip()],
+        "broker_credentials": faust_credentials(settings),
+        "store": "rocksdb://" if settings.store == "rocksdb" else "memory://",
+        "datadir": str(settings.state_dir),
+        "topic_partitions": settings.partitions,
+        "topic_allow_declare": True,
+        "table_standby_replicas": 0,
+        "broker_session_timeout": settings.session_timeout_s,
+        "broker_heartbeat_interval": settings.heartbeat_s,
+        "broker_rebalance_timeout": 60.0,
+        "broker_max_poll_records": settings.batch_size,
+        "consumer_max_fetch_size": settings.fetch_partition_bytes,
+        "broker_commit_interval": 1.0,
+        "consumer_auto_offset_reset": "earliest",
+        "stream_wait_empty": True,
+        "web_enabled": settings.web_port > 0,
+        "web_bind": settings.web_host,
+        "web_port": settings.web_port or 6066,
+        "web_host": settings.web_host,
+        "key_serializer": "raw",
+        "value_serializer": "raw",
+        "producer_linger_ms": 5,
+    }
+    if settings.replication_factor > 0:
+        conf["topic_replication_factor"] = settings.replication_factor
+    return conf
+
+
 def build_app(settings: Settings, name: str, cfg: DetectorConfig | None = None,
               metrics: Metrics | None = None) -> DetectorApp:
     """The faust app for ``settings``: topics, tables, the batch path and the health page."""
@@ -1213,31 +1244,7 @@ def build_app(settings: Settings, name: str, cfg: DetectorConfig | None = None,
 
     check_store(settings)
     n = settings.partitions
-    app = DetectorApp(
-        settings.group_id,
-        broker=[f"kafka://{b.strip()}" for b in settings.bootstrap_servers.split(",") if b.strip()],
-        broker_credentials=faust_credentials(settings),
-        store="rocksdb://" if settings.store == "rocksdb" else "memory://",
-        datadir=str(settings.state_dir),
-        topic_partitions=n,
-        topic_allow_declare=True,
-        table_standby_replicas=0,
-        **({"topic_replication_factor": settings.replication_factor} if settings.replication_factor > 0 else {}),
-        broker_session_timeout=settings.session_timeout_s,
-        broker_heartbeat_interval=settings.heartbeat_s,
-        broker_rebalance_timeout=60.0,
-        broker_max_poll_records=settings.batch_size,
-        broker_commit_interval=1.0,
-        consumer_auto_offset_reset="earliest",
-        stream_wait_empty=True,
-        web_enabled=settings.web_port > 0,
-        web_bind=settings.web_host,
-        web_port=settings.web_port or 6066,
-        web_host=settings.web_host,
-        key_serializer="raw",
-        value_serializer="raw",
-        producer_linger_ms=5,
-    )
+    app = DetectorApp(settings.group_id, **faust_settings(settings))
     names = topic_names(settings)
     for kind, topic_name in names.items():
         topic = app.topic(topic_name, partitions=n, internal=kind != "cdrs", key_type=bytes, value_type=bytes,
