@@ -249,6 +249,9 @@ class TypologyStats:
     is the operation's start: a SIM that first dials twenty minutes later cannot be found sooner.
     ``ttd_own_minutes`` counts from the number's own first outbound record at or after fraud_start, so the
     two together say how much of a slow detection is the detector and how much the number's own late start.
+    ``records_first_5_min`` / ``records_first_30_min``: outbound records (voice and SMS) of every labelled
+    number of the typology, found or not, in its first 5 / 30 minutes from fraud_start: what a detection within
+    the issue's time-to-detect bars has to go on (a SIM that makes one call in five minutes is judged on one call).
     """
 
     count: int
@@ -260,6 +263,8 @@ class TypologyStats:
     ttd_minutes: Summary
     ttd_calls: Summary | None
     ttd_own_minutes: Summary | None
+    records_first_5_min: Summary | None = None
+    records_first_30_min: Summary | None = None
     missed_numbers: list[str] = field(default_factory=list)
     early_numbers: list[str] = field(default_factory=list)
 
@@ -365,7 +370,13 @@ def _typology_stats(
     first_right = any_right = 0
     missed: list[str] = []
     early: list[str] = []
+    in_5: list[float] = []
+    in_30: list[float] = []
     for row in rows:
+        times = sorted(cdr_times.get(row.number, ())) if cdr_times is not None else []
+        if cdr_times is not None and row.fraud_start is not None:
+            in_5.append(float(_calls_between(times, row.fraud_start, row.fraud_start + 300.0)))
+            in_30.append(float(_calls_between(times, row.fraud_start, row.fraud_start + 1800.0)))
         hit = grouped.get(row.number)
         if hit is None:
             missed.append(row.number)
@@ -378,7 +389,6 @@ def _typology_stats(
             early.append(row.number)
         minutes.append(max(0.0, hit.first.detected_at - start) / 60.0)
         if cdr_times is not None:
-            times = sorted(cdr_times.get(row.number, ()))
             calls.append(float(_calls_between(times, start, hit.first.detected_at)))
             first = bisect.bisect_left(times, start)
             if first < len(times):  # a number with no outbound record since fraud_start has no own start
@@ -394,6 +404,8 @@ def _typology_stats(
         ttd_minutes=_summary(minutes),
         ttd_calls=_summary(calls) if cdr_times is not None else None,
         ttd_own_minutes=_summary(own) if cdr_times is not None else None,
+        records_first_5_min=_summary(in_5) if cdr_times is not None else None,
+        records_first_30_min=_summary(in_30) if cdr_times is not None else None,
         missed_numbers=sorted(missed),
         early_numbers=sorted(early),
     )
@@ -524,6 +536,7 @@ def format_text(report: EvaluationReport) -> str:
         (
             f"{'typology':<12}{'count':>7}{'detected':>9}{'recall':>8}{'typ_first':>10}{'typ_any':>8}{'early':>6}"
             f"{'ttd_min_med':>12}{'ttd_min_p90':>12}{'ttd_calls_med':>14}{'ttd_calls_p90':>14}{'ttd_own_med':>12}"
+            f"{'rec_5min_med':>13}{'rec_30min_med':>14}"
         ),
     ]
     for typology, s in report.typologies.items():
@@ -533,7 +546,8 @@ def format_text(report: EvaluationReport) -> str:
             f"{typology:<12}{s.count:>7}{s.detected:>9}{_fmt(s.recall):>8}{_fmt(s.typology_accuracy_first):>10}"
             f"{_fmt(s.typology_accuracy_any):>8}{s.early:>6}{_fmt(s.ttd_minutes.median, 1):>12}"
             f"{_fmt(s.ttd_minutes.p90, 1):>12}{_fmt(calls.median, 1):>14}{_fmt(calls.p90, 1):>14}"
-            f"{_fmt(own.median, 1):>12}"
+            f"{_fmt(own.median, 1):>12}{_fmt((s.records_first_5_min or Summary(None, None)).median, 1):>13}"
+            f"{_fmt((s.records_first_30_min or Summary(None, None)).median, 1):>14}"
         )
     lines += ["", f"{'profile':<24}{'count':>7}{'false_alarms':>14}{'rate':>8}"]
     for profile, p in report.profiles.items():

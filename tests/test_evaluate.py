@@ -144,6 +144,19 @@ def test_time_to_detect_from_the_numbers_own_first_call(report: EvaluationReport
     assert pair(report.typologies["simbox"].ttd_own_minutes) == pytest.approx((0.0, 0.0))
 
 
+def test_records_in_the_first_minutes_of_every_labelled_number_found_or_not(report: EvaluationReport) -> None:
+    """What a detection within 5 (30) minutes of fraud_start has to go on: +100001 4 records in [start, +5 min]
+    (the one before its start left out), +100002 3 (the one at exactly +5 min counts), +100003 none (never
+    alerted, counted all the same); +200001 none in 5 min and 1 in 30 (its start is at 60 min, its record a
+    second before is not its), +200002 none."""
+    wangiri, simbox = report.typologies["wangiri"], report.typologies["simbox"]
+    assert pair(wangiri.records_first_5_min) == pytest.approx((3.0, 3.8))
+    assert pair(wangiri.records_first_30_min) == pytest.approx((3.0, 3.8))
+    assert pair(simbox.records_first_5_min) == pytest.approx((0.0, 0.0))
+    assert pair(simbox.records_first_30_min) == pytest.approx((0.5, 0.9))
+    assert report.to_dict()["typologies"]["simbox"]["records_first_30_min"]["median"] == pytest.approx(0.5)
+
+
 def test_time_to_detect_calls_is_null_without_cdrs() -> None:
     report = evaluate(LABELS, ALERTS, None)
     assert report.typologies["wangiri"].ttd_calls is None
