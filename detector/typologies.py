@@ -63,6 +63,19 @@ def _pooled_relay(s: NumberState, cohort: float) -> tuple[float, float]:
             _shrunk(s.f_conv, n, s.site_conv / s.site_calls, pool))
 
 
+def _sms_per_hour(s: NumberState, voice_rate: float) -> float:
+    """Texts an hour, read from the voice rate and the recent share of texts among its records (the state keeps
+    no rate of its own for texts): a share of 0.75 is three texts for each call."""
+    share = s.f_sms if s.f_sms < 0.95 else 0.95
+    return voice_rate * share / (1.0 - share)
+
+
+def _texting_crowds(s: NumberState, voice_rate: float) -> float:
+    """Texting strangers at a pace no person keeps, with (almost) nobody answering or calling back."""
+    return ramp(_sms_per_hour(s, voice_rate), 20.0, 40.0) * ramp(s.f_new, 0.7, 0.9) * (
+        1.0 - ramp(s.in_share, 0.02, 0.08))
+
+
 def _support(*xs: float) -> float:
     """Noisy-OR of supporting evidence, each worth at most half: two strong signs make 0.75, one 0.5.
 
@@ -107,6 +120,9 @@ class NumberRules:
         if s.kv >= FAST_MIN_CALLS and s.shared_handset(t) >= 4:
             # A SIM of a bank (handset stage): as busy as the bank, however slow itself, and worth a look as
             # early as a machine's pace: no phone a person owns carries four active SIMs.
+            return True
+        if s.kv >= 3 and s.k - s.kv >= 20 and _texting_crowds(s, rate_per_hour(s.rate_h, TAU_H, s.age(t))) > 0.0:
+            # Texting crowds of strangers between a few calls: the texts are the volume (smishing ahead of calls).
             return True
         if s.kv < MIN_CALLS:
             # A machine's pace (a call a minute or faster, from the first call on) is worth a look from the
@@ -233,11 +249,18 @@ class NumberRules:
         answered_pool, conv_pool = _pooled_relay(s, cohort)
         relayed = ramp(answered_pool, 0.4, 0.6) * ramp(talk_share, 0.5, 0.7)
         unwanted = max(unwanted, bank * (1.0 - relayed))
+        # A SIM that texts crowds of strangers between its calls, and hears nothing back from any of them, is
+        # messaging people who did not ask (smishing ahead of the calls), whatever its answered calls sound like.
+        # Honest senders of many texts either get answers (couriers, shops, organisers) or place no calls (bulk
+        # senders: the texts' pace is read against the calls, so a number that only texts has none here).
+        crowds = _texting_crowds(s, rate)
+        unwanted = max(unwanted, crowds)
         quiet = ramp(n, 4.0, 16.0)  # "nobody calls back" needs calls out to be called back about
         low_in_sure = quiet * low_in
         called_back = ramp(s.in_share, 0.1, 0.3)  # people return its calls: what a scam number rarely gets
         # A SIM of a cohort is as busy as the cohort.
-        farm_volume = max(silent_base, cohort * ramp(s.site_rate, cfg.busy_lo, cfg.busy_hi) * new)
+        # ... and so is a SIM texting crowds: its texts are its volume.
+        farm_volume = max3(silent_base, cohort * ramp(s.site_rate, cfg.busy_lo, cfg.busy_hi) * new, crowds)
         # People dialling: gaps as even as a machine's (within 15-35%) name a robocall, whatever the calls say.
         machine = 1.0 - ramp(gap_cv, 0.15, 0.35)
         farm_rest = farm_volume * (1.0 - 0.5 * called_back) * (1.0 - 0.5 * machine) * (
@@ -381,7 +404,11 @@ class NumberRules:
                     Reason("duration_cv", dur_cv, 0.3, f"answered durations vary by {_pct(dur_cv)}"),
                     Reason("sequential_share", s.f_seq, 0.3, f"{_pct(s.f_seq)} of callees next to a recent one")]
         if typology == "scam_farm":
-            return [vol, new,
+            texts = _sms_per_hour(s, rate)
+            crowds = [Reason("sms_to_strangers_per_hour", texts, 20.0,
+                             f"~{texts:.0f} SMS/hour to strangers beside its calls ({_pct(s.f_sms)} of its records)")
+                      ] if _texting_crowds(s, rate) > 0.0 else []
+            return [vol, new, *crowds,
                     Reason("unanswered_or_short", s.f_unans + s.f_short, 0.5,
                            f"{_pct(s.f_unans + s.f_short)} of calls unanswered or hung up within 10 s"),
                     Reason("failed_share", s.f_fail, 0.02, f"{_pct(s.f_fail)} of calls to unallocated numbers"),

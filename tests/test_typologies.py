@@ -268,6 +268,46 @@ def test_a_fresh_sims_burst_to_a_premium_number_is_irsf_from_its_pace_not_an_hou
     assert redial.scores()["irsf"] < 0.5, redial.scores()
 
 
+def texting_sim(calls: int, texts_per_call: int, replies: int = 0) -> Caller:
+    """A fresh SIM, one of five cold callers in its cell, that texts strangers between calls to strangers, two in
+    three of whom answer and talk from a minute to twenty-five (the scam working; the cell's other cold callers'
+    calls too), a call every ~3 minutes at irregular gaps; ``replies``: that many texts or calls back, spread over the run."""
+    c = Caller()
+    for i in range(calls):
+        for _ in range(texts_per_call):
+            c.call(5.0 + 10.0 * ((i * 13) % 7), duration=0.0, answered=True, voice=False)
+        answered = i % 3 != 2
+        c.call(150.0 * (0.2 + 1.6 * ((i * 37) % 11) / 10), duration=(40.0 + 1_400.0 * ((i * 7) % 5) / 4)
+               if answered else 25.0, answered=answered)
+        c.s.on_site(c.t, 5, 60.0, 30.0, 20.0, 1.0, 15.0)  # the site stage's report: answered, talked through
+        if replies and i % max(1, calls // replies) == 0:
+            c.called(30.0, voice=i % 2 == 0)
+    return c
+
+
+def test_a_sim_texting_crowds_of_strangers_between_its_calls_is_a_farm_from_its_first_calls() -> None:
+    """Smishing beside the calls: 4 texts for each call (~50 an hour to people never contacted), nobody answering
+    any of them.  Its calls are mostly answered and long, so without the texts nothing marks them unwanted, and
+    fewer than eight calls would not even be looked at."""
+    assert RULES.gate(texting_sim(5, 4).s, texting_sim(5, 4).t), "20 texts to strangers open the gate at call 5"
+    assert max(texting_sim(n, 4).scores()["scam_farm"] for n in range(5, 9)) >= THRESHOLD
+    for n in range(5, 9):  # the same calls without the texts
+        quiet = texting_sim(n, 0)
+        assert quiet.scores()["scam_farm"] < 0.5, (n, quiet.scores())
+    assert not RULES.gate(texting_sim(7, 0).s, texting_sim(7, 0).t)
+
+
+def test_a_busy_texter_who_hears_back_or_places_no_calls_is_not_a_farm() -> None:
+    """A courier or a shop texting customers gets answers and calls back; a bulk sender places no calls."""
+    for n in (8, 12, 20):
+        answered = texting_sim(n, 4, replies=n // 2)  # one reply or call back for every two calls
+        assert answered.scores()["scam_farm"] < 0.5, (n, answered.scores())
+    bulk = Caller()
+    for _ in range(60):
+        bulk.call(60.0, duration=0.0, answered=True, voice=False)
+    assert max(bulk.scores().values(), default=0.0) < 0.5, bulk.scores()
+
+
 def test_diaspora_caller_ringing_home_a_few_times_a_day_stays_quiet() -> None:
     c = Caller()
     for _ in range(3):
