@@ -88,7 +88,7 @@ class NumberState:
         self.bloom_n = 0
         self.c1 = self.c2 = self.c3 = 0
         self.imei: str | None = None
-        self.imei_t = -1.0  # when the handset last changed (-1: never)
+        self.imei_t = -1.0  # when the handset last changed on a number seen in places before (-1: never)
         self.cell: str | None = None
         self.places = 0  # cells this number has been seen in (a 62-bit Bloom filter, see ``place_bits``)
         self.areas = 0  # ... and their location areas (another filter: together they would fill one)
@@ -145,8 +145,9 @@ class NumberState:
         imeichg = 0.0
         if imei is not None:
             if self.imei is not None and imei != self.imei:
-                self.imei_t = t
                 imeichg = 1.0
+                if self.places:  # news about a swap only on a number seen in places before: else none is new
+                    self.imei_t = t
             self.imei = imei
         cellchg = 0.0
         swapped = self.swap_t >= 0.0 and t - self.swap_t < SWAP_ACTIVE_S

@@ -697,12 +697,19 @@ def test_a_new_phone_back_in_the_owners_places_ends_the_swap() -> None:
 
 @pytest.mark.parametrize(
     "case",
-    ["handset only", "place only", "moved first", "handset then home", "too little history"],
+    ["handset only", "place only", "moved first", "handset then home", "too little history", "no place before"],
 )
 def test_not_a_sim_swap(case: str) -> None:
     s = swap_history(0.0 if case == "too little history" else 8.0)
     t = s.t_last + (SWAP_MIN_HISTORY_S / 2 if case == "too little history" else 3_600.0)
-    if case == "handset only":
+    if case == "no place before":  # hours of calls on a stream that carries no cells: "new place" means nothing
+        s = NumberState()
+        for i in range(8):
+            outbound(s, T0 + 900.0 * i, 1_000 + i % 5, imei=IMEI_A)
+        t = T0 + 3 * 3_600.0
+        outbound(s, t, 1_001, imei=IMEI_B, cell="460-00-7-3")
+        outbound(s, t + 600, 1_002, imei=IMEI_B, cell="460-00-7-4")
+    elif case == "handset only":
         outbound(s, t, 1_001, imei=IMEI_B, cell="460-00-1-11")
         outbound(s, t + 600, 1_002, imei=IMEI_B, cell="460-00-2-5")
     elif case == "place only":
