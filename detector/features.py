@@ -359,6 +359,12 @@ class NumberState:
     def sms_received_last_hour(self, t: float) -> float:
         return self.decayed(self.in_sms, self.in_sms_t, t, TAU_H)
 
+    def circle_before_swap(self) -> int:
+        """How many numbers it had called before its open swap (about: the callee memory's distinct entries,
+        less the strangers called since, two filter bits each)."""
+        known = self.bloom_n + (BLOOM_ROTATE if self.bloom_prev else 0)
+        return known - self.post_seen.bit_count() // 2
+
     def swapped_recently(self, t: float) -> bool:
         """A new handset in a new place in the last 12 h (see ``swap_t``)."""
         return self.swap_t >= 0.0 and t - self.swap_t < SWAP_ACTIVE_S

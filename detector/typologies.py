@@ -337,7 +337,10 @@ class NumberRules:
             # of their calls go to numbers they called before.  A number first called after the swap stays a
             # stranger when called again: the fraudster rings the victim's bank over and over, the owner his
             # own people.  A few codes by SMS an hour is not normal.
-            post_new = ramp(s.post_new / s.post_n, 0.5, 0.9) * ramp(s.post_n, 3.0, 6.0)
+            # Strangers are news only to a number that had a circle: one that had called three people or more
+            # before the swap (with fewer, everyone it calls is a stranger, its owner's new phone's calls too).
+            post_new = ramp(s.post_new / s.post_n, 0.5, 0.9) * ramp(s.post_n, 3.0, 6.0) * ramp(
+                s.circle_before_swap(), 1.0, 3.0)
             # The swap is judged from its first call on: waiting for a second costs the victim its minutes.  One
             # call abroad is a habit as often as news, so it counts half until a second call says the same.
             abroad = ramp(s.post_intl / s.post_n, 0.1, 0.3) * ramp(s.post_n, 0.0, 2.0)

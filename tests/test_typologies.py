@@ -318,27 +318,27 @@ def test_diaspora_caller_ringing_home_a_few_times_a_day_stays_quiet() -> None:
     assert sc["irsf"] < 0.5, sc
 
 
-def with_contacts(hours: int) -> tuple[Caller, list[int]]:
-    """``hours`` of ordinary use: a call an hour to one of five contacts, one in three calling back."""
+def with_contacts(hours: int, people: int = 5) -> tuple[Caller, list[int]]:
+    """``hours`` of ordinary use: a call an hour to one of ``people`` contacts, one in three calling back."""
     c = Caller()
-    contacts = [447_711_000_000 + 13 * i for i in range(5)]
+    contacts = [447_711_000_000 + 13 * i for i in range(people)]
     for i in range(hours):
-        c.call(HOUR, contacts[i % 5], duration=150.0, answered=True)
+        c.call(HOUR, contacts[i % people], duration=150.0, answered=True)
         if i % 3 == 0:
             c.called(600.0)
     return c, contacts
 
 
-def swapped(contacts_after: bool, otp_sms: int, banks: int = 0) -> Caller:
-    """A day of ordinary use with five contacts, then a new handset in another area within the hour, then six
+def swapped(contacts_after: bool, otp_sms: int, banks: int = 0, people: int = 5) -> Caller:
+    """A day of ordinary use with ``people`` contacts, then a new handset in another area within the hour, then six
     calls: to those contacts, to strangers, or (``banks``) to that many numbers over and over."""
-    c, contacts = with_contacts(15)
+    c, contacts = with_contacts(15, people)
     c.imei, c.cell = "490154203237518", "234-15-900-1"
     c.call(HOUR, contacts[0], duration=60.0, answered=True)
     for _ in range(otp_sms):
         c.called(60.0, voice=False)
     for i in range(6):
-        callee = contacts[i % 5] if contacts_after else 448_000_000_000 + 7 * (i % banks) if banks else None
+        callee = contacts[i % people] if contacts_after else 448_000_000_000 + 7 * (i % banks) if banks else None
         c.call(300.0, callee, duration=90.0, answered=True)
     return c
 
@@ -532,3 +532,15 @@ def test_five_evenly_spaced_calls_are_named_a_robocall_without_changing_the_scor
     typology, value = RULES.best(c.s, sc)
     assert typology == "robocall" and value == max(sc.values()) and max(sc, key=sc.__getitem__) != "robocall", sc
     assert RULES.score(c.s, c.t)[:2] == (typology, value)
+
+
+def test_strangers_after_a_swap_are_news_only_to_a_number_that_had_a_circle() -> None:
+    """A number that had called one person before its new phone has nobody to be a stranger to: six new numbers
+    from a new phone in another town is then what its owner's new phone does as often as a fraudster."""
+    circle = swapped(contacts_after=False, otp_sms=0)
+    lone = swapped(contacts_after=False, otp_sms=0, people=1)
+    assert circle.s.circle_before_swap() == 5 and lone.s.circle_before_swap() == 1
+    assert lone.s.swapped_recently(lone.t) and lone.s.post_new == circle.s.post_new == 6
+    assert circle.scores()["takeover"] >= THRESHOLD > lone.scores()["takeover"], (circle.scores(), lone.scores())
+    coded = swapped(contacts_after=False, otp_sms=3, people=1)  # ... unless the bank's codes pour in
+    assert coded.scores()["takeover"] >= THRESHOLD, coded.scores()
