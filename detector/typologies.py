@@ -445,6 +445,8 @@ class NumberRules:
                        f"a new handset (IMEI) {where}, on a number with history"),
                 Reason("new_callee_share_since_swap", post_new, s.h_new,
                        f"{_pct(post_new)} of {s.post_n} calls since then went to numbers not called before the swap"),
+                Reason("circle_before_swap", float(s.circle_before_swap()), 3.0,
+                       f"it had called {s.circle_before_swap()} different numbers before the swap"),
                 Reason("sms_received_last_hour", s.sms_received_last_hour(s.t_last), 2.0,
                        f"{s.sms_received_last_hour(s.t_last):.0f} SMS received in the last hour (one-time codes?)"),
                 Reason("international_share", s.f_intl, s.h_intl,

@@ -544,3 +544,5 @@ def test_strangers_after_a_swap_are_news_only_to_a_number_that_had_a_circle() ->
     assert circle.scores()["takeover"] >= THRESHOLD > lone.scores()["takeover"], (circle.scores(), lone.scores())
     coded = swapped(contacts_after=False, otp_sms=3, people=1)  # ... unless the bank's codes pour in
     assert coded.scores()["takeover"] >= THRESHOLD, coded.scores()
+    typology, _, reasons = RULES.score(circle.s, circle.t)
+    assert typology == "takeover" and {r.feature: r.value for r in reasons}["circle_before_swap"] == 5.0
