@@ -283,7 +283,8 @@ class NumberRules:
         # calls back (which a bank its SIM rotates through says as well as a cohort does).  On a device of a
         # box's size (8-12 SIMs and more, beyond an office gateway's four) that holds by its fifth call: an
         # office's SIMs look as silent as a box's for their first calls of the day, until someone calls back.
-        own_calls = max(ramp(n, 4.0, 8.0), ramp(sims, 8.0, 12.0) * ramp(n, 2.0, 5.0))
+        # So it does on a shared device calling outside office hours: an office gateway keeps office hours.
+        own_calls = max(ramp(n, 4.0, 8.0), max(ramp(sims, 8.0, 12.0), shared * off) * ramp(n, 2.0, 5.0))
         quiet_pool = max(quiet, max(cohort, bank) * own_calls)
         no_in = quiet_pool * (1.0 - ramp(s.in_share, 0.01 + 0.1 * disguised, 0.05 + 0.15 * disguised))
         never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(s.in_share, 0.0, 0.01)))  # not one back

@@ -435,10 +435,11 @@ def test_a_banks_sim_is_looked_at_from_its_fifth_call() -> None:
     assert not RULES.gate(c.s, c.t)
 
 
-def box_cohort_sim(sims: int, calls: int) -> Caller:
+def box_cohort_sim(sims: int, calls: int, start: float = T0) -> Caller:
     """A SIM among ten silent callers in its cell (their calls mostly answered and talked through) on a handset
-    of ``sims`` SIMs, ~8 calls/h of two to three minutes to strangers, nothing back."""
+    of ``sims`` SIMs, ~8 calls/h of two to three minutes to strangers from ``start`` on, nothing back."""
     c = Caller()
+    c.t = start
     for i in range(calls):
         c.call(HOUR / 8 * (0.4 + 1.2 * ((i * 37) % 11) / 10), duration=150.0 + 20 * (i % 3), answered=i % 4 != 3)
         c.s.on_handset(c.t, sims, 60.0)
@@ -453,6 +454,15 @@ def test_a_box_sized_device_lets_its_cohort_speak_for_a_sims_first_calls() -> No
     assert box["simbox"] >= THRESHOLD, box
     assert office["simbox"] < 0.5 * THRESHOLD, office
     assert box_cohort_sim(4, 8).scores()["simbox"] >= THRESHOLD  # ... until their own calls say it
+
+
+def test_a_shared_device_calling_strangers_through_the_night_is_judged_like_a_box_sized_one() -> None:
+    """An office gateway keeps office hours: four SIMs on one device relaying calls to strangers at three in
+    the morning are a box's, and its cohort speaks for a SIM's first calls as for a box-sized device."""
+    night, day = box_cohort_sim(4, 5, start=T0 - 5 * HOUR).scores(), box_cohort_sim(4, 5).scores()
+    assert night["simbox"] >= THRESHOLD > day["simbox"], (night, day)
+    alone = box_cohort_sim(1, 5, start=T0 - 5 * HOUR).scores()  # a person's own phone at night: no box
+    assert alone["simbox"] < THRESHOLD, alone
 
 
 def test_irsf_on_the_line_abroad_hour_after_hour_convicts_on_any_range() -> None:
