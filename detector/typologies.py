@@ -291,7 +291,10 @@ class NumberRules:
         box = max3(shared, ramp(s.f_imei, 0.02, 0.1), off)
         # Texting is judged by how many of its recent records were SMS, not by their share: one SMS from the
         # days a SIM was being readied is a sixth of its first six records, and no texting habit.
-        no_sms = 1.0 - ramp(s.sms_recent(), 1.0 + 1.6 * disguised, 2.5 + 3.2 * disguised)
+        # A SIM that has shown it is in a box (rotating through a bank, or on a device of a box's size, which no
+        # person's phone is) is not cleared by a couple of texts from the days it was readied.
+        readied = max(disguised, ramp(sims, 8.0, 12.0))
+        no_sms = 1.0 - ramp(s.sms_recent(), 1.0 + 1.6 * readied, 2.5 + 3.2 * readied)
         # The relayed call was wanted on both ends, so it is answered and then talked through: two in five calls
         # a minute long or more make a relay, one in five is the most list dialling gets (a call centre's agents
         # on desk gateways share a device and get nothing back as a box does, but few of their calls go on).

@@ -435,10 +435,14 @@ def test_a_banks_sim_is_looked_at_from_its_fifth_call() -> None:
     assert not RULES.gate(c.s, c.t)
 
 
-def box_cohort_sim(sims: int, calls: int, start: float = T0) -> Caller:
+def box_cohort_sim(sims: int, calls: int, start: float = T0, texts: int = 0) -> Caller:
     """A SIM among ten silent callers in its cell (their calls mostly answered and talked through) on a handset
-    of ``sims`` SIMs, ~8 calls/h of two to three minutes to strangers from ``start`` on, nothing back."""
+    of ``sims`` SIMs, ~8 calls/h of two to three minutes to strangers from ``start`` on, nothing back; ``texts``
+    SMS sent the evening before (while the SIM was being readied)."""
     c = Caller()
+    c.t = start - 12 * HOUR
+    for _ in range(texts):
+        c.call(60.0, duration=0.0, answered=True, voice=False)
     c.t = start
     for i in range(calls):
         c.call(HOUR / 8 * (0.4 + 1.2 * ((i * 37) % 11) / 10), duration=150.0 + 20 * (i % 3), answered=i % 4 != 3)
@@ -463,6 +467,15 @@ def test_a_shared_device_calling_strangers_through_the_night_is_judged_like_a_bo
     assert night["simbox"] >= THRESHOLD > day["simbox"], (night, day)
     alone = box_cohort_sim(1, 5, start=T0 - 5 * HOUR).scores()  # a person's own phone at night: no box
     assert alone["simbox"] < THRESHOLD, alone
+
+
+def test_two_texts_from_its_readying_do_not_hide_a_sim_of_a_box_sized_device() -> None:
+    """No phone a person owns carries twelve SIMs: having shown that, a SIM's couple of texts from the evening it
+    was readied no longer clear it, as they do not clear a SIM rotating through a bank.  An office gateway's
+    SIM (four on the device) that texts as often is still given the benefit of the doubt."""
+    box, office = box_cohort_sim(12, 8, texts=2).scores(), box_cohort_sim(4, 8, texts=2).scores()
+    assert box["simbox"] >= THRESHOLD > office["simbox"], (box, office)
+    assert box_cohort_sim(12, 8, texts=6).scores()["simbox"] < THRESHOLD  # ... texting like a person does
 
 
 def test_irsf_on_the_line_abroad_hour_after_hour_convicts_on_any_range() -> None:
