@@ -360,8 +360,8 @@ class NumberState:
         return self.decayed(self.in_sms, self.in_sms_t, t, TAU_H)
 
     def circle_before_swap(self) -> int:
-        """How many numbers it had called before its open swap (about: the callee memory's distinct entries,
-        less the strangers called since, two filter bits each)."""
+        """How many numbers it had called or texted before its open swap (about: the callee memory's distinct
+        entries, less the strangers it reached since, two filter bits each)."""
         known = self.bloom_n + (BLOOM_ROTATE if self.bloom_prev else 0)
         return known - self.post_seen.bit_count() // 2
 

@@ -341,8 +341,8 @@ class NumberRules:
             # of their calls go to numbers they called before.  A number first called after the swap stays a
             # stranger when called again: the fraudster rings the victim's bank over and over, the owner his
             # own people.  A few codes by SMS an hour is not normal.
-            # Strangers are news only to a number that had a circle: one that had called three people or more
-            # before the swap (with fewer, everyone it calls is a stranger, its owner's new phone's calls too).
+            # Strangers are news only to a number that had a circle: one that had called (or texted) three people
+            # or more before the swap (with fewer, everyone it calls is a stranger, its owner's new phone's calls too).
             post_new = ramp(s.post_new / s.post_n, 0.5, 0.9) * ramp(s.post_n, 3.0, 6.0) * ramp(
                 s.circle_before_swap(), 1.0, 3.0)
             # The swap is judged from its first call on: waiting for a second costs the victim its minutes.  One
@@ -444,13 +444,14 @@ class NumberRules:
                     new]
         # takeover
         post_new = s.post_new / s.post_n if s.post_n else 0.0
+        circle = s.circle_before_swap()
         where = "in a location area it had never been in" if s.swap_far > 0.0 else "in a cell it had never used"
         return [Reason("new_handset_in_new_place", 1.0, 0.0,
                        f"a new handset (IMEI) {where}, on a number with history"),
                 Reason("new_callee_share_since_swap", post_new, s.h_new,
                        f"{_pct(post_new)} of {s.post_n} calls since then went to numbers not called before the swap"),
-                Reason("circle_before_swap", float(s.circle_before_swap()), 3.0,
-                       f"it had called {s.circle_before_swap()} different numbers before the swap"),
+                Reason("circle_before_swap", float(circle), 3.0,
+                       f"it had called or texted {circle} different numbers before the swap"),
                 Reason("sms_received_last_hour", s.sms_received_last_hour(s.t_last), 2.0,
                        f"{s.sms_received_last_hour(s.t_last):.0f} SMS received in the last hour (one-time codes?)"),
                 Reason("international_share", s.f_intl, s.h_intl,
