@@ -284,7 +284,8 @@ class NumberRules:
         # box's size (8-12 SIMs and more, beyond an office gateway's four) that holds by its fifth call: an
         # office's SIMs look as silent as a box's for their first calls of the day, until someone calls back.
         # So it does on a shared device calling outside office hours: an office gateway keeps office hours.
-        own_calls = max(ramp(n, 4.0, 8.0), max(ramp(sims, 8.0, 12.0), shared * off) * ramp(n, 2.0, 5.0))
+        box_sized = ramp(sims, 8.0, 12.0)  # no person's phone, nor an office's four-SIM gateway
+        own_calls = max(ramp(n, 4.0, 8.0), max(box_sized, shared * off) * ramp(n, 2.0, 5.0))
         quiet_pool = max(quiet, max(cohort, bank) * own_calls)
         no_in = quiet_pool * (1.0 - ramp(s.in_share, 0.01 + 0.1 * disguised, 0.05 + 0.15 * disguised))
         never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(s.in_share, 0.0, 0.01)))  # not one back
@@ -293,7 +294,7 @@ class NumberRules:
         # days a SIM was being readied is a sixth of its first six records, and no texting habit.
         # A SIM that has shown it is in a box (rotating through a bank, or on a device of a box's size, which no
         # person's phone is) is not cleared by a couple of texts from the days it was readied.
-        readied = max(disguised, ramp(sims, 8.0, 12.0))
+        readied = max(disguised, box_sized)
         no_sms = 1.0 - ramp(s.sms_recent(), 1.0 + 1.6 * readied, 2.5 + 3.2 * readied)
         # The relayed call was wanted on both ends, so it is answered and then talked through: two in five calls
         # a minute long or more make a relay, one in five is the most list dialling gets (a call centre's agents
