@@ -269,9 +269,10 @@ class NumberRules:
         scores["scam_farm"] = farm_rest * unwanted
 
         # SIM-box: answered local calls at volume that nobody ever returns; no SMS.  An outbound call centre
-        # looks the same on those counts, so the box itself must show: several SIMs in one device, SIMs moved
-        # between a gateway's slots (IMEI changes), or hours no office keeps.  A box that hides all three, one
-        # phone per SIM in office hours, cannot be told from a call centre by its calls and is left alone.
+        # looks the same on those counts, so the box itself must show: more SIMs in one device than an office
+        # gateway holds, SIMs moved between a gateway's slots (IMEI changes), or hours no office keeps.  A box
+        # that hides all three (one phone per SIM, or an office-sized gateway, in office hours) cannot be told
+        # from a call centre by its calls and is left alone.
         # A SIM that hops between the slots of a shared bank is a box rotating its SIMs to dodge detection; one
         # that does that also sprinkles SMS and staged calls-in to look like a person, so having shown it, a
         # few of those no longer clear it (a person's phone neither shares its handset nor changes it daily).
@@ -289,7 +290,11 @@ class NumberRules:
         quiet_pool = max(quiet, max(cohort, bank) * own_calls)
         no_in = quiet_pool * (1.0 - ramp(s.in_share, 0.01 + 0.1 * disguised, 0.05 + 0.15 * disguised))
         never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(s.in_share, 0.0, 0.01)))  # not one back
-        box = max3(shared, ramp(s.f_imei, 0.02, 0.1), off)
+        # The box itself: a device of a box's size, SIMs moved between slots, or hours no office keeps.  A
+        # shared device of an office's size (a desk gateway's two to four SIMs) is a box only once it calls
+        # outside office hours at all, a call or two in twenty: offices keep office hours; a relay follows its
+        # callers abroad into the evening.
+        box = max3(max(box_sized, shared * ramp(s.f_off, 0.03, 0.1)), ramp(s.f_imei, 0.02, 0.1), off)
         # Texting is judged by how many of its recent records were SMS, not by their share: one SMS from the
         # days a SIM was being readied is a sixth of its first six records, and no texting habit.
         # A SIM that has shown it is in a box (rotating through a bank, or on a device of a box's size, which no

@@ -215,25 +215,40 @@ def test_one_phone_in_office_hours_is_not_called_a_simbox() -> None:
     assert sc["simbox"] < 0.5, sc
 
 
-def desk_gateway_sim(answer_every: int, talk_s: tuple[float, float]) -> Caller:
-    """A SIM in one module of an eight-SIM desk gateway (fixed IMEI, office hours), ~9 calls/h to strangers,
-    nothing back; every ``answer_every``-th call rings out, the answered ones alternate between two lengths."""
+def desk_gateway_sim(answer_every: int, talk_s: tuple[float, float], sims: int = 8, evening: int = 0) -> Caller:
+    """A SIM in one module of a ``sims``-SIM gateway (fixed IMEI), ~9 calls/h to strangers from 08:00, nothing
+    back; every ``answer_every``-th call rings out, the answered ones alternate between two lengths.  Its last
+    ``evening`` calls are made after 21:00 (the others in office hours)."""
     c = Caller()
     for i in range(40):
         answered = i % answer_every != answer_every - 1
+        if i == 40 - evening:
+            c.t = T0 + 13.5 * HOUR
         c.call(HOUR / 9 * (0.4 + 1.2 * ((i * 37) % 11) / 10), duration=talk_s[i % 2] if answered else 25.0,
                answered=answered)
-        c.s.on_handset(c.t, 8, 72.0)
+        c.s.on_handset(c.t, sims, 9.0 * sims)
     return c
 
 
 def test_agents_on_a_desk_gateway_are_not_a_simbox_but_relayed_conversations_are() -> None:
     """Sharing a device and getting nothing back, a call centre's agents look like a box's SIMs; what tells
     them apart is how many calls go on: a relay's calls were wanted on both ends."""
-    agent = desk_gateway_sim(2, (30.0, 90.0)).scores()  # half answered, half of those a minute or more
-    relay = desk_gateway_sim(4, (120.0, 240.0)).scores()  # three in four answered and talked through
+    agent = desk_gateway_sim(2, (30.0, 90.0), evening=4).scores()  # half answered, half of those a minute or more
+    relay = desk_gateway_sim(4, (120.0, 240.0), evening=4).scores()  # three in four answered and talked through
     assert agent["simbox"] < 0.5 * THRESHOLD, agent
     assert relay["simbox"] >= THRESHOLD, relay
+
+
+def test_an_office_sized_gateway_in_office_hours_is_not_a_box_a_box_sized_one_is() -> None:
+    """Relayed-looking conversations from an eight-SIM gateway that keeps office hours: an office's desk gateway
+    (customer care calls go on too) as likely as a box, so not convicted; the same SIM on a sixteen-SIM device
+    (no office's), or on the eight-SIM one once it calls into the evening, is a box."""
+    office = desk_gateway_sim(4, (120.0, 240.0)).scores()
+    evening = desk_gateway_sim(4, (120.0, 240.0), evening=2).scores()
+    rack = desk_gateway_sim(4, (120.0, 240.0), sims=16).scores()
+    assert office["simbox"] < THRESHOLD, office
+    assert evening["simbox"] >= THRESHOLD, evening
+    assert rack["simbox"] >= THRESHOLD, rack
 
 
 def test_same_traffic_with_people_calling_back_stays_quiet() -> None:
@@ -453,11 +468,13 @@ def box_cohort_sim(sims: int, calls: int, start: float = T0, texts: int = 0) -> 
 
 def test_a_box_sized_device_lets_its_cohort_speak_for_a_sims_first_calls() -> None:
     """Nobody calls back: a SIM's own first calls say little, its cohort's say it for it once the device is
-    a box's size; an office gateway's four SIMs look as silent for their first calls of the day, so they wait."""
+    a box's size; an office gateway's four SIMs look as silent for their first calls of the day, so they wait
+    (and in office hours, an office-sized gateway is not taken for a box at all)."""
     box, office = box_cohort_sim(12, 5).scores(), box_cohort_sim(4, 5).scores()
     assert box["simbox"] >= THRESHOLD, box
     assert office["simbox"] < 0.5 * THRESHOLD, office
-    assert box_cohort_sim(4, 8).scores()["simbox"] >= THRESHOLD  # ... until their own calls say it
+    assert box_cohort_sim(4, 8).scores()["simbox"] < THRESHOLD  # ... nor after eight silent calls of its own
+    assert box_cohort_sim(4, 8, start=T0 - 5 * HOUR).scores()["simbox"] >= THRESHOLD  # ... unless at night
 
 
 def test_a_shared_device_calling_strangers_through_the_night_is_judged_like_a_box_sized_one() -> None:
