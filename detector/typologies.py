@@ -130,6 +130,8 @@ class NumberRules:
             return s.kv >= FAST_MIN_CALLS and rate_per_hour(s.rate_m, TAU_M, s.age(t)) >= FAST_RATE
         if s.unreturned >= 15:  # low and slow, but nobody has called back in a long while
             return True
+        if s.f_ring >= 0.5:  # hanging up on ring after ring, however slowly: one-ring lures spread thin
+            return True
         if s.at_site(t) >= 3:  # one of several cold callers in its cell: judged with them (site stage)
             return True
         return rate_per_hour(s.rate_h, TAU_H, s.age(t)) >= self.cfg.busy_lo
@@ -201,7 +203,10 @@ class NumberRules:
         # (Of the unanswered calls whose ring time the switch wrote: busy, failed and 0 s say nothing either way.)
         timed = s.f_lring + s.f_ring
         long_rings = ramp(s.f_lring / timed, 0.3, 0.6) if timed > 0.05 else 0.0
-        scores["wangiri"] = base * ramp(unans, 0.6, 0.85) * (1.0 - long_rings) * (0.2 + 0.8 * _support(
+        # A campaign spread thin over many numbers, each ringing a few strangers an hour, is read by its count: a
+        # dozen strangers and more rung once and hung up on is no one's way of calling, at any pace.
+        lures = max(base, ramp(s.kv, 5.0, 10.0) * ring * new)
+        scores["wangiri"] = lures * ramp(unans, 0.6, 0.85) * (1.0 - long_rings) * (0.2 + 0.8 * _support(
             ring, callbacks, ramp(rate, 40.0, 120.0), ramp(s.f_intl, 0.5, 0.9), low_in, ramp(s.f_seq, 0.2, 0.5)))
 
         # Robocall: a machine's rhythm (regular gaps, or a recorded message's fixed length).

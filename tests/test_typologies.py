@@ -148,6 +148,24 @@ def test_one_ring_sweep_is_wangiri_but_a_dialler_that_lets_it_ring_is_not() -> N
     assert patient["wangiri"] < THRESHOLD / 2, patient
 
 
+def one_ring_lures(calls: int, ring_s: float) -> Caller:
+    """A local number ringing a stranger every twenty minutes or so, never answered, after ``ring_s``."""
+    c = Caller()
+    for i in range(calls):
+        c.call(HOUR / 3 * (0.4 + 1.2 * ((i * 37) % 11) / 10), duration=ring_s, answered=False)
+    return c
+
+
+def test_one_ring_lures_spread_thin_are_wangiri_by_their_count() -> None:
+    """A campaign spread over many numbers, each a few calls an hour: too slow to be a volume, but a dozen
+    strangers rung once and hung up on is no one's way of calling.  Three such calls are not a campaign, and
+    calls left to ring wait for an answer."""
+    lures = one_ring_lures(12, 2.0)
+    assert RULES.gate(lures.s, lures.t) and lures.scores()["wangiri"] >= THRESHOLD, lures.scores()
+    assert one_ring_lures(3, 2.0).scores()["wangiri"] < THRESHOLD
+    assert one_ring_lures(12, 25.0).scores()["wangiri"] < THRESHOLD
+
+
 def test_courier_answered_short_calls_nobody_returns_are_not_a_farm() -> None:
     """Short calls to strangers, hardly anyone calling back, but people pick up: they expect the courier."""
     c = Caller()
