@@ -84,27 +84,54 @@ class DestinationRarity:
         return cc in HIGH_RISK_CODES or self.is_rare(cc)
 
 
-class RingConvention:
-    """Whether this stream's unanswered calls carry their ring time in ``duration_s``.
+class StreamConvention:
+    """Whether this stream's records carry something optional, learned from the stream itself: trusted once
+    ``min_calls`` records were seen and at least ``min_share`` of them carried it.  What a field's absence
+    means depends on it: in a stream that never writes it, nothing."""
 
-    Many switches write 0 s for every unanswered call; then "rang under 10 s" says nothing, and a one-ring
-    lure cannot be told from a call that rang out by duration alone.  Learned from the stream: ring times
-    are trusted once ``min_calls`` unanswered calls were seen and at least ``min_share`` had a duration.
-    """
+    __slots__ = ("seen", "carried", "min_calls", "min_share")
 
-    __slots__ = ("unanswered", "timed", "min_calls", "min_share")
-
-    def __init__(self, min_calls: int = 1_000, min_share: float = 0.05) -> None:
-        self.unanswered = 0
-        self.timed = 0
+    def __init__(self, min_calls: int, min_share: float) -> None:
+        self.seen = 0
+        self.carried = 0
         self.min_calls = min_calls
         self.min_share = min_share
 
-    def observe(self, duration: float) -> None:
-        self.unanswered += 1
-        if duration > 0.0:
-            self.timed += 1
+    def observe(self, carried: bool) -> None:
+        self.seen += 1
+        if carried:
+            self.carried += 1
 
     def known(self) -> bool:
-        n = self.unanswered
-        return n >= self.min_calls and self.timed >= self.min_share * n
+        n = self.seen
+        return n >= self.min_calls and self.carried >= self.min_share * n
+
+
+class RingConvention(StreamConvention):
+    """Whether this stream's unanswered calls carry their ring time in ``duration_s`` (observe each
+    unanswered call with ``duration > 0``).
+
+    Many switches write 0 s for every unanswered call; then "rang under 10 s" says nothing, and a one-ring
+    lure cannot be told from a call that rang out by duration alone.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, min_calls: int = 1_000, min_share: float = 0.05) -> None:
+        super().__init__(min_calls, min_share)
+
+
+class RadioConvention(StreamConvention):
+    """Whether this stream's calls say where and on what they were made (observe each voice call with
+    "has a cell_id or an IMEI").
+
+    A SIM-box is SIMs in radio devices.  In a stream that names cells and handsets for its subscribers' calls,
+    a number whose calls never carry either is a fixed line or a PBX trunk, whatever its traffic looks like;
+    in a stream that names neither, that absence says nothing.  A fifth of the calls suffices: calls coming in
+    from other networks and from abroad carry neither.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, min_calls: int = 1_000, min_share: float = 0.2) -> None:
+        super().__init__(min_calls, min_share)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Final, Protocol
 
 from .features import HandsetState, NumberState, SiteState, device_spot, handset_key
-from .numbering import DestinationRarity, RingConvention, country_code
+from .numbering import DestinationRarity, RadioConvention, RingConvention, country_code
 from .records import Candidate, Cdr, Reason
 from .typologies import NumberRules
 
@@ -41,6 +41,7 @@ class CallerStage:
         self.model = model
         self.rarity = rarity or DestinationRarity()
         self.rings = RingConvention()
+        self.radio = RadioConvention()
         self.home_offset = home_utc_offset_min  # local time of records written in UTC (DetectorConfig)
 
     def on_handset(self, store: dict[str, NumberState], number: str, t: float, sims: int,
@@ -81,7 +82,8 @@ class CallerStage:
             rarity = self.rarity
             rarity.observe(cc_to)
             if cdr.disposition != "answered":
-                self.rings.observe(cdr.duration)
+                self.rings.observe(cdr.duration > 0.0)
+            self.radio.observe(cdr.cell_id is not None or cdr.imei is not None)
             if intl:
                 risky = rarity.is_risky(cc_to)
                 abroad = not rarity.is_home(cc_to)
@@ -103,7 +105,7 @@ class CallerStage:
         # NumberRules.score() without its reasons: the best typology and its score.  Reasons and the model's
         # evidence (a tree ensemble's score: more than the rest of the record) are what most candidates never
         # need, so the policy asks for them through complete() when they can change its answer.
-        typology, score = rules.best(s, rules.scores(s, t, self.rings.known()))
+        typology, score = rules.best(s, rules.scores(s, t, self.rings.known(), self.radio.known()))
         if score < rules.cfg.candidate_floor:
             return None, callback
         return Candidate(number, typology, score, t, cdr.utc_offset_min, cdr.cdr_id, s.k, [], self.name, 0.0,
@@ -124,7 +126,7 @@ class CallerStage:
         """
         s = store[c.number]
         t = c.t
-        typology, _, reasons = self.rules.score(s, t, self.rings.known())
+        typology, _, reasons = self.rules.score(s, t, self.rings.known(), self.radio.known())
         if typology != c.typology:
             raise RuntimeError(f"state of {c.number} changed between its candidate and complete()")
         # The rules decide; the online model ranks.  Its evidence raises the severity of a candidate the rules

@@ -136,9 +136,10 @@ class NumberRules:
             return True
         return rate_per_hour(s.rate_h, TAU_H, s.age(t)) >= self.cfg.busy_lo
 
-    def score(self, s: NumberState, t: float, ring_known: bool = True) -> tuple[str, float, list[Reason]]:
+    def score(self, s: NumberState, t: float, ring_known: bool = True,
+              radio_known: bool = False) -> tuple[str, float, list[Reason]]:
         """(typology, score, reasons) of the best-matching typology for an outbound-active number."""
-        typology, value = self.best(s, self.scores(s, t, ring_known))
+        typology, value = self.best(s, self.scores(s, t, ring_known, radio_known))
         if value < self.cfg.candidate_floor:
             return typology, value, []
         return typology, value, self._explain(typology, s, t)
@@ -153,7 +154,7 @@ class NumberRules:
             return "robocall", scores[typology]
         return typology, scores[typology]
 
-    def scores(self, s: NumberState, t: float, ring_known: bool = True) -> dict[str, float]:
+    def scores(self, s: NumberState, t: float, ring_known: bool = True, radio_known: bool = False) -> dict[str, float]:
         """Every typology's score for an outbound-active number (diagnostics read all of them).
 
         Each typology is ``required x (floor + (1 - floor) x mean(supporting))``: the required evidence is
@@ -300,6 +301,8 @@ class NumberRules:
         # outside office hours at all, a call or two in twenty: offices keep office hours; a relay follows its
         # callers abroad into the evening.
         box = max3(max(box_sized, shared * ramp(s.f_off, 0.03, 0.1)), ramp(s.f_imei, 0.02, 0.1), off)
+        if radio_known and s.cell is None and s.imei is None:
+            box = 0.0  # no cell, no handset, in a stream that names them: a fixed line or a PBX trunk, not a SIM
         # Texting is judged by how many of its recent records were SMS, not by their share: one SMS from the
         # days a SIM was being readied is a sixth of its first six records, and no texting habit.
         # A SIM that has shown it is in a box (rotating through a bank, or on a device of a box's size, which no

@@ -22,7 +22,7 @@ RULES = NumberRules()
 class Caller:
     """Feeds one number's calls to a NumberState the way CallerStage/CalleeStage would."""
 
-    def __init__(self, imei: str = "356938035643809", cell: str = "234-15-100-1") -> None:
+    def __init__(self, imei: str | None = "356938035643809", cell: str | None = "234-15-100-1") -> None:
         self.s = NumberState()
         self.imei = imei
         self.cell = cell
@@ -231,6 +231,21 @@ def test_one_phone_in_office_hours_is_not_called_a_simbox() -> None:
     """Without the box (shared or rotating handsets, round-the-clock hours) this is an outbound call centre."""
     sc = simbox(60, rotating=False).scores()
     assert sc["simbox"] < 0.5, sc
+
+
+def test_a_fixed_line_is_not_a_simbox_where_the_stream_names_cells_and_handsets() -> None:
+    """Calls to strangers through the night, answered and talked through, nothing back: a box's traffic, and
+    what a night-shift call centre's PBX trunk sends.  Its calls carry no cell and no IMEI; in a stream whose
+    subscribers' calls do, that is a fixed line, not SIMs in a box.  In a stream that names neither, it is
+    judged as before."""
+    c = Caller(imei=None, cell=None)
+    c.t = T0 - 7 * HOUR  # 01:00
+    for i in range(40):
+        c.call(HOUR / 9, duration=120.0 + 10 * (i % 7), answered=i % 4 != 3)
+    without_radio = RULES.scores(c.s, c.t, ring_known=True, radio_known=False)
+    with_radio = RULES.scores(c.s, c.t, ring_known=True, radio_known=True)
+    assert without_radio["simbox"] >= THRESHOLD, without_radio
+    assert with_radio["simbox"] == 0.0, with_radio
 
 
 def desk_gateway_sim(answer_every: int, talk_s: tuple[float, float], sims: int = 8, evening: int = 0) -> Caller:

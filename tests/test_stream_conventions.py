@@ -1,0 +1,60 @@
+"""What a stream's records carry is learned from the stream: ring times, and cells and handsets.
+
+A SIM-box is SIMs in radio devices.  In a network whose subscribers' calls name their cell and handset, a
+number whose calls never do is a fixed line or a PBX trunk, however much its traffic looks like a box's; in a
+stream that names neither, that absence says nothing.  Run through the whole core.
+"""
+
+from __future__ import annotations
+
+from detector.numbering import RadioConvention, RingConvention
+from detector.pipeline import Detector
+from detector.records import Cdr
+
+T0 = 1_772_784_000.0  # a Friday, 08:00 UTC
+HOUR = 3_600.0
+
+
+def test_a_convention_is_trusted_once_enough_records_carry_it() -> None:
+    radio, rings = RadioConvention(), RingConvention()
+    for i in range(999):
+        radio.observe(i % 4 == 0)  # a quarter of the calls name a cell (the rest come in from other networks)
+        rings.observe(i % 10 == 0)  # a tenth of the unanswered calls with a ring time
+    assert not radio.known() and not rings.known()  # too few records yet
+    radio.observe(True)
+    rings.observe(False)
+    assert radio.known() and rings.known()
+    quiet = RadioConvention()
+    for _ in range(2_000):
+        quiet.observe(False)
+    assert not quiet.known()
+
+
+def _background(det: Detector, radio: bool, n: int = 2_000) -> None:
+    """Ordinary subscribers' calls, with or without their cell and handset."""
+    for i in range(n):
+        det.process(Cdr(f"b{i}", f"+44770{i % 500:07d}", f"+44771{(i * 7919) % 10**7:07d}", T0 - 9 * HOUR + i,
+                        0, 60.0, "answered", "voice", f"234-15-{i % 40}-1" if radio else None,
+                        f"35693803{i % 500:06d}1" if radio else None))
+
+
+def _night_trunk(det: Detector) -> list[str]:
+    """A number calling strangers from 01:00, nine an hour, three in four answered and talked through,
+    nothing back, never with a cell or a handset: a night-shift call centre's PBX trunk."""
+    typologies = []
+    for i in range(40):
+        t = T0 - 7 * HOUR + i * HOUR / 9
+        answered = i % 4 != 3
+        cdr = Cdr(f"p{i}", "+442079460000", f"+44772{(i * 7919) % 10**7:07d}", t, 0,
+                  120.0 + 10 * (i % 7) if answered else 25.0, "answered" if answered else "no_answer", "voice",
+                  None, None)
+        typologies += [a.typology for a in det.process(cdr)]
+    return typologies
+
+
+def test_a_number_without_cell_or_handset_is_no_simbox_where_the_stream_names_them() -> None:
+    named, unnamed = Detector(), Detector()
+    _background(named, radio=True)
+    _background(unnamed, radio=False)
+    assert "simbox" not in _night_trunk(named)
+    assert "simbox" in _night_trunk(unnamed)  # the same traffic where no call names a cell: judged as before
