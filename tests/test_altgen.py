@@ -13,6 +13,7 @@ jsonschema = pytest.importorskip("jsonschema")
 
 from load.altgen import Config, generate  # noqa: E402
 from load.altgen.stream import DIRTY_KINDS, TYPOLOGIES  # noqa: E402
+from streams import read_labels, read_records  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = dict(seed=1, subscribers=1200, days=1.25)
@@ -29,20 +30,10 @@ def small(tmp_path_factory) -> Path:
     return out
 
 
-def _records(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh]
-
-
-def _labels(path: Path) -> dict[str, dict]:
-    with path.open(newline="", encoding="utf-8") as fh:
-        return {row["number"]: row for row in csv.DictReader(fh)}
-
-
 def test_every_line_matches_the_schema(small: Path) -> None:
     schema = json.loads((ROOT / "schemas" / "cdr.schema.json").read_text())
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-    records = _records(small / "cdrs.jsonl")
+    records = read_records(small / "cdrs.jsonl")
     assert len(records) > 10_000
     bad = [(i, e.message) for i, r in enumerate(records) for e in validator.iter_errors(r)]
     assert bad == []
@@ -54,7 +45,7 @@ def test_every_line_matches_the_schema(small: Path) -> None:
 
 
 def test_sorted_by_time_with_unique_ids(small: Path) -> None:
-    records = _records(small / "cdrs.jsonl")
+    records = read_records(small / "cdrs.jsonl")
     times = [_instant(r["start_time"]) for r in records]
     assert times == sorted(times)
     ids = [r["cdr_id"] for r in records]
@@ -62,8 +53,8 @@ def test_sorted_by_time_with_unique_ids(small: Path) -> None:
 
 
 def test_every_calling_number_is_labelled_and_typologies_present(small: Path) -> None:
-    records = _records(small / "cdrs.jsonl")
-    labels = _labels(small / "labels.csv")
+    records = read_records(small / "cdrs.jsonl")
+    labels = read_labels(small / "labels.csv")
     callers = {r["caller"] for r in records}
     assert callers - set(labels) == set()
     fraud = {n: row for n, row in labels.items() if row["label"] == "fraud"}
@@ -90,7 +81,7 @@ def test_every_calling_number_is_labelled_and_typologies_present(small: Path) ->
     assert {"ordinary", "courier", "call_centre", "taxi_dispatch", "international_caller",
             "small_business", "roaming", "hotline"} <= legit_profiles
     # the evaluator-style file carries the same numbers with label legit/fraud
-    alt = _labels(small / "labels.evaluate.csv")
+    alt = read_labels(small / "labels.evaluate.csv")
     assert set(alt) == set(labels)
     assert {row["label"] for row in alt.values()} == {"fraud", "legit"}
 
@@ -157,9 +148,9 @@ def test_dirty_knob_injects_what_it_says(small: Path, tmp_path: Path) -> None:
             pytest.fail(f"dirty record passes the schema: {line}")
     assert len(extra) <= sum(counts.values())
     assert seen == counts
-    labels = _labels(tmp_path / "dirty" / "labels.csv")
+    labels = read_labels(tmp_path / "dirty" / "labels.csv")
     assert not any(n.startswith("bad-") for n in labels)
-    assert labels == _labels(small / "labels.csv")  # bad records add no labels
+    assert labels == read_labels(small / "labels.csv")  # bad records add no labels
 
 
 def test_cli_runs(tmp_path: Path) -> None:
@@ -167,7 +158,7 @@ def test_cli_runs(tmp_path: Path) -> None:
 
     assert main(["--out", str(tmp_path / "cli"), "--seed", "3", "--subscribers", "300", "--days", "0.5", "-q",
                  "--label-style", "legit"]) == 0
-    labels = _labels(tmp_path / "cli" / "labels.csv")
+    labels = read_labels(tmp_path / "cli" / "labels.csv")
     assert {row["label"] for row in labels.values()} <= {"fraud", "legit"}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import subprocess
 import sys
@@ -17,6 +16,7 @@ sys.path.insert(0, str(ROOT))
 
 from load.gen3 import generate  # noqa: E402
 from load.gen3.records import Sink  # noqa: E402
+from streams import read_labels, read_records  # noqa: E402
 
 SUBS, HOURS = 600, 16.0
 TYPOLOGIES = {"scam_farm", "wangiri", "simbox", "irsf", "takeover", "robocall"}
@@ -27,16 +27,6 @@ def stream(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("gen3") / "a"
     generate(out, seed=11, subscribers=SUBS, hours=HOURS)
     return out
-
-
-def _records(out: Path) -> list[dict[str, object]]:
-    with open(out / "cdrs.jsonl", encoding="ascii") as fh:
-        return [json.loads(line) for line in fh]
-
-
-def _labels(out: Path) -> dict[str, dict[str, str]]:
-    with open(out / "labels.csv", newline="") as fh:
-        return {r["number"]: r for r in csv.DictReader(fh)}
 
 
 def _ts(text: object) -> float:
@@ -57,7 +47,7 @@ def test_same_seed_same_bytes_other_seed_differs(stream: Path, tmp_path: Path) -
 def test_every_record_matches_the_schema(stream: Path) -> None:
     schema = json.loads((ROOT / "schemas" / "cdr.schema.json").read_text())
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
-    records = _records(stream)
+    records = read_records(stream / "cdrs.jsonl")
     assert len(records) > 5000
     for rec in records:
         errors = list(validator.iter_errors(rec))
@@ -66,7 +56,7 @@ def test_every_record_matches_the_schema(stream: Path) -> None:
 
 
 def test_records_are_sorted_by_instant_and_vary_in_form(stream: Path) -> None:
-    records = _records(stream)
+    records = read_records(stream / "cdrs.jsonl")
     times = [_ts(r["start_time"]) for r in records]
     assert all(a <= b for a, b in zip(times, times[1:]))
     assert any(str(r["start_time"]).endswith("+05:30") for r in records)
@@ -78,8 +68,8 @@ def test_records_are_sorted_by_instant_and_vary_in_form(stream: Path) -> None:
 
 
 def test_labels_cover_all_typologies_with_history(stream: Path) -> None:
-    labels = _labels(stream)
-    records = _records(stream)
+    labels = read_labels(stream / "labels.csv")
+    records = read_records(stream / "cdrs.jsonl")
     fraud = {n: r for n, r in labels.items() if r["label"] == "fraud"}
     assert {r["typology"] for r in fraud.values()} == TYPOLOGIES
     for r in labels.values():

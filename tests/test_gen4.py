@@ -1,7 +1,6 @@
 """Fast checks of the gen4 synthetic CDR generator (tiny size)."""
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import sys
@@ -15,6 +14,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from load.gen4 import generate  # noqa: E402
+from streams import read_labels, read_records  # noqa: E402
 
 TYPOLOGIES = {"scam_farm", "wangiri", "simbox", "irsf", "takeover", "robocall"}
 START = datetime.fromisoformat("2025-11-14T00:00:00+08:00")
@@ -38,16 +38,6 @@ def _digest(d: Path) -> str:
     return h.hexdigest()
 
 
-def _records(d: Path) -> list[dict[str, object]]:
-    with open(d / "cdrs.jsonl", encoding="ascii") as f:
-        return [json.loads(line) for line in f]
-
-
-def _labels(d: Path) -> dict[str, dict[str, str]]:
-    with open(d / "labels.csv", encoding="ascii") as f:
-        return {r["number"]: r for r in csv.DictReader(f)}
-
-
 def test_deterministic(out: Path, tmp_path: Path) -> None:
     _run(tmp_path / "again")
     assert _digest(out) == _digest(tmp_path / "again")
@@ -56,7 +46,7 @@ def test_deterministic(out: Path, tmp_path: Path) -> None:
 
 
 def test_sorted_unique_ids(out: Path) -> None:
-    recs = _records(out)
+    recs = read_records(out / "cdrs.jsonl")
     assert len(recs) > 1000
     times = [datetime.fromisoformat(str(r["start_time"])) for r in recs]
     assert times == sorted(times)
@@ -66,10 +56,10 @@ def test_sorted_unique_ids(out: Path) -> None:
 
 
 def test_labels_complete(out: Path) -> None:
-    labels = _labels(out)
+    labels = read_labels(out / "labels.csv")
     with open(out / "labels.csv", encoding="ascii") as f:
         assert f.readline().strip() == "number,label,typology,fraud_start"
-    callers = {str(r["caller"]) for r in _records(out)}
+    callers = {str(r["caller"]) for r in read_records(out / "cdrs.jsonl")}
     assert callers <= labels.keys()
     for row in labels.values():
         assert row["label"] in ("fraud", "legit")
@@ -79,7 +69,7 @@ def test_labels_complete(out: Path) -> None:
         else:
             assert row["typology"] and row["fraud_start"] == ""
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["records"] == len(_records(out))
+    assert manifest["records"] == len(read_records(out / "cdrs.jsonl"))
     assert manifest["seed"] == 11
 
 
@@ -87,14 +77,14 @@ def test_schema_valid(out: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads((ROOT / "schemas" / "cdr.schema.json").read_text())
     v = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
-    for r in _records(out):
+    for r in read_records(out / "cdrs.jsonl"):
         errors = list(v.iter_errors(r))
         assert not errors, (r, errors[0].message)
 
 
 def test_every_typology_present(out: Path) -> None:
-    labels = _labels(out)
-    fraud_callers = {str(r["caller"]) for r in _records(out) if labels[str(r["caller"])]["label"] == "fraud"}
+    labels = read_labels(out / "labels.csv")
+    fraud_callers = {str(r["caller"]) for r in read_records(out / "cdrs.jsonl") if labels[str(r["caller"])]["label"] == "fraud"}
     seen = {labels[n]["typology"] for n in fraud_callers}
     assert seen == TYPOLOGIES
     legit = {row["typology"] for row in labels.values() if row["label"] == "legit"}

@@ -281,6 +281,18 @@ _TERM_W = [1.2, 0.9, 0.6, 0.4, 0.3, 0.4, 0.6, 0.8, 1.0, 1.1, 1.2, 1.2,
            1.1, 1.0, 1.0, 1.0, 1.1, 1.2, 1.3, 1.5, 1.7, 1.8, 1.8, 1.5]
 
 
+def _sessions(r: random.Random, t: int, horizon: int, on_h: tuple[int, int],
+              off_h: tuple[int, int]) -> list[tuple[int, int]]:
+    """Alternating periods from ``t``: a SIM in its slot for ``on_h`` hours, then out of it for ``off_h``."""
+    sessions = []
+    while t < horizon:
+        a = t
+        t += r.randint(on_h[0] * HOUR, on_h[1] * HOUR)
+        sessions.append((a, t))
+        t += r.randint(off_h[0] * HOUR, off_h[1] * HOUR)
+    return sessions
+
+
 def simboxes(w: World) -> None:
     """SIM boxes terminating international calls as on-net local calls."""
     r = w.rand("simbox")
@@ -322,19 +334,9 @@ def simboxes(w: World) -> None:
             seen: list[str] = []
             t = start + r.randrange(15 * MIN)
             if variant == "rotating_bank":
-                sessions = []
-                while t < w.clock.horizon:
-                    a = t
-                    t += r.randint(1 * HOUR, 3 * HOUR)
-                    sessions.append((a, t))
-                    t += r.randint(1 * HOUR, 4 * HOUR)
+                sessions = _sessions(r, t, w.clock.horizon, (1, 3), (1, 4))
             elif variant == "imei_spoof_slow":
-                sessions = []
-                while t < w.clock.horizon:
-                    a = t
-                    t += r.randint(2 * HOUR, 6 * HOUR)
-                    sessions.append((a, t))
-                    t += r.randint(2 * HOUR, 8 * HOUR)
+                sessions = _sessions(r, t, w.clock.horizon, (2, 6), (2, 8))
             else:
                 sessions = [(t, w.clock.horizon)]
             for a, b in sessions:
