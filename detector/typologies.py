@@ -161,6 +161,10 @@ class NumberRules:
         what defines the typology (one ring for wangiri, a machine's rhythm for robocalls); the supporting
         evidence is what a variant may lack, so no single missing trait hides a fraud, and no single
         present trait convicts an honest busy caller.
+
+        ``ring_known``: the stream writes ring times for unanswered calls (one ring can be told from a ring-out);
+        ``radio_known``: it names cells and handsets for its subscribers' calls (a number without either is a
+        fixed line).  Both are learned from the stream (:mod:`detector.numbering`).
         """
         cfg = self.cfg
         age = s.age(t)
@@ -292,7 +296,8 @@ class NumberRules:
         # office's SIMs look as silent as a box's for their first calls of the day, until someone calls back.
         # So it does on a shared device calling outside office hours: an office gateway keeps office hours.
         box_sized = ramp(sims, 8.0, 12.0)  # no person's phone, nor an office's four-SIM gateway
-        own_calls = max(ramp(n, 4.0, 8.0), max(box_sized, shared * off) * ramp(n, 2.0, 5.0))
+        after_hours = ramp(s.f_off, 0.03, 0.1)  # a call or two in twenty outside office hours: no office's
+        own_calls = max(ramp(n, 4.0, 8.0), max(box_sized, shared * after_hours) * ramp(n, 2.0, 5.0))
         quiet_pool = max(quiet, max(cohort, bank) * own_calls)
         no_in = quiet_pool * (1.0 - ramp(s.in_share, 0.01 + 0.1 * disguised, 0.05 + 0.15 * disguised))
         never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(s.in_share, 0.0, 0.01)))  # not one back
@@ -300,7 +305,7 @@ class NumberRules:
         # shared device of an office's size (a desk gateway's two to four SIMs) is a box only once it calls
         # outside office hours at all, a call or two in twenty: offices keep office hours; a relay follows its
         # callers abroad into the evening.
-        box = max3(max(box_sized, shared * ramp(s.f_off, 0.03, 0.1)), ramp(s.f_imei, 0.02, 0.1), off)
+        box = max3(max(box_sized, shared * after_hours), ramp(s.f_imei, 0.02, 0.1), off)
         if radio_known and s.cell is None and s.imei is None:
             box = 0.0  # no cell, no handset, in a stream that names them: a fixed line or a PBX trunk, not a SIM
         # Texting is judged by how many of its recent records were SMS, not by their share: one SMS from the
