@@ -464,6 +464,7 @@ class NumberRules:
         # takeover
         post_new = s.post_new / s.post_n if s.post_n else 0.0
         circle = s.circle_before_swap()
+        codes = s.sms_received_last_hour(s.t_last)
         where = "in a location area it had never been in" if s.swap_far > 0.0 else "in a cell it had never used"
         return [Reason("new_handset_in_new_place", 1.0, 0.0,
                        f"a new handset (IMEI) {where}, on a number with history"),
@@ -471,7 +472,7 @@ class NumberRules:
                        f"{_pct(post_new)} of {s.post_n} calls since then went to numbers not called before the swap"),
                 Reason("circle_before_swap", float(circle), 3.0,
                        f"it had called or texted {circle} different numbers before the swap"),
-                Reason("sms_received_last_hour", s.sms_received_last_hour(s.t_last), 2.0,
-                       f"{s.sms_received_last_hour(s.t_last):.0f} SMS received in the last hour (one-time codes?)"),
+                Reason("sms_received_last_hour", codes, 2.0,
+                       f"{codes:.0f} SMS received in the last hour (one-time codes?)"),
                 Reason("international_share", s.f_intl, s.h_intl,
                        f"{_pct(s.f_intl)} international calls (habit {_pct(s.h_intl)})")]
