@@ -100,7 +100,7 @@ class CallerStage:
         if voice:
             self.model.observe(s, t)
         rules = self.rules
-        if not rules.gate(s, t):
+        if not rules.gate(s, t, self.radio.known()):
             return None, callback
         # NumberRules.score() without its reasons: the best typology and its score.  Reasons and the model's
         # evidence (a tree ensemble's score: more than the rest of the record) are what most candidates never

@@ -18,6 +18,7 @@ from .sketches import argmax, cv, max3, ramp, rate_per_hour
 
 MIN_CALLS: Final = 8  # fewer calls than this are not scored (shares over a handful of calls are noise) ...
 FAST_MIN_CALLS: Final = 5  # ... unless they come at FAST_RATE calls/hour or faster
+OUTSIDE_FAST_MIN_CALLS: Final = 3  # ... from the third, for a number the radio network never carried (below)
 RHYTHM_CALLS: Final = 6  # five gaps: a person dialling at random (exponential gaps) looks partly regular 1 time in 30
 MACHINE_GAP_CV: Final = 0.15  # gaps this even over four of them (1 person in 200 by chance) name a machine
 FAST_RATE: Final = 40.0  # calls/hour over a number's first minutes: a call every 90 s, ring and talk included
@@ -111,8 +112,10 @@ class NumberRules:
     def __init__(self, cfg: RuleConfig | None = None) -> None:
         self.cfg = cfg or RuleConfig()
 
-    def gate(self, s: NumberState, t: float) -> bool:
-        """Cheap test: is there anything worth scoring?  Most ordinary calls stop here."""
+    def gate(self, s: NumberState, t: float, radio_known: bool = False) -> bool:
+        """Cheap test: is there anything worth scoring?  Most ordinary calls stop here.
+
+        ``radio_known``: the stream names cells and handsets for its subscribers' calls (:meth:`scores`)."""
         if s.risky_rate > 1.0 or s.intl_rate > 2.0 or s.swapped_recently(t):
             return True
         if s.kv >= 3 and s.f_intl >= 0.5:  # calls that mostly cross a border (a foreign ringer, say): look early
@@ -127,7 +130,12 @@ class NumberRules:
         if s.kv < MIN_CALLS:
             # A machine's pace (a call a minute or faster, from the first call on) is worth a look from the
             # fifth call: eight calls at that pace would cost minutes of a robocall or wangiri run.
-            return s.kv >= FAST_MIN_CALLS and rate_per_hour(s.rate_m, TAU_M, s.age(t)) >= FAST_RATE
+            # A number the radio network never carried (no cell, no handset, where the stream names them for its
+            # SIMs) came in from outside: a campaign that spoofs its caller IDs rotates through such numbers a
+            # few calls each, so one at a machine's pace is looked at from its third call, not its fifth.
+            outside = radio_known and s.cell is None and s.imei is None
+            first = OUTSIDE_FAST_MIN_CALLS if outside else FAST_MIN_CALLS
+            return s.kv >= first and rate_per_hour(s.rate_m, TAU_M, s.age(t)) >= FAST_RATE
         if s.unreturned >= 15:  # low and slow, but nobody has called back in a long while
             return True
         if s.f_ring >= 0.5:  # hanging up on ring after ring, however slowly: one-ring lures spread thin

@@ -58,3 +58,27 @@ def test_a_number_without_cell_or_handset_is_no_simbox_where_the_stream_names_th
     _background(unnamed, radio=False)
     assert "simbox" not in _night_trunk(named)
     assert "simbox" in _night_trunk(unnamed)  # the same traffic where no call names a cell: judged as before
+
+
+def _three_quick_calls(det: Detector, caller: str, radio: bool) -> list[str]:
+    """Three strangers rung within a minute, a recorded message of 22 s played to those who answer."""
+    typologies = []
+    for i, (disposition, duration) in enumerate((("answered", 22.0), ("no_answer", 30.0), ("answered", 22.0))):
+        cdr = Cdr(f"q{caller}{i}", caller, f"+44773{(i * 7919 + 17) % 10**7:07d}", T0 + 600 + 30.0 * i, 0,
+                  duration, disposition, "voice", "234-15-7-1" if radio else None,
+                  "356938030000011" if radio else None)
+        typologies += [a.typology for a in det.process(cdr)]
+    return typologies
+
+
+def test_a_number_from_outside_the_radio_network_at_a_machines_pace_is_judged_from_its_third_call() -> None:
+    """A robocall campaign that spoofs its caller IDs rotates through numbers a few calls each; such calls
+    come in from outside the radio network.  Where the stream names cells and handsets for its own SIMs, a
+    number with neither, dialling at a machine's pace, is scored from its third call; a SIM (which shows its
+    cell) and any number in a stream without cells still wait for their fifth."""
+    named, unnamed = Detector(), Detector()
+    _background(named, radio=True)
+    _background(unnamed, radio=False)
+    assert "robocall" in _three_quick_calls(named, "+447400000001", radio=False)
+    assert _three_quick_calls(named, "+447400000002", radio=True) == []
+    assert _three_quick_calls(unnamed, "+447400000003", radio=False) == []
