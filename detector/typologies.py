@@ -217,10 +217,13 @@ class NumberRules:
         timed = s.f_lring + s.f_ring
         long_rings = ramp(s.f_lring / timed, 0.3, 0.6) if timed > 0.05 else 0.0
         # A campaign spread thin over many numbers, each ringing a few strangers an hour, is read by its count: a
-        # dozen strangers and more rung once and hung up on is no one's way of calling, at any pace.
-        lures = max(base, ramp(s.kv, 5.0, 10.0) * ring * new)
+        # dozen strangers and more rung once and hung up on is no one's way of calling, at any pace.  From abroad
+        # half as many say as much: a one-ring lure from abroad is the scheme's own shape (the callback pays, at
+        # a foreign rate), where a local number's short rings may be someone giving up early.
+        foreign = ramp(s.f_intl, 0.5, 0.9)
+        lures = max(base, ramp(s.kv, 5.0 - 2.0 * foreign, 10.0 - 4.0 * foreign) * ring * new)
         scores["wangiri"] = lures * ramp(unans, 0.6, 0.85) * (1.0 - long_rings) * (0.2 + 0.8 * _support(
-            ring, callbacks, ramp(rate, 40.0, 120.0), ramp(s.f_intl, 0.5, 0.9), low_in, ramp(s.f_seq, 0.2, 0.5)))
+            ring, callbacks, ramp(rate, 40.0, 120.0), foreign, low_in, ramp(s.f_seq, 0.2, 0.5)))
 
         # Robocall: a machine's rhythm (regular gaps, or a recorded message's fixed length).
         # ... or a rate no one dials by hand (a call a minute, ring time and talk included, is a person's limit)

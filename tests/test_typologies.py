@@ -148,11 +148,12 @@ def test_one_ring_sweep_is_wangiri_but_a_dialler_that_lets_it_ring_is_not() -> N
     assert patient["wangiri"] < THRESHOLD / 2, patient
 
 
-def one_ring_lures(calls: int, ring_s: float) -> Caller:
-    """A local number ringing a stranger every twenty minutes or so, never answered, after ``ring_s``."""
-    c = Caller()
+def one_ring_lures(calls: int, ring_s: float, foreign: bool = False) -> Caller:
+    """A local (or ``foreign``: no cell, no handset) number ringing a stranger every twenty minutes or so, never
+    answered, after ``ring_s``."""
+    c = Caller(imei=None, cell=None) if foreign else Caller()
     for i in range(calls):
-        c.call(HOUR / 3 * (0.4 + 1.2 * ((i * 37) % 11) / 10), duration=ring_s, answered=False)
+        c.call(HOUR / 3 * (0.4 + 1.2 * ((i * 37) % 11) / 10), duration=ring_s, answered=False, intl=foreign)
     return c
 
 
@@ -164,6 +165,14 @@ def test_one_ring_lures_spread_thin_are_wangiri_by_their_count() -> None:
     assert RULES.gate(lures.s, lures.t) and lures.scores()["wangiri"] >= THRESHOLD, lures.scores()
     assert one_ring_lures(3, 2.0).scores()["wangiri"] < THRESHOLD
     assert one_ring_lures(12, 25.0).scores()["wangiri"] < THRESHOLD
+
+
+def test_one_ring_lures_from_abroad_are_wangiri_from_fewer_of_them() -> None:
+    """A one-ring lure from abroad is the scheme's own shape (the callback is what pays, at a foreign rate), so
+    half a dozen strangers rung once from abroad say what a dozen from a local number do; two do not."""
+    assert one_ring_lures(6, 2.0, foreign=True).scores()["wangiri"] >= THRESHOLD
+    assert one_ring_lures(6, 2.0).scores()["wangiri"] < THRESHOLD
+    assert one_ring_lures(2, 2.0, foreign=True).scores()["wangiri"] < THRESHOLD
 
 
 def test_courier_answered_short_calls_nobody_returns_are_not_a_farm() -> None:
