@@ -30,6 +30,7 @@ CONV_S: Final = 60.0  # an answered call of a minute or more is a conversation: 
 RING_S: Final = 10.0  # an unanswered call that rang under 10 s is a "one-ring" (wangiri lure)
 CALLBACK_WINDOW_S: Final = 7_200.0  # a call to whoever rang you within 2 h is a callback
 SEQ_SPAN: Final = 100  # callees within 100 of a recent callee: scanning a number range
+SCATTER_BLOCK: Final = 1_000  # a number block of a thousand: a leased premium range, or one exchange's lines
 WORK_START_H: Final = 7  # 07:00-21:00 local time is when honest businesses call
 WORK_END_H: Final = 21
 SWAP_WINDOW_S: Final = 10_800.0  # a new handset, then a place the number was never seen in within 3 h: a "swap"
@@ -49,7 +50,7 @@ class NumberState:
         "t_first", "t_last", "tv_last", "k", "kv",
         "rate_m", "rate_h",
         "f_unans", "f_short", "f_conv", "f_ring", "f_lring", "f_fail", "f_new", "f_seq", "f_intl", "f_risky", "f_off", "f_cell",
-        "f_sms", "f_imei", "h_new", "h_intl", "h_off",
+        "f_scat", "f_sms", "f_imei", "h_new", "h_intl", "h_off",
         "g_mean", "g_sq", "d_mean", "d_sq", "nd",
         "risky_rate", "risky_s", "intl_rate", "intl_s", "intl_d", "intl_ds", "intl_dt",
         "in_t", "in_rate", "in_share", "unreturned", "cb_rate", "rung_t", "rung_by", "in_sms", "in_sms_t",
@@ -69,6 +70,7 @@ class NumberState:
         self.rate_m = self.rate_h = 0.0
         self.f_unans = self.f_short = self.f_conv = self.f_ring = self.f_lring = self.f_fail = self.f_new = self.f_seq = 0.0
         self.f_intl = self.f_risky = self.f_off = self.f_cell = self.f_sms = self.f_imei = 0.0
+        self.f_scat = 0.0  # calls abroad to a thousand-block none of the last three callees was in (scattered)
         self.h_new = self.h_intl = self.h_off = 0.0
         self.g_mean = self.g_sq = self.d_mean = self.d_sq = 0.0
         self.nd = 0
@@ -253,6 +255,13 @@ class NumberState:
             self.d_mean += ad * (duration - self.d_mean)
             self.d_sq += ad * (duration * duration - self.d_sq)
         c1 = self.c1
+        if intl:
+            # Premium-rate fraud pumps a few leased ranges; people abroad (a call shop's customers' families, a
+            # firm's partners) are scattered over the world's numbering plans.
+            block = callee_key // SCATTER_BLOCK
+            near = (c1 != 0 and c1 // SCATTER_BLOCK == block) or (self.c2 != 0 and self.c2 // SCATTER_BLOCK == block) \
+                or (self.c3 != 0 and self.c3 // SCATTER_BLOCK == block)
+            self.f_scat += a * ((0.0 if near else 1.0) - self.f_scat)
         seq = 1.0 if (
             (c1 and 0 < abs(callee_key - c1) <= SEQ_SPAN)
             or (self.c2 and 0 < abs(callee_key - self.c2) <= SEQ_SPAN)

@@ -359,7 +359,11 @@ class NumberRules:
                          ramp(today, 8.0, 16.0) * ramp(s.f_intl, 0.5, 0.8),
                          ramp(s.abroad_share_today(t), 0.4, 0.8) * max(
                              ramp(today, 3.0, 6.0), shared * ramp(today, 2.0, 3.0) * ramp(s.f_risky, 0.5, 0.8)))
-        scores["irsf"] = max3(known_risky, any_foreign, sustained) * support
+        # Premium-rate fraud pumps a few leased ranges; calls abroad scattered over the world's numbering plans,
+        # a new thousand-block nearly every call once there are several of them, are many people calling their
+        # own (a call shop's booths, a firm's partners), however long and costly the calls.
+        scattered = ramp(s.f_scat, 0.5, 0.8) * ramp(s.kv * s.f_intl, 4.0, 8.0)
+        scores["irsf"] = max3(known_risky, any_foreign, sustained) * support * (1.0 - 0.5 * scattered)
 
         # Takeover: a new handset in a new place on a number with history, then only strangers called.
         takeover = 0.0

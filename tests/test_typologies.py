@@ -308,6 +308,24 @@ def test_irsf_low_and_slow_convicts_over_hours() -> None:
         sum(math.exp(-k * (HOUR / 2.5) / TAU_D) for k in range(14)), rel=1e-9)
 
 
+def booths(scattered: bool) -> Caller:
+    """A shop's line: twelve calls to high-cost destinations, ~six an hour, 5-7 minutes each; its customers each
+    calling their own family (``scattered`` over the world's numbering plans) or the same calls into one
+    thousand-block, as a leased premium range is."""
+    c = Caller()
+    for i in range(12):
+        callee = 234_803_000_000 + i * 7_919_113 if scattered else 882_160_004_000 + (i * 37) % 1_000
+        c.call(HOUR / 6, callee=callee, duration=300.0 + 10.0 * i, answered=True, intl=True, risky=True)
+    return c
+
+
+def test_calls_abroad_scattered_over_many_ranges_are_a_call_shop_not_irsf() -> None:
+    """Premium-rate fraud pumps a few leased ranges; a call shop's customers call their own families, a new
+    number block nearly every call.  The same calls into one block convict."""
+    pumped, shop = booths(scattered=False).scores(), booths(scattered=True).scores()
+    assert pumped["irsf"] >= THRESHOLD > shop["irsf"], (pumped, shop)
+
+
 def fresh_sim_calling_a_premium_number(calls: int) -> Caller:
     """A new SIM's first calls, every ~3 minutes, two minutes each, to one number in a high-cost range."""
     c = Caller()
