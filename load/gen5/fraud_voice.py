@@ -228,12 +228,7 @@ class Wangiri:
                     t = base + int(rng.uniform(8, 22) * H)
                     if t < self.t0:
                         continue
-                    q = w.person(rng)
-                    dur, disp = one_ring(rng)
-                    w.sink.rec(t, VOICE, cli, q.number, dur, disp)
-                    label(cli, "wangiri", self.v, t)
-                    if disp == NOANS and rng.random() < self.p_cb:
-                        self._callback(rng, t, q, cli)
+                    self._ring_once(rng, t, cli)
             return
         for t0, length, calls in self.windows:
             if not base <= t0 < base + DAY:
@@ -261,12 +256,17 @@ class Wangiri:
                     if disp == NOANS and cp is not None and rng.random() < self.p_cb * 2:
                         self._callback(rng, t, cp, self.prem[rng.randrange(len(self.prem))], via=cli)
                     continue
-                q = w.person(rng)
-                dur, disp = one_ring(rng)
-                w.sink.rec(t, VOICE, cli, q.number, dur, disp)
-                label(cli, "wangiri", self.v, t)
-                if disp == NOANS and rng.random() < self.p_cb:
-                    self._callback(rng, t, q, cli)
+                self._ring_once(rng, t, cli)
+
+    def _ring_once(self, rng: random.Random, t: int, cli: str) -> None:
+        """One one-ring lure from ``cli`` to a random subscriber, and maybe the victim's callback to it."""
+        w = self.w
+        q = w.person(rng)
+        dur, disp = one_ring(rng)
+        w.sink.rec(t, VOICE, cli, q.number, dur, disp)
+        w.sink.fraud_from(cli, "wangiri", self.v, t)
+        if disp == NOANS and rng.random() < self.p_cb:
+            self._callback(rng, t, q, cli)
 
     def _sweep(self, rng: random.Random, t0: int, calls: int) -> None:
         w = self.w
