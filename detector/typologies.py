@@ -20,6 +20,8 @@ MIN_CALLS: Final = 8  # fewer calls than this are not scored (shares over a hand
 FAST_MIN_CALLS: Final = 5  # ... unless they come at FAST_RATE calls/hour or faster
 OUTSIDE_FAST_MIN_CALLS: Final = 3  # ... from the third, for a number the radio network never carried (below)
 RHYTHM_CALLS: Final = 6  # five gaps: a person dialling at random (exponential gaps) looks partly regular 1 time in 30
+EVEN_GAPS_CV: Final = 0.35  # gaps between calls this even are partly a machine's (top of the rhythm's ramp)
+ONE_MESSAGE_CV: Final = 0.25  # answered durations this even are partly one recorded message's (ditto)
 MACHINE_GAP_CV: Final = 0.15  # gaps this even over four of them (1 person in 200 by chance) name a machine
 FAST_RATE: Final = 40.0  # calls/hour over a number's first minutes: a call every 90 s, ring and talk included
 HONEST_TALK: Final = 0.6  # share of an honest caller's answered calls that last a minute (a prior, not a fit)
@@ -228,7 +230,8 @@ class NumberRules:
         # Robocall: a machine's rhythm (regular gaps, or a recorded message's fixed length).
         # ... or a rate no one dials by hand (a call a minute, ring time and talk included, is a person's limit)
         # with messages played to the people who answer (a one-ring lure hangs up before anyone does).
-        regular = max3(1.0 - ramp(gap_cv, 0.15, 0.35), (1.0 - ramp(dur_cv, 0.1, 0.25)) * ramp(answered, 0.3, 0.5),
+        regular = max3(1.0 - ramp(gap_cv, 0.15, EVEN_GAPS_CV),
+                       (1.0 - ramp(dur_cv, 0.1, ONE_MESSAGE_CV)) * ramp(answered, 0.3, 0.5),
                        ramp(rate, 60.0, 120.0) * ramp(answered, 0.15, 0.3))
         scores["robocall"] = base * regular * (
             0.6 + 0.4 * _support(ramp(s.f_seq, 0.2, 0.5), failed, low_in, ramp(short_ans, 0.2, 0.5)))
@@ -283,7 +286,7 @@ class NumberRules:
         # ... and so is a SIM texting crowds: its texts are its volume.
         farm_volume = max3(silent_base, cohort * ramp(s.site_rate, cfg.busy_lo, cfg.busy_hi) * new, crowds)
         # People dialling: gaps as even as a machine's (within 15-35%) name a robocall, whatever the calls say.
-        machine = 1.0 - ramp(gap_cv, 0.15, 0.35)
+        machine = 1.0 - ramp(gap_cv, 0.15, EVEN_GAPS_CV)
         farm_rest = farm_volume * (1.0 - 0.5 * called_back) * (1.0 - 0.5 * machine) * (
             0.2 + 0.8 * _support(low_in_sure, static, ramp(hang_share, 0.15, 0.4), rotating, off, failed, shared,
                                  cohort))
@@ -441,8 +444,11 @@ class NumberRules:
         if typology == "robocall":
             gaps = cv(s.g_mean, s.g_sq) if s.kv >= FAST_MIN_CALLS else gap_cv  # what named it, from 4 gaps on
             return [vol, new,
-                    Reason("gap_cv", gaps, 0.45, f"gaps between calls vary by {_pct(gaps)} (machine-like)"),
-                    Reason("duration_cv", dur_cv, 0.3, f"answered durations vary by {_pct(dur_cv)}"),
+                    # "machine-like" only where the rhythm is (a robocall named on its pace alone is not)
+                    Reason("gap_cv", gaps, 0.45, f"gaps between calls vary by {_pct(gaps)}"
+                                                 + (" (machine-like)" if gaps < EVEN_GAPS_CV else "")),
+                    Reason("duration_cv", dur_cv, 0.3, f"answered durations vary by {_pct(dur_cv)}"
+                                                       + (" (one recorded message)" if dur_cv < ONE_MESSAGE_CV else "")),
                     Reason("sequential_share", s.f_seq, 0.3, f"{_pct(s.f_seq)} of callees next to a recent one")]
         if typology == "scam_farm":
             texts = _sms_per_hour(s, rate)

@@ -646,3 +646,20 @@ def test_strangers_after_a_swap_are_news_only_to_a_number_that_had_a_circle() ->
     assert coded.scores()["takeover"] >= THRESHOLD, coded.scores()
     typology, _, reasons = RULES.score(circle.s, circle.t)
     assert typology == "takeover" and {r.feature: r.value for r in reasons}["circle_before_swap"] == 5.0
+
+
+def test_a_robocall_named_on_its_pace_is_not_explained_as_machine_like_gaps() -> None:
+    """The reasons an analyst reads say "machine-like" only where the gaps are even: a dialler at 120 calls an
+    hour with uneven gaps and messages of different lengths is a robocall by its pace, not by its rhythm."""
+    def reasons(gaps: list[float], talk: list[float]) -> dict[str, str]:
+        c = Caller()
+        for i in range(24):
+            c.call(gaps[i % len(gaps)], duration=talk[i % len(talk)], answered=i % 3 != 2)
+        typology, _, why = RULES.score(c.s, c.t)
+        assert typology == "robocall", (typology, c.scores())
+        return {r.feature: r.text for r in why}
+
+    paced = reasons([10.0, 50.0, 20.0, 40.0], [12.0, 30.0, 6.0, 45.0])
+    assert "machine-like" not in paced["gap_cv"] and "recorded" not in paced["duration_cv"], paced
+    even = reasons([30.0], [22.0])
+    assert "machine-like" in even["gap_cv"] and "one recorded message" in even["duration_cv"], even
