@@ -161,7 +161,15 @@ def test_a_stream_logged_in_utc_decides_as_written_locally_given_the_networks_of
         alerts = [json.loads(line) for line in out.read_text().splitlines()]
         return {(a["number"], a["typology"], a["trigger_cdr_id"]) for a in alerts}
 
+    # Callers abroad are written in their own local time; a UTC log loses that, so their hours (and the online
+    # model's evidence, which reads them) may differ: the network's own numbers must decide the same.
+    elsewhere = {r["caller"] for r in map(json.loads, (local / "cdrs.jsonl").read_text().splitlines())
+                 if not r["start_time"].endswith("+05:30")}
+
+    def own(found: set[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
+        return {d for d in found if d[0] not in elsewhere}
+
     as_written = decisions(local, None)
-    assert as_written
-    assert decisions(utc, DetectorConfig(home_utc_offset_min=330)) == as_written
-    assert decisions(utc, None) != as_written  # the hour of day matters, so the setting is not a no-op
+    assert own(as_written) and len(elsewhere) < 1_000
+    assert own(decisions(utc, DetectorConfig(home_utc_offset_min=330))) == own(as_written)
+    assert own(decisions(utc, None)) != own(as_written)  # the hour of day matters, so the setting is not a no-op
