@@ -197,6 +197,14 @@ class NumberRules:
         answered = 1.0 - unans
         short_ans = s.f_short / answered if answered > 0.05 else 0.0  # answered, then hung up within 10 s
         ring_share = s.f_ring / unans if unans > 0.05 else 0.0  # unanswered calls that rang under 10 s
+        # From abroad, where a one-ring lure is the scheme's own shape (wangiri, below), the share is read over the
+        # calls that carry a ring time: a lure to a phone that was busy, or one the switch wrote as 0 s, is still a
+        # lure.  A local number's busy, failed and 0 s calls count against its short rings: a dialler giving up
+        # early on a list is no campaign.
+        timed = s.f_lring + s.f_ring
+        foreign = ramp(s.f_intl, 0.5, 0.9)
+        if timed > 0.05:
+            ring_share = max(ring_share, foreign * s.f_ring / timed)
         low_in = 1.0 - ramp(s.in_share, 0.02, 0.08)
         failed = ramp(s.f_fail, 0.1, 0.25)  # dialling unallocated numbers: random or range dialling
         off = ramp(s.f_off, 0.1, 0.3)
@@ -216,13 +224,11 @@ class NumberRules:
         callbacks = ramp(s.cb_rate, 1.0, 4.0) * ramp(ring_share, 0.3, 0.6) if ring_known else 0.0
         # A caller who lets its unanswered calls ring on is waiting for an answer, not luring a callback.
         # (Of the unanswered calls whose ring time the switch wrote: busy, failed and 0 s say nothing either way.)
-        timed = s.f_lring + s.f_ring
         long_rings = ramp(s.f_lring / timed, 0.3, 0.6) if timed > 0.05 else 0.0
         # A campaign spread thin over many numbers, each ringing a few strangers an hour, is read by its count: a
         # dozen strangers and more rung once and hung up on is no one's way of calling, at any pace.  From abroad
         # half as many say as much: a one-ring lure from abroad is the scheme's own shape (the callback pays, at
         # a foreign rate), where a local number's short rings may be someone giving up early.
-        foreign = ramp(s.f_intl, 0.5, 0.9)
         lures = max(base, ramp(s.kv, 5.0 - 2.0 * foreign, 10.0 - 4.0 * foreign) * ring * new)
         scores["wangiri"] = lures * ramp(unans, 0.6, 0.85) * (1.0 - long_rings) * (0.2 + 0.8 * _support(
             ring, callbacks, ramp(rate, 40.0, 120.0), foreign, low_in, ramp(s.f_seq, 0.2, 0.5)))

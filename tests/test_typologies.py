@@ -175,6 +175,20 @@ def test_one_ring_lures_from_abroad_are_wangiri_from_fewer_of_them() -> None:
     assert one_ring_lures(2, 2.0, foreign=True).scores()["wangiri"] < THRESHOLD
 
 
+def test_lures_from_abroad_are_read_over_the_calls_with_a_ring_time() -> None:
+    """A lure campaign from abroad whose every third call finds the phone busy or is written with 0 s: those
+    calls say nothing about the ringing, so the rest (all one ring) make it wangiri.  From a local number the
+    busy and 0 s calls still count against its short rings (a list dialler giving up early)."""
+    def lures(foreign: bool) -> float:
+        c = Caller(imei=None, cell=None) if foreign else Caller()
+        for i in range(12):
+            c.call(HOUR / 3 * (0.4 + 1.2 * ((i * 37) % 11) / 10), duration=0.0 if i % 3 == 2 else 2.0,
+                   answered=False, intl=foreign)
+        return c.scores()["wangiri"]
+
+    assert lures(foreign=True) >= THRESHOLD > lures(foreign=False)
+
+
 def test_courier_answered_short_calls_nobody_returns_are_not_a_farm() -> None:
     """Short calls to strangers, hardly anyone calling back, but people pick up: they expect the courier."""
     c = Caller()
