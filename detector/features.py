@@ -70,7 +70,7 @@ class NumberState:
         self.rate_m = self.rate_h = 0.0
         self.f_unans = self.f_short = self.f_conv = self.f_ring = self.f_lring = self.f_fail = self.f_new = self.f_seq = 0.0
         self.f_intl = self.f_risky = self.f_off = self.f_cell = self.f_sms = self.f_imei = 0.0
-        self.f_scat = 0.0  # calls abroad to a thousand-block none of the last three callees was in (scattered)
+        self.f_scat = 0.0  # calls abroad to a thousand-block none of the last three callees was in
         self.h_new = self.h_intl = self.h_off = 0.0
         self.g_mean = self.g_sq = self.d_mean = self.d_sq = 0.0
         self.nd = 0

@@ -451,10 +451,12 @@ class NumberRules:
             gaps = cv(s.g_mean, s.g_sq) if s.kv >= FAST_MIN_CALLS else gap_cv  # what named it, from 4 gaps on
             return [vol, new,
                     # "machine-like" only where the rhythm is (a robocall named on its pace alone is not)
-                    Reason("gap_cv", gaps, 0.45, f"gaps between calls vary by {_pct(gaps)}"
-                                                 + (" (machine-like)" if gaps < EVEN_GAPS_CV else "")),
-                    Reason("duration_cv", dur_cv, 0.3, f"answered durations vary by {_pct(dur_cv)}"
-                                                       + (" (one recorded message)" if dur_cv < ONE_MESSAGE_CV else "")),
+                    Reason("gap_cv", gaps, 0.45,
+                           f"gaps between calls vary by {_pct(gaps)}"
+                           + (" (machine-like)" if gaps < EVEN_GAPS_CV else "")),
+                    Reason("duration_cv", dur_cv, 0.3,
+                           f"answered durations vary by {_pct(dur_cv)}"
+                           + (" (one recorded message)" if dur_cv < ONE_MESSAGE_CV else "")),
                     Reason("sequential_share", s.f_seq, 0.3, f"{_pct(s.f_seq)} of callees next to a recent one")]
         if typology == "scam_farm":
             texts = _sms_per_hour(s, rate)
