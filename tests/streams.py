@@ -7,6 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from jsonschema import Draft202012Validator, FormatChecker
+
+from detector.schemas import load_schema
+
 
 def read_records(path: Path) -> list[dict[str, Any]]:
     """Every record of a JSON Lines CDR file, decoded."""
@@ -18,3 +22,9 @@ def read_labels(path: Path) -> dict[str, dict[str, str]]:
     """A labels.csv (number,label,typology,fraud_start,...) keyed by number."""
     with path.open(newline="", encoding="utf-8") as fh:
         return {row["number"]: row for row in csv.DictReader(fh)}
+
+
+def schema_errors(records: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """(index, message) of every way the records break schemas/cdr.schema.json, formats checked: [] if none."""
+    validator = Draft202012Validator(load_schema("cdr"), format_checker=FormatChecker())
+    return [(i, e.message) for i, r in enumerate(records) for e in validator.iter_errors(r)]

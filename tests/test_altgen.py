@@ -13,7 +13,7 @@ jsonschema = pytest.importorskip("jsonschema")
 
 from load.altgen import Config, generate  # noqa: E402
 from load.altgen.stream import DIRTY_KINDS, TYPOLOGIES  # noqa: E402
-from streams import read_labels, read_records  # noqa: E402
+from streams import read_labels, read_records, schema_errors  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = dict(seed=1, subscribers=1200, days=1.25)
@@ -31,12 +31,9 @@ def small(tmp_path_factory) -> Path:
 
 
 def test_every_line_matches_the_schema(small: Path) -> None:
-    schema = json.loads((ROOT / "schemas" / "cdr.schema.json").read_text())
-    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     records = read_records(small / "cdrs.jsonl")
     assert len(records) > 10_000
-    bad = [(i, e.message) for i, r in enumerate(records) for e in validator.iter_errors(r)]
-    assert bad == []
+    assert schema_errors(records) == []
     assert all(r["record_type"] in ("voice", "sms") for r in records)
     assert all(len(r["imei"]) == 15 for r in records if "imei" in r)
     offsets = {r["start_time"][-6:] for r in records}
