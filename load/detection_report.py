@@ -17,6 +17,7 @@ budget (~120 fraud numbers across all six typologies).  Prints the evaluation ta
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 
@@ -60,18 +61,11 @@ def main(argv: list[str] | None = None) -> int:
                           str(args.subscribers), "--hours", str(args.days * 24)])
         if code:
             return code
-    elif args.generator == "gen4":
-        from load.gen4 import generate as gen4_generate
-
+    elif args.generator in ("gen4", "gen5"):  # the same entry point: generate(out, seed, days, subscribers, dirty)
         if args.days != int(args.days):
-            ap.error("gen4 makes whole days")
-        gen4_generate(str(args.out), args.seed, int(args.days), args.subscribers, False)
-    elif args.generator == "gen5":
-        from load.gen5 import generate as gen5_generate
-
-        if args.days != int(args.days):
-            ap.error("gen5 makes whole days")
-        gen5_generate(str(args.out), args.seed, int(args.days), args.subscribers, False)
+            ap.error(f"{args.generator} makes whole days")
+        generate = importlib.import_module(f"load.{args.generator}").generate
+        generate(str(args.out), args.seed, int(args.days), args.subscribers, False)
     else:
         cfg = synth.GeneratorConfig(seed=args.seed, subscribers=args.subscribers, days=args.days,
                                     unanswered_duration=args.unanswered_duration)
