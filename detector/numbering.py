@@ -135,3 +135,48 @@ class RadioConvention(StreamConvention):
 
     def __init__(self, min_calls: int = 1_000, min_share: float = 0.2) -> None:
         super().__init__(min_calls, min_share)
+
+
+def number_range(number: str) -> str:
+    """The block a number was allocated from: its country code and the first three national digits
+    ("+4917612345678" -> "+49176"), the granularity at which regulators hand ranges to operators."""
+    return number[:len(country_code(number)) + 4]
+
+
+class OwnRanges:
+    """This network's own mobile ranges, learned from the stream: the number ranges in which nearly every number
+    that first called came with a cell or a handset (the radio network carried it).
+
+    A caller ID from such a range whose calls never carry either did not come from the radio network: it came in
+    over interconnect claiming to be one of our subscribers, which is what spoofed caller IDs do (a robocall
+    campaign rotating through numbers a few calls each).  Where a range also holds numbers that live elsewhere
+    (numbers ported to other networks, fixed lines, another operator's block) too many of its numbers call
+    without a radio and the range is not trusted: ``min_share`` of at least ``min_numbers`` numbers.  Memory is
+    bounded by the ranges the radio network carries: a range is only created by a number that came with a radio.
+    """
+
+    __slots__ = ("numbers", "carried", "min_numbers", "min_share")
+
+    def __init__(self, min_numbers: int = 200, min_share: float = 0.99) -> None:
+        self.numbers: dict[str, int] = {}
+        self.carried: dict[str, int] = {}
+        self.min_numbers = min_numbers
+        self.min_share = min_share
+
+    def observe(self, number: str, carried: bool) -> None:
+        """A number's first call: whether it came with a cell or a handset."""
+        key = number_range(number)
+        seen = self.numbers.get(key)
+        if seen is None:
+            if not carried:
+                return
+            seen = 0
+        self.numbers[key] = seen + 1
+        if carried:
+            self.carried[key] = self.carried.get(key, 0) + 1
+
+    def is_own(self, number: str) -> bool:
+        """Whether ``number`` lies in a range the radio network carries nearly always."""
+        key = number_range(number)
+        seen = self.numbers.get(key, 0)
+        return seen >= self.min_numbers and self.carried.get(key, 0) >= self.min_share * seen

@@ -17,13 +17,13 @@ from typing import Any, Iterable, TypeVar
 
 from .features import HandsetState, NumberState, SiteState, state_fields
 from .model import AnomalyModel, ModelConfig
-from .numbering import DestinationRarity, RadioConvention, RingConvention
+from .numbering import DestinationRarity, OwnRanges, RadioConvention, RingConvention
 from .policy import AlertPolicy, Episode, PolicyConfig
 from .records import Alert, Candidate, Cdr, by_constructor
 from .stages import CalleeStage, CallerStage, HandsetStage, SiteStage
 from .typologies import NumberRules, RuleConfig
 
-STATE_FORMAT = 12  # bump whenever a state class gains or loses a slot: old files are then refused
+STATE_FORMAT = 13  # bump whenever a state class gains or loses a slot: old files are then refused
 #: Cyclic-GC thresholds for a process that holds the detector's state (replay CLI, worker).  The state is
 #: millions of long-lived objects and each record allocates a few short-lived ones; with CPython's defaults
 #: (700, 10, 10) the collector runs every few records and walks the old generation every ~70k allocations.
@@ -181,13 +181,13 @@ class Detector:
         return n
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        """Pickle the state, not the stages: they are rebuilt from the config, and only what they learned
-        (the online model, destination rarity, the ring and radio conventions) is carried over.  A mypyc-compiled stage
-        cannot be unpickled by itself (its constructor needs arguments)."""
+        """Pickle the state, not the stages: they are rebuilt from the config, and only what they learned (the
+        online model, destination rarity, the ring and radio conventions, the own mobile ranges) is carried over.
+        A mypyc-compiled stage cannot be unpickled by itself (its constructor needs arguments)."""
         caller = self.stages.caller
         return _restore_detector, (self.cfg, self.numbers, self.handsets, self.sites, self.episodes,
                                    self.next_expiry, self.candidates, self.expired, caller.model, caller.rarity,
-                                   caller.rings, caller.radio)
+                                   caller.rings, caller.radio, caller.ranges)
 
     def tracked(self) -> int:
         return len(self.numbers)
@@ -218,13 +218,13 @@ class Detector:
 def _restore_detector(cfg: DetectorConfig, numbers: dict[str, NumberState], handsets: dict[str, HandsetState],
                       sites: dict[str, SiteState], episodes: dict[str, Episode], next_expiry: float,
                       candidates: int, expired: int, model: Any, rarity: DestinationRarity,
-                      rings: RingConvention, radio: RadioConvention) -> Detector:
+                      rings: RingConvention, radio: RadioConvention, ranges: OwnRanges) -> Detector:
     """The inverse of :meth:`Detector.__reduce__`."""
     d = Detector(cfg)
     d.numbers, d.handsets, d.sites, d.episodes = numbers, handsets, sites, episodes
     d.next_expiry, d.candidates, d.expired = next_expiry, candidates, expired
     caller = d.stages.caller
-    caller.model, caller.rarity, caller.rings, caller.radio = model, rarity, rings, radio
+    caller.model, caller.rarity, caller.rings, caller.radio, caller.ranges = model, rarity, rings, radio, ranges
     return d
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Final, Protocol
 
 from .features import HandsetState, NumberState, SiteState, device_spot, handset_key
-from .numbering import DestinationRarity, RadioConvention, RingConvention, country_code
+from .numbering import DestinationRarity, OwnRanges, RadioConvention, RingConvention, country_code
 from .records import Candidate, Cdr, Reason
 from .typologies import NumberRules
 
@@ -42,6 +42,7 @@ class CallerStage:
         self.rarity = rarity or DestinationRarity()
         self.rings = RingConvention()
         self.radio = RadioConvention()
+        self.ranges = OwnRanges()
         self.home_offset = home_utc_offset_min  # local time of records written in UTC (DetectorConfig)
 
     def on_handset(self, store: dict[str, NumberState], number: str, t: float, sims: int,
@@ -83,7 +84,10 @@ class CallerStage:
             rarity.observe(cc_to)
             if cdr.disposition != "answered":
                 self.rings.observe(cdr.duration > 0.0)
-            self.radio.observe(cdr.cell_id is not None or cdr.imei is not None)
+            carried = cdr.cell_id is not None or cdr.imei is not None
+            self.radio.observe(carried)
+            if s.kv == 0:  # the number's first call
+                self.ranges.observe(number, carried)
             if intl:
                 risky = rarity.is_risky(cc_to)
                 abroad = not rarity.is_home(cc_to)
@@ -100,16 +104,23 @@ class CallerStage:
         if voice:
             self.model.observe(s, t)
         rules = self.rules
-        if not rules.gate(s, t, self.radio.known()):
+        radio_known = self.radio.known()
+        spoofed = self._spoofed(s, number, radio_known)
+        if not rules.gate(s, t, radio_known, spoofed):
             return None, callback
         # NumberRules.score() without its reasons: the best typology and its score.  Reasons and the model's
         # evidence (a tree ensemble's score: more than the rest of the record) are what most candidates never
         # need, so the policy asks for them through complete() when they can change its answer.
-        typology, score = rules.best(s, rules.scores(s, t, self.rings.known(), self.radio.known()))
+        typology, score = rules.best(s, rules.scores(s, t, self.rings.known(), radio_known, spoofed))
         if score < rules.cfg.candidate_floor:
             return None, callback
         return Candidate(number, typology, score, t, cdr.utc_offset_min, cdr.cdr_id, s.k, [], self.name, 0.0,
                          True), callback
+
+    def _spoofed(self, s: NumberState, number: str, radio_known: bool) -> bool:
+        """A caller ID of this network's own mobile ranges that its radio network never carried (no cell, no
+        handset on any call, in a stream that names them): it came in from outside claiming to be a subscriber."""
+        return radio_known and s.cell is None and s.imei is None and self.ranges.is_own(number)
 
     def _sms_lure(self, s: NumberState, cdr: Cdr) -> Candidate | None:
         """A foreign SMS sender's candidate, complete (reasons now: SMS lures are rare, unlike calls)."""
@@ -126,7 +137,9 @@ class CallerStage:
         """
         s = store[c.number]
         t = c.t
-        typology, _, reasons = self.rules.score(s, t, self.rings.known(), self.radio.known())
+        radio_known = self.radio.known()
+        typology, _, reasons = self.rules.score(s, t, self.rings.known(), radio_known,
+                                                self._spoofed(s, c.number, radio_known))
         if typology != c.typology:
             raise RuntimeError(f"state of {c.number} changed between its candidate and complete()")
         # The rules decide; the online model ranks.  Its evidence raises the severity of a candidate the rules

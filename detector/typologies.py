@@ -114,10 +114,10 @@ class NumberRules:
     def __init__(self, cfg: RuleConfig | None = None) -> None:
         self.cfg = cfg or RuleConfig()
 
-    def gate(self, s: NumberState, t: float, radio_known: bool = False) -> bool:
+    def gate(self, s: NumberState, t: float, radio_known: bool = False, spoofed: bool = False) -> bool:
         """Cheap test: is there anything worth scoring?  Most ordinary calls stop here.
 
-        ``radio_known``: the stream names cells and handsets for its subscribers' calls (:meth:`scores`)."""
+        ``radio_known``, ``spoofed``: as for :meth:`scores`."""
         if s.risky_rate > 1.0 or s.intl_rate > 2.0 or s.swapped_recently(t):
             return True
         if s.kv >= 3 and s.f_intl >= 0.5:  # calls that mostly cross a border (a foreign ringer, say): look early
@@ -128,6 +128,8 @@ class NumberRules:
             return True
         if s.kv >= 3 and s.k - s.kv >= 20 and _texting_crowds(s, rate_per_hour(s.rate_h, TAU_H, s.age(t))) > 0.0:
             # Texting crowds of strangers between a few calls: the texts are the volume (smishing ahead of calls).
+            return True
+        if spoofed and s.kv >= 2:  # claims to be one of our subscribers, yet came in from outside: from its 2nd call
             return True
         if s.kv < MIN_CALLS:
             # A machine's pace (a call a minute or faster, from the first call on) is worth a look from the
@@ -146,13 +148,13 @@ class NumberRules:
             return True
         return rate_per_hour(s.rate_h, TAU_H, s.age(t)) >= self.cfg.busy_lo
 
-    def score(self, s: NumberState, t: float, ring_known: bool = True,
-              radio_known: bool = False) -> tuple[str, float, list[Reason]]:
+    def score(self, s: NumberState, t: float, ring_known: bool = True, radio_known: bool = False,
+              spoofed: bool = False) -> tuple[str, float, list[Reason]]:
         """(typology, score, reasons) of the best-matching typology for an outbound-active number."""
-        typology, value = self.best(s, self.scores(s, t, ring_known, radio_known))
+        typology, value = self.best(s, self.scores(s, t, ring_known, radio_known, spoofed))
         if value < self.cfg.candidate_floor:
             return typology, value, []
-        return typology, value, self._explain(typology, s, t)
+        return typology, value, self._explain(typology, s, t, spoofed)
 
     def best(self, s: NumberState, scores: dict[str, float]) -> tuple[str, float]:
         """The typology to name and its score: the highest score, except that a number with four even gaps
@@ -164,7 +166,8 @@ class NumberRules:
             return "robocall", scores[typology]
         return typology, scores[typology]
 
-    def scores(self, s: NumberState, t: float, ring_known: bool = True, radio_known: bool = False) -> dict[str, float]:
+    def scores(self, s: NumberState, t: float, ring_known: bool = True, radio_known: bool = False,
+               spoofed: bool = False) -> dict[str, float]:
         """Every typology's score for an outbound-active number (diagnostics read all of them).
 
         Each typology is ``required x (floor + (1 - floor) x mean(supporting))``: the required evidence is
@@ -174,7 +177,9 @@ class NumberRules:
 
         ``ring_known``: the stream writes ring times for unanswered calls (one ring can be told from a ring-out);
         ``radio_known``: it names cells and handsets for its subscribers' calls (a number without either is a
-        fixed line).  Both are learned from the stream (:mod:`detector.numbering`).
+        fixed line).  Both are learned from the stream (:mod:`detector.numbering`).  ``spoofed``: the number claims
+        one of this network's own mobile ranges, yet the radio network never carried it
+        (:class:`detector.numbering.OwnRanges`).
         """
         cfg = self.cfg
         age = s.age(t)
@@ -241,6 +246,16 @@ class NumberRules:
                        ramp(rate, 60.0, 120.0) * ramp(answered, 0.15, 0.3))
         scores["robocall"] = base * regular * (
             0.6 + 0.4 * _support(ramp(s.f_seq, 0.2, 0.5), failed, low_in, ramp(short_ans, 0.2, 0.5)))
+        if spoofed:
+            # A caller ID of our own mobile ranges on calls that came in from outside the radio network: someone
+            # presenting a subscriber's number he does not hold.  Campaigns rotate through such numbers a few calls
+            # each, so the second stranger called says it: no one's own phone reaches us without a cell.
+            # Conversations on it say the opposite: a line people talk to is a line (a business's fixed line
+            # numbered like a mobile), where a campaign plays a message or rings out.
+            talked = ramp(s.f_conv / answered, 0.5, 0.8) if answered > 0.0 else 0.0
+            claimed = ramp(s.kv, 1.0, 2.0) * ramp(s.f_new, 0.5, 0.8) * (1.0 - talked)
+            scores["robocall"] = max(scores["robocall"],
+                                     claimed * (0.7 + 0.3 * _support(ramp(s.kv, 2.0, 6.0), regular)))
 
         # Scam farm: calls to strangers that rarely become conversations.  What separates it from an outbound
         # call centre (whose answered calls last minutes) and a courier (whose customers call back, on the
@@ -428,7 +443,7 @@ class NumberRules:
             Reason("inbound_share", s.in_share, 0.02, f"{_pct(s.in_share)} of its traffic is replies or calls back"),
         ]
 
-    def _explain(self, typology: str, s: NumberState, t: float) -> list[Reason]:
+    def _explain(self, typology: str, s: NumberState, t: float, spoofed: bool = False) -> list[Reason]:
         cfg = self.cfg
         age = s.age(t)
         rate = rate_per_hour(s.rate_h, TAU_H, age)
@@ -457,7 +472,10 @@ class NumberRules:
                     Reason("duration_cv", dur_cv, 0.3,
                            f"answered durations vary by {_pct(dur_cv)}"
                            + (" (one recorded message)" if dur_cv < ONE_MESSAGE_CV else "")),
-                    Reason("sequential_share", s.f_seq, 0.3, f"{_pct(s.f_seq)} of callees next to a recent one")]
+                    Reason("sequential_share", s.f_seq, 0.3, f"{_pct(s.f_seq)} of callees next to a recent one"),
+                    *([Reason("spoofed_caller_id", 1.0, 0.0,
+                              "a caller ID of this network's own mobile ranges that its radio network never carried "
+                              "(no cell, no handset): presented by someone who does not hold it")] if spoofed else [])]
         if typology == "scam_farm":
             texts = _sms_per_hour(s, rate)
             crowds = [Reason("sms_to_strangers_per_hour", texts, 20.0,

@@ -7,7 +7,7 @@ stream that names neither, that absence says nothing.  Run through the whole cor
 
 from __future__ import annotations
 
-from detector.numbering import RadioConvention, RingConvention
+from detector.numbering import OwnRanges, RadioConvention, RingConvention
 from detector.pipeline import Detector
 from detector.records import Cdr
 
@@ -82,3 +82,49 @@ def test_a_number_from_outside_the_radio_network_at_a_machines_pace_is_judged_fr
     assert "robocall" in _three_quick_calls(named, "+447400000001", radio=False)
     assert _three_quick_calls(named, "+447400000002", radio=True) == []
     assert _three_quick_calls(unnamed, "+447400000003", radio=False) == []
+
+
+def test_own_ranges_are_the_ranges_nearly_every_first_call_of_came_with_a_radio() -> None:
+    ranges = OwnRanges(min_numbers=200, min_share=0.99)
+    for i in range(199):
+        ranges.observe(f"+4477001{i:05d}", carried=True)
+    assert not ranges.is_own("+447700199999")  # too few numbers yet
+    ranges.observe("+447700100199", carried=True)
+    assert ranges.is_own("+447700199999") and not ranges.is_own("+447710199999")
+    ranges.observe("+447700100200", carried=False)
+    ranges.observe("+447700100201", carried=False)
+    assert ranges.is_own("+447700199999")  # 200 of 202: still 99 %
+    ranges.observe("+447700100202", carried=False)
+    assert not ranges.is_own("+447700199999")  # 200 of 203: a range that also holds numbers living elsewhere
+    for i in range(5_000):  # fixed lines and callers from other networks: never a range of ours, and no memory
+        ranges.observe(f"+4420{i:08d}", carried=False)
+    assert set(ranges.numbers) == {"+44770"} and not ranges.is_own("+442000000001")
+
+
+def _two_strangers(det: Detector, caller: str, radio: bool, duration: float = 27.0) -> list[str]:
+    """Two strangers called twenty minutes apart, each answered with a message of ``duration`` seconds."""
+    typologies = []
+    for i in range(2):
+        cdr = Cdr(f"s{caller}{i}", caller, f"+44774{(i * 7919 + 31) % 10**7:07d}", T0 + 1_200.0 * i, 0, duration,
+                  "answered", "voice", "234-15-7-1" if radio else None, "356938030000011" if radio else None)
+        typologies += [a.typology for a in det.process(cdr)]
+    return typologies
+
+
+def test_a_caller_id_of_our_own_mobile_ranges_that_the_radio_never_carried_is_spoofed() -> None:
+    """A robocall campaign presents caller IDs of the network's own subscribers, a few calls each, coming in
+    over interconnect: no cell, no handset.  Where every number of that range that called came with a radio,
+    such a number calling a second stranger is named; a subscriber calling from its phone, a number of a range
+    that also holds fixed lines, the same calls in a stream that names no cells, and a line people talk to
+    are not."""
+    named, unnamed = Detector(), Detector()
+    _background(named, radio=True)  # 500 subscribers of +44770..., each first seen with a cell and a handset
+    _background(unnamed, radio=False)
+    assert "robocall" in _two_strangers(named, "+447700009001", radio=False)
+    assert _two_strangers(named, "+447700009002", radio=True) == []
+    assert _two_strangers(named, "+447790009003", radio=False) == []  # not a range the radio carries
+    assert _two_strangers(unnamed, "+447700009004", radio=False) == []
+    assert _two_strangers(named, "+447700009005", radio=False, duration=240.0) == []  # conversations
+    alerts = [a for i in range(2) for a in named.process(Cdr(f"x{i}", "+447700009006", f"+44774000000{i}",
+                                                             T0 + 60.0 * i, 0, 27.0, "answered", "voice", None, None))]
+    assert alerts and any(r.feature == "spoofed_caller_id" for r in alerts[0].reasons), alerts
