@@ -27,6 +27,8 @@ A_SLOW: Final = 1.0 / 128  # habit: ~128 calls, to compare recent behaviour agai
 A_IN: Final = 1.0 / 32  # inbound share of all events
 SHORT_S: Final = 10.0  # an answered call under 10 s is a hang-up, not a conversation
 CONV_S: Final = 60.0  # an answered call of a minute or more is a conversation: what honest calls mostly become
+OVERLAP_SLACK_S: Final = 1.0  # start times and durations are written to the second: a call starting within a
+# second of the previous one's end is the next call, not a second one at once
 RING_S: Final = 10.0  # an unanswered call that rang under 10 s is a "one-ring" (wangiri lure)
 CALLBACK_WINDOW_S: Final = 7_200.0  # a call to whoever rang you within 2 h is a callback
 SEQ_SPAN: Final = 100  # callees within 100 of a recent callee: scanning a number range
@@ -47,10 +49,10 @@ class NumberState:
     """Rolling features of one number.  Plain floats in slots: the hot loop reads and writes them directly."""
 
     __slots__ = (
-        "t_first", "t_last", "tv_last", "k", "kv",
+        "t_first", "t_last", "tv_last", "tv_end", "k", "kv",
         "rate_m", "rate_h",
         "f_unans", "f_short", "f_conv", "f_ring", "f_lring", "f_fail", "f_new", "f_seq", "f_intl", "f_risky", "f_off", "f_cell",
-        "f_scat", "f_sms", "f_imei", "h_new", "h_intl", "h_off",
+        "f_scat", "f_ovl", "f_sms", "f_imei", "h_new", "h_intl", "h_off",
         "g_mean", "g_sq", "d_mean", "d_sq", "nd",
         "risky_rate", "risky_s", "intl_rate", "intl_s", "intl_d", "intl_ds", "intl_dt",
         "in_t", "in_rate", "in_share", "unreturned", "cb_rate", "rung_t", "rung_by", "in_sms", "in_sms_t",
@@ -65,12 +67,14 @@ class NumberState:
         self.t_first = -1.0  # first outbound event; -1 = never called out
         self.t_last = 0.0  # last outbound event (call or SMS)
         self.tv_last = 0.0  # last outbound voice call: volumes and gaps are about calls
+        self.tv_end = 0.0  # when the latest-ending of its calls ended (start + duration)
         self.k = 0  # outbound events (voice + sms)
         self.kv = 0  # outbound voice calls
         self.rate_m = self.rate_h = 0.0
         self.f_unans = self.f_short = self.f_conv = self.f_ring = self.f_lring = self.f_fail = self.f_new = self.f_seq = 0.0
         self.f_intl = self.f_risky = self.f_off = self.f_cell = self.f_sms = self.f_imei = 0.0
         self.f_scat = 0.0  # calls abroad to a thousand-block none of the last three callees was in
+        self.f_ovl = 0.0  # calls placed while another of its calls was still on: a line carrying several at once
         self.h_new = self.h_intl = self.h_off = 0.0
         self.g_mean = self.g_sq = self.d_mean = self.d_sq = 0.0
         self.nd = 0
@@ -233,6 +237,11 @@ class NumberState:
         h = 1.0 / (kv + 1)
         if h < A_SLOW:
             h = A_SLOW
+        # A phone holds one call at a time; a trunk or a dialler places the next before the last has ended.
+        end = self.tv_end
+        self.f_ovl += a * ((1.0 if kv and t < end - OVERLAP_SLACK_S else 0.0) - self.f_ovl)
+        if t + duration > end:
+            self.tv_end = t + duration
         em = math.exp(-dt / TAU_M)
         eh = math.exp(-dt / TAU_H)
         self.rate_m = self.rate_m * em + 1.0

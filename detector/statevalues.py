@@ -19,17 +19,18 @@ NUMBER_LAYOUT: tuple[tuple[str, str], ...] = (
     ("c1", "i"), ("c2", "i"), ("c3", "i"), ("cb_rate", "f"), ("cell", "s"),
     ("d_mean", "f"), ("d_sq", "f"), ("f_cell", "f"), ("f_conv", "f"), ("f_fail", "f"),
     ("f_imei", "f"), ("f_intl", "f"), ("f_lring", "f"), ("f_new", "f"), ("f_off", "f"),
-    ("f_ring", "f"), ("f_risky", "f"), ("f_scat", "f"), ("f_seq", "f"), ("f_short", "f"),
-    ("f_sms", "f"), ("f_unans", "f"), ("g_mean", "f"), ("g_sq", "f"), ("h_intl", "f"),
-    ("h_new", "f"), ("h_off", "f"), ("home_t", "f"), ("hs_rate", "f"), ("hs_sims", "i"),
-    ("hs_t", "f"), ("imei", "s"), ("imei_t", "f"), ("in_rate", "f"), ("in_share", "f"),
-    ("in_sms", "f"), ("in_sms_t", "f"), ("in_t", "f"), ("intl_d", "f"), ("intl_ds", "f"),
-    ("intl_dt", "f"), ("intl_rate", "f"), ("intl_s", "f"), ("k", "i"), ("kv", "i"),
-    ("nd", "i"), ("places", "i"), ("post_intl", "i"), ("post_n", "i"), ("post_new", "i"),
-    ("post_seen", "i"), ("rate_h", "f"), ("rate_m", "f"), ("risky_rate", "f"), ("risky_s", "f"),
-    ("rung_by", "i"), ("rung_t", "f"), ("site_ans", "f"), ("site_calls", "f"), ("site_conv", "f"),
-    ("site_rate", "f"), ("site_short", "f"), ("site_sims", "i"), ("site_t", "f"), ("swap_far", "f"),
-    ("swap_t", "f"), ("t_first", "f"), ("t_last", "f"), ("tv_last", "f"), ("unreturned", "i"),
+    ("f_ovl", "f"), ("f_ring", "f"), ("f_risky", "f"), ("f_scat", "f"), ("f_seq", "f"),
+    ("f_short", "f"), ("f_sms", "f"), ("f_unans", "f"), ("g_mean", "f"), ("g_sq", "f"),
+    ("h_intl", "f"), ("h_new", "f"), ("h_off", "f"), ("home_t", "f"), ("hs_rate", "f"),
+    ("hs_sims", "i"), ("hs_t", "f"), ("imei", "s"), ("imei_t", "f"), ("in_rate", "f"),
+    ("in_share", "f"), ("in_sms", "f"), ("in_sms_t", "f"), ("in_t", "f"), ("intl_d", "f"),
+    ("intl_ds", "f"), ("intl_dt", "f"), ("intl_rate", "f"), ("intl_s", "f"), ("k", "i"),
+    ("kv", "i"), ("nd", "i"), ("places", "i"), ("post_intl", "i"), ("post_n", "i"),
+    ("post_new", "i"), ("post_seen", "i"), ("rate_h", "f"), ("rate_m", "f"), ("risky_rate", "f"),
+    ("risky_s", "f"), ("rung_by", "i"), ("rung_t", "f"), ("site_ans", "f"), ("site_calls", "f"),
+    ("site_conv", "f"), ("site_rate", "f"), ("site_short", "f"), ("site_sims", "i"), ("site_t", "f"),
+    ("swap_far", "f"), ("swap_t", "f"), ("t_first", "f"), ("t_last", "f"), ("tv_end", "f"),
+    ("tv_last", "f"), ("unreturned", "i"),
 )
 
 
@@ -57,6 +58,7 @@ def number_encode(s: NumberState, header: bytes) -> bytes:
     write_f64_le(b, s.f_lring)
     write_f64_le(b, s.f_new)
     write_f64_le(b, s.f_off)
+    write_f64_le(b, s.f_ovl)
     write_f64_le(b, s.f_ring)
     write_f64_le(b, s.f_risky)
     write_f64_le(b, s.f_scat)
@@ -110,6 +112,7 @@ def number_encode(s: NumberState, header: bytes) -> bytes:
     write_f64_le(b, s.swap_t)
     write_f64_le(b, s.t_first)
     write_f64_le(b, s.t_last)
+    write_f64_le(b, s.tv_end)
     write_f64_le(b, s.tv_last)
     put_int(b, s.unreturned)
     return b.getvalue()
@@ -140,6 +143,7 @@ def number_decode(data: bytes, start: i64) -> NumberState:
     s.f_lring = r.get_float()
     s.f_new = r.get_float()
     s.f_off = r.get_float()
+    s.f_ovl = r.get_float()
     s.f_ring = r.get_float()
     s.f_risky = r.get_float()
     s.f_scat = r.get_float()
@@ -193,6 +197,7 @@ def number_decode(data: bytes, start: i64) -> NumberState:
     s.swap_t = r.get_float()
     s.t_first = r.get_float()
     s.t_last = r.get_float()
+    s.tv_end = r.get_float()
     s.tv_last = r.get_float()
     s.unreturned = r.get_int()
     if r.pos != len(data):

@@ -131,6 +131,8 @@ class NumberRules:
             return True
         if spoofed and s.kv >= 2:  # claims to be one of our subscribers, yet came in from outside: from its 2nd call
             return True
+        if radio_known and s.kv >= 5 and s.f_ovl >= 0.2 and s.cell is None and s.imei is None:
+            return True  # a line from outside carrying calls at once (scores: a dialler)
         if s.kv < MIN_CALLS:
             # A machine's pace (a call a minute or faster, from the first call on) is worth a look from the
             # fifth call: eight calls at that pace would cost minutes of a robocall or wangiri run.
@@ -246,16 +248,21 @@ class NumberRules:
                        ramp(rate, 60.0, 120.0) * ramp(answered, 0.15, 0.3))
         scores["robocall"] = base * regular * (
             0.6 + 0.4 * _support(ramp(s.f_seq, 0.2, 0.5), failed, low_in, ramp(short_ans, 0.2, 0.5)))
-        if spoofed:
-            # A caller ID of our own mobile ranges on calls that came in from outside the radio network: someone
-            # presenting a subscriber's number he does not hold.  Campaigns rotate through such numbers a few calls
-            # each, so the second stranger called says it: no one's own phone reaches us without a cell.
-            # Conversations on it say the opposite: a line people talk to is a line (a business's fixed line
-            # numbered like a mobile), where a campaign plays a message or rings out.
+        if radio_known and s.cell is None and s.imei is None:
+            # Calls from outside the radio network, to strangers.  Conversations on them say it is a line people
+            # talk to (a business's fixed line, a call shop's booths, a night shift's trunk), where a campaign plays
+            # a message or rings out.
             talked = ramp(s.f_conv / answered, 0.5, 0.8) if answered > 0.0 else 0.0
-            claimed = ramp(s.kv, 1.0, 2.0) * ramp(s.f_new, 0.5, 0.8) * (1.0 - talked)
+            # A caller ID of our own mobile ranges (``spoofed``): someone presenting a subscriber's number he does
+            # not hold.  Campaigns rotate through such numbers a few calls each, so the second stranger called says
+            # it: no one's own phone reaches us without a cell.
+            claimed = ramp(s.kv, 1.0, 2.0) if spoofed else 0.0
+            # Several calls at once on one caller ID (a trunk, not a phone) that nobody calls back: a dialler.  An
+            # office's trunk gets calls back.
+            dialler = ramp(s.f_ovl, 0.2, 0.4) * ramp(s.kv, 4.0, 8.0) * low_in
+            outside = max(claimed, dialler) * ramp(s.f_new, 0.5, 0.8) * (1.0 - talked)
             scores["robocall"] = max(scores["robocall"],
-                                     claimed * (0.7 + 0.3 * _support(ramp(s.kv, 2.0, 6.0), regular)))
+                                     outside * (0.7 + 0.3 * _support(ramp(s.kv, 2.0, 6.0), regular)))
 
         # Scam farm: calls to strangers that rarely become conversations.  What separates it from an outbound
         # call centre (whose answered calls last minutes) and a courier (whose customers call back, on the
@@ -473,6 +480,9 @@ class NumberRules:
                            f"answered durations vary by {_pct(dur_cv)}"
                            + (" (one recorded message)" if dur_cv < ONE_MESSAGE_CV else "")),
                     Reason("sequential_share", s.f_seq, 0.3, f"{_pct(s.f_seq)} of callees next to a recent one"),
+                    *([Reason("calls_at_once_share", s.f_ovl, 0.0,
+                              f"{_pct(s.f_ovl)} of its calls placed while another of them was still on (a line "
+                              "carrying several calls: a dialler, not a phone)")] if s.f_ovl >= 0.2 else []),
                     *([Reason("spoofed_caller_id", 1.0, 0.0,
                               "a caller ID of this network's own mobile ranges that its radio network never carried "
                               "(no cell, no handset): presented by someone who does not hold it")] if spoofed else [])]

@@ -34,6 +34,7 @@ from detector.features import (
     TAU_H,
     TAU_M,
     CONV_S,
+    OVERLAP_SLACK_S,
     WORK_END_H,
     WORK_START_H,
     HandsetState,
@@ -180,7 +181,10 @@ def test_voice_ratios_match_numpy_ewma(seed: int, n: int) -> None:
     feed(s, stream)
     off_hours = np.array([is_off_hours(float(t), int(o)) for t, o in zip(stream.t, stream.off)])
     short = stream.dur < SHORT_S
+    ends = np.maximum.accumulate(stream.t + stream.dur)  # the latest end of the calls so far
+    at_once = np.concatenate([[False], stream.t[1:] < ends[:-1] - OVERLAP_SLACK_S])
     expected = {
+        "f_ovl": ewma(at_once, A_FAST),
         "f_unans": ewma(~stream.ans, A_FAST),
         "f_short": ewma(stream.ans & short, A_FAST),
         "f_conv": ewma(stream.ans & (stream.dur >= CONV_S), A_FAST),

@@ -128,3 +128,33 @@ def test_a_caller_id_of_our_own_mobile_ranges_that_the_radio_never_carried_is_sp
     alerts = [a for i in range(2) for a in named.process(Cdr(f"x{i}", "+447700009006", f"+44774000000{i}",
                                                              T0 + 60.0 * i, 0, 27.0, "answered", "voice", None, None))]
     assert alerts and any(r.feature == "spoofed_caller_id" for r in alerts[0].reasons), alerts
+
+
+def _pairs_of_calls(det: Detector, caller: str, apart: float, radio: bool = False, answered: bool = False) -> list[str]:
+    """Sixteen strangers rung in pairs ``apart`` seconds apart, a pair every ten minutes; 30 s rings unanswered
+    (or, ``answered``, conversations of one to four minutes)."""
+    typologies = []
+    for i in range(16):
+        t = T0 + 600.0 * (i // 2) + apart * (i % 2)
+        cdr = Cdr(f"d{caller}{i}", caller, f"+44775{(i * 7919 + 101) % 10**7:07d}", t, 0,
+                  60.0 + 47.0 * (i % 4) if answered else 30.0, "answered" if answered else "no_answer", "voice",
+                  "234-15-7-1" if radio else None, "356938030000011" if radio else None)
+        typologies += [a.typology for a in det.process(cdr)]
+    return typologies
+
+
+def test_a_line_from_outside_carrying_calls_at_once_to_strangers_is_a_dialler() -> None:
+    """A phone holds one call at a time.  A caller ID from outside the radio network that places a call while
+    its last is still ringing, over and over, to strangers nobody hears back from, is a dialler (a campaign
+    rotating caller IDs from other networks' ranges, which no range check can call spoofed).  The same calls one
+    after the other, from a SIM, or talked through (a call shop's booths, a night shift's trunk) are not."""
+    det = Detector()
+    _background(det, radio=True)
+    assert "robocall" in _pairs_of_calls(det, "+447990000001", apart=5.0)
+    caller = det.stages.caller
+    typology, _, reasons = caller.rules.score(det.numbers["+447990000001"], T0 + 4_300.0, caller.rings.known(),
+                                              caller.radio.known())
+    assert typology == "robocall" and "calls_at_once_share" in {r.feature for r in reasons}
+    assert _pairs_of_calls(det, "+447990000002", apart=40.0) == []  # the same calls, one after the other
+    assert _pairs_of_calls(det, "+447990000003", apart=5.0, radio=True) == []
+    assert _pairs_of_calls(det, "+447990000004", apart=5.0, answered=True) == []
