@@ -482,7 +482,8 @@ class NumberRules:
                     Reason("sequential_share", s.f_seq, 0.3, f"{_pct(s.f_seq)} of callees next to a recent one"),
                     *([Reason("calls_at_once_share", s.f_ovl, 0.0,
                               f"{_pct(s.f_ovl)} of its calls placed while another of them was still on (a line "
-                              "carrying several calls: a dialler, not a phone)")] if s.f_ovl >= 0.2 else []),
+                              "carrying several calls: a dialler, not a phone)")]
+                      if s.f_ovl >= 0.2 and s.cell is None and s.imei is None else []),  # as the rule reads it
                     *([Reason("spoofed_caller_id", 1.0, 0.0,
                               "a caller ID of this network's own mobile ranges that its radio network never carried "
                               "(no cell, no handset): presented by someone who does not hold it")] if spoofed else [])]

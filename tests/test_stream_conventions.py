@@ -157,4 +157,7 @@ def test_a_line_from_outside_carrying_calls_at_once_to_strangers_is_a_dialler() 
     assert typology == "robocall" and "calls_at_once_share" in {r.feature for r in reasons}
     assert _pairs_of_calls(det, "+447990000002", apart=40.0) == []  # the same calls, one after the other
     assert _pairs_of_calls(det, "+447990000003", apart=5.0, radio=True) == []
+    sim = det.numbers["+447990000003"]  # the same calls from a SIM: no claim about a line it is not
+    assert sim.f_ovl >= 0.2
+    assert "calls_at_once_share" not in {r.feature for r in caller.rules._explain("robocall", sim, T0 + 4_300.0)}
     assert _pairs_of_calls(det, "+447990000004", apart=5.0, answered=True) == []
