@@ -357,6 +357,11 @@ class NumberState:
         """Cold callers reported in this number's cell within the last hour, else 0."""
         return self.site_sims if self.site_t >= 0.0 and t - self.site_t < SITE_ACTIVE_S else 0
 
+    def never_on_radio(self) -> bool:
+        """No call of it ever named a cell or a handset: in a stream that names them for its SIMs, a number that
+        came in from outside the radio network (a fixed line, a trunk, another network, a spoofed caller ID)."""
+        return self.cell is None and self.imei is None
+
     def is_cold(self) -> bool:
         """Calling strangers with nothing back: what every SIM of a farm does (and an honest cold caller)."""
         return self.kv >= 2 and self.f_new >= 0.5 and self.in_share < COLD_IN_SHARE and self.unreturned >= 2

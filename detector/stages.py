@@ -120,7 +120,7 @@ class CallerStage:
     def _spoofed(self, s: NumberState, number: str, radio_known: bool) -> bool:
         """A caller ID of this network's own mobile ranges that its radio network never carried (no cell, no
         handset on any call, in a stream that names them): it came in from outside claiming to be a subscriber."""
-        return radio_known and s.cell is None and s.imei is None and self.ranges.is_own(number)
+        return radio_known and s.never_on_radio() and self.ranges.is_own(number)
 
     def _sms_lure(self, s: NumberState, cdr: Cdr) -> Candidate | None:
         """A foreign SMS sender's candidate, complete (reasons now: SMS lures are rare, unlike calls)."""

@@ -131,7 +131,7 @@ class NumberRules:
             return True
         if spoofed and s.kv >= 2:  # claims to be one of our subscribers, yet came in from outside: from its 2nd call
             return True
-        if radio_known and s.kv >= 5 and s.f_ovl >= 0.2 and s.cell is None and s.imei is None:
+        if radio_known and s.kv >= 5 and s.f_ovl >= 0.2 and s.never_on_radio():
             return True  # a line from outside carrying calls at once (scores: a dialler)
         if s.kv < MIN_CALLS:
             # A machine's pace (a call a minute or faster, from the first call on) is worth a look from the
@@ -139,7 +139,7 @@ class NumberRules:
             # A number the radio network never carried (no cell, no handset, where the stream names them for its
             # SIMs) came in from outside: a campaign that spoofs its caller IDs rotates through such numbers a
             # few calls each, so one at a machine's pace is looked at from its third call, not its fifth.
-            outside = radio_known and s.cell is None and s.imei is None
+            outside = radio_known and s.never_on_radio()
             first = OUTSIDE_FAST_MIN_CALLS if outside else FAST_MIN_CALLS
             return s.kv >= first and rate_per_hour(s.rate_m, TAU_M, s.age(t)) >= FAST_RATE
         if s.unreturned >= 15:  # low and slow, but nobody has called back in a long while
@@ -248,7 +248,7 @@ class NumberRules:
                        ramp(rate, 60.0, 120.0) * ramp(answered, 0.15, 0.3))
         scores["robocall"] = base * regular * (
             0.6 + 0.4 * _support(ramp(s.f_seq, 0.2, 0.5), failed, low_in, ramp(short_ans, 0.2, 0.5)))
-        if radio_known and s.cell is None and s.imei is None:
+        if radio_known and s.never_on_radio():
             # Calls from outside the radio network, to strangers.  Conversations on them say it is a line people
             # talk to (a business's fixed line, a call shop's booths, a night shift's trunk), where a campaign plays
             # a message or rings out.
@@ -348,7 +348,7 @@ class NumberRules:
         # outside office hours at all, a call or two in twenty: offices keep office hours; a relay follows its
         # callers abroad into the evening.
         box = max3(max(box_sized, shared * after_hours), ramp(s.f_imei, 0.02, 0.1), off)
-        if radio_known and s.cell is None and s.imei is None:
+        if radio_known and s.never_on_radio():
             box = 0.0  # no cell, no handset, in a stream that names them: a fixed line or a PBX trunk, not a SIM
         # Texting is judged by how many of its recent records were SMS, not by their share: one SMS from the
         # days a SIM was being readied is a sixth of its first six records, and no texting habit.
@@ -483,7 +483,7 @@ class NumberRules:
                     *([Reason("calls_at_once_share", s.f_ovl, 0.0,
                               f"{_pct(s.f_ovl)} of its calls placed while another of them was still on (a line "
                               "carrying several calls: a dialler, not a phone)")]
-                      if s.f_ovl >= 0.2 and s.cell is None and s.imei is None else []),  # as the rule reads it
+                      if s.f_ovl >= 0.2 and s.never_on_radio() else []),  # as the rule reads it
                     *([Reason("spoofed_caller_id", 1.0, 0.0,
                               "a caller ID of this network's own mobile ranges that its radio network never carried "
                               "(no cell, no handset): presented by someone who does not hold it")] if spoofed else [])]
