@@ -203,6 +203,10 @@ class NumberRules:
         unans = s.f_unans
         answered = 1.0 - unans
         short_ans = s.f_short / answered if answered > 0.05 else 0.0  # answered, then hung up within 10 s
+        own_talk = s.f_conv / answered if answered > 0.0 else 0.0  # answered, and talked through a minute or more
+        # A number whose calls never name a cell or a handset, in a stream that names them for its SIMs: it came
+        # in from outside the radio network (a fixed line, a trunk, another network, a spoofed caller ID).
+        off_radio = radio_known and s.never_on_radio()
         ring_share = s.f_ring / unans if unans > 0.05 else 0.0  # unanswered calls that rang under 10 s
         # From abroad, where a one-ring lure is the scheme's own shape (wangiri, below), the share is read over the
         # calls that carry a ring time: a lure to a phone that was busy, or one the switch wrote as 0 s, is still a
@@ -248,11 +252,11 @@ class NumberRules:
                        ramp(rate, 60.0, 120.0) * ramp(answered, 0.15, 0.3))
         scores["robocall"] = base * regular * (
             0.6 + 0.4 * _support(ramp(s.f_seq, 0.2, 0.5), failed, low_in, ramp(short_ans, 0.2, 0.5)))
-        if radio_known and s.never_on_radio():
+        if off_radio:
             # Calls from outside the radio network, to strangers.  Conversations on them say it is a line people
             # talk to (a business's fixed line, a call shop's booths, a night shift's trunk), where a campaign plays
             # a message or rings out.
-            talked = ramp(s.f_conv / answered, 0.5, 0.8) if answered > 0.0 else 0.0
+            talked = ramp(own_talk, 0.5, 0.8)
             # A caller ID of our own mobile ranges (``spoofed``): someone presenting a subscriber's number he does
             # not hold.  Campaigns rotate through such numbers a few calls each, so the second stranger called says
             # it: no one's own phone reaches us without a cell.
@@ -273,7 +277,7 @@ class NumberRules:
         # too, but the ones that are answered last minutes.
         n = min(s.kv, RECENT)
         n_ans = n * answered
-        talk_share = s.f_conv / answered if answered > 0.0 else 0.0
+        talk_share = own_talk
         hang_share = short_ans
         # A farm's SIMs share their cells: the answered cold calls of the cold callers around this one (the
         # site stage) are evidence about the same operation, worth as much as the cohort is sure to be one.
@@ -348,7 +352,7 @@ class NumberRules:
         # outside office hours at all, a call or two in twenty: offices keep office hours; a relay follows its
         # callers abroad into the evening.
         box = max3(max(box_sized, shared * after_hours), ramp(s.f_imei, 0.02, 0.1), off)
-        if radio_known and s.never_on_radio():
+        if off_radio:
             box = 0.0  # no cell, no handset, in a stream that names them: a fixed line or a PBX trunk, not a SIM
         # Texting is judged by how many of its recent records were SMS, not by their share: one SMS from the
         # days a SIM was being readied is a sixth of its first six records, and no texting habit.
