@@ -60,14 +60,21 @@ def test_a_number_without_cell_or_handset_is_no_simbox_where_the_stream_names_th
     assert "simbox" in _night_trunk(unnamed)  # the same traffic where no call names a cell: judged as before
 
 
+def _dial(det: Detector, cdr_id: str, caller: str, callee: str, t: float, duration: float, disposition: str,
+          radio: bool) -> list[str]:
+    """One voice call through the detector, from a SIM (its cell and handset named) or not; the typologies of
+    the alerts it caused."""
+    cdr = Cdr(cdr_id, caller, callee, t, 0, duration, disposition, "voice", "234-15-7-1" if radio else None,
+              "356938030000011" if radio else None)
+    return [a.typology for a in det.process(cdr)]
+
+
 def _three_quick_calls(det: Detector, caller: str, radio: bool) -> list[str]:
     """Three strangers rung within a minute, a recorded message of 22 s played to those who answer."""
     typologies = []
     for i, (disposition, duration) in enumerate((("answered", 22.0), ("no_answer", 30.0), ("answered", 22.0))):
-        cdr = Cdr(f"q{caller}{i}", caller, f"+44773{(i * 7919 + 17) % 10**7:07d}", T0 + 600 + 30.0 * i, 0,
-                  duration, disposition, "voice", "234-15-7-1" if radio else None,
-                  "356938030000011" if radio else None)
-        typologies += [a.typology for a in det.process(cdr)]
+        typologies += _dial(det, f"q{caller}{i}", caller, f"+44773{(i * 7919 + 17) % 10**7:07d}", T0 + 600 + 30.0 * i,
+                            duration, disposition, radio)
     return typologies
 
 
@@ -105,9 +112,8 @@ def _two_strangers(det: Detector, caller: str, radio: bool, duration: float = 27
     """Two strangers called twenty minutes apart, each answered with a message of ``duration`` seconds."""
     typologies = []
     for i in range(2):
-        cdr = Cdr(f"s{caller}{i}", caller, f"+44774{(i * 7919 + 31) % 10**7:07d}", T0 + 1_200.0 * i, 0, duration,
-                  "answered", "voice", "234-15-7-1" if radio else None, "356938030000011" if radio else None)
-        typologies += [a.typology for a in det.process(cdr)]
+        typologies += _dial(det, f"s{caller}{i}", caller, f"+44774{(i * 7919 + 31) % 10**7:07d}", T0 + 1_200.0 * i,
+                            duration, "answered", radio)
     return typologies
 
 
@@ -136,10 +142,9 @@ def _pairs_of_calls(det: Detector, caller: str, apart: float, radio: bool = Fals
     typologies = []
     for i in range(16):
         t = T0 + 600.0 * (i // 2) + apart * (i % 2)
-        cdr = Cdr(f"d{caller}{i}", caller, f"+44775{(i * 7919 + 101) % 10**7:07d}", t, 0,
-                  60.0 + 47.0 * (i % 4) if answered else 30.0, "answered" if answered else "no_answer", "voice",
-                  "234-15-7-1" if radio else None, "356938030000011" if radio else None)
-        typologies += [a.typology for a in det.process(cdr)]
+        typologies += _dial(det, f"d{caller}{i}", caller, f"+44775{(i * 7919 + 101) % 10**7:07d}", t,
+                            60.0 + 47.0 * (i % 4) if answered else 30.0, "answered" if answered else "no_answer",
+                            radio)
     return typologies
 
 
