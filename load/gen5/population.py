@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 from .geo import CITIES
 from .numbering import DIASPORA, NEIGHBOURS
@@ -113,34 +114,33 @@ def _friends(w: World, rng: random.Random) -> None:
             q.add_contact(p.number, p, 1.0)
 
 
+def _pooled_contacts(w: World, rng: random.Random, p: Person, count: int, stay: float, pools: list[list[str]],
+                     reuse: float, new_number: Callable[[int], str], label: tuple[str, str], weight: float) -> None:
+    """``count`` contacts of ``p`` outside the network, each in its own city with probability ``stay``: with
+    probability ``reuse`` one already in that city's pool (shared with the neighbours), else a new number made
+    by ``new_number(city)``, labelled and added to the pool."""
+    for _ in range(count):
+        city = p.city if rng.random() < stay else w.city(rng)
+        pool = pools[city]
+        if pool and rng.random() < reuse:
+            num = pool[rng.randrange(len(pool))]
+            if num in p.c_num:
+                continue
+        else:
+            num = new_number(city)
+            w.label(num, *label)
+            pool.append(num)
+        p.add_contact(num, None, weight)
+
+
 def _outside(w: World, rng: random.Random) -> None:
     book = w.book
     for p in w.persons:
         prof = p.prof
-        for _ in range(poisson(rng, prof.n_off)):
-            city = p.city if rng.random() < 0.85 else w.city(rng)
-            pool = w.offnet[city]
-            if pool and rng.random() < 0.3:
-                num = pool[rng.randrange(len(pool))]
-                if num in p.c_num:
-                    continue
-            else:
-                num = book.other_mobile(rng)
-                w.label(num, "offnet_mobile", "contact")
-                pool.append(num)
-            p.add_contact(num, None, 1.0)
-        for _ in range(poisson(rng, prof.n_fix)):
-            city = p.city if rng.random() < 0.8 else w.city(rng)
-            pool = w.fixed[city]
-            if pool and rng.random() < 0.2:
-                num = pool[rng.randrange(len(pool))]
-                if num in p.c_num:
-                    continue
-            else:
-                num = book.fixed(rng, w.area(city))
-                w.label(num, "fixed_line", "household")
-                pool.append(num)
-            p.add_contact(num, None, 1.4)
+        _pooled_contacts(w, rng, p, poisson(rng, prof.n_off), 0.85, w.offnet, 0.3,
+                         lambda city: book.other_mobile(rng), ("offnet_mobile", "contact"), 1.0)
+        _pooled_contacts(w, rng, p, poisson(rng, prof.n_fix), 0.8, w.fixed, 0.2,
+                         lambda city: book.fixed(rng, w.area(city)), ("fixed_line", "household"), 1.4)
         n_for = poisson(rng, prof.n_for)
         if prof.foreign == "diaspora":
             n_for = max(2, n_for)
