@@ -23,6 +23,7 @@ RHYTHM_CALLS: Final = 6  # five gaps: a person dialling at random (exponential g
 EVEN_GAPS_CV: Final = 0.35  # gaps between calls this even are partly a machine's (top of the rhythm's ramp)
 ONE_MESSAGE_CV: Final = 0.25  # answered durations this even are partly one recorded message's (ditto)
 MACHINE_GAP_CV: Final = 0.15  # gaps this even over four of them (1 person in 200 by chance) name a machine
+MACHINE_PACE: Final = 120.0  # calls/hour from one SIM: one every 30 s, ring and talk included; no one dials it by hand
 FAST_RATE: Final = 40.0  # calls/hour over a number's first minutes: a call every 90 s, ring and talk included
 HONEST_TALK: Final = 0.6  # share of an honest caller's answered calls that last a minute (a prior, not a fit)
 
@@ -153,19 +154,25 @@ class NumberRules:
     def score(self, s: NumberState, t: float, ring_known: bool = True, radio_known: bool = False,
               spoofed: bool = False) -> tuple[str, float, list[Reason]]:
         """(typology, score, reasons) of the best-matching typology for an outbound-active number."""
-        typology, value = self.best(s, self.scores(s, t, ring_known, radio_known, spoofed))
+        typology, value = self.best(s, self.scores(s, t, ring_known, radio_known, spoofed), t)
         if value < self.cfg.candidate_floor:
             return typology, value, []
         return typology, value, self._explain(typology, s, t, spoofed)
 
-    def best(self, s: NumberState, scores: dict[str, float]) -> tuple[str, float]:
-        """The typology to name and its score: the highest score, except that a number with four even gaps
-        (too few for the rhythm to count as evidence, enough to name a machine) is named a robocall.  Naming
-        never changes the score, so it changes no decision."""
+    def best(self, s: NumberState, scores: dict[str, float], t: float) -> tuple[str, float]:
+        """The typology to name and its score: the highest score, except that a machine is named for what it is.
+        A number with four even gaps (too few for the rhythm to count as evidence, enough to name a machine) is
+        named a robocall.  A farm is people placing calls; a SIM calling at ``MACHINE_PACE`` or faster has a
+        machine placing them, named for what its calls look like (a message played to whoever answers, or rings
+        hung up on) when either shows.  Naming never changes the score, so it changes no decision."""
         typology = argmax(scores)
         early = FAST_MIN_CALLS <= s.kv < RHYTHM_CALLS
         if early and typology != "robocall" and cv(s.g_mean, s.g_sq) < MACHINE_GAP_CV:
             return "robocall", scores[typology]
+        if typology == "scam_farm" and rate_per_hour(s.rate_h, TAU_H, s.age(t)) >= MACHINE_PACE:
+            machine = "robocall" if scores["robocall"] >= scores["wangiri"] else "wangiri"
+            if scores[machine] > 0.0:
+                return machine, scores[typology]
         return typology, scores[typology]
 
     def scores(self, s: NumberState, t: float, ring_known: bool = True, radio_known: bool = False,

@@ -643,9 +643,22 @@ def test_five_evenly_spaced_calls_are_named_a_robocall_without_changing_the_scor
     for i in range(5):
         c.call(36.0, duration=2.0 if i % 2 else 25.0, answered=bool(i % 2))
     sc = c.scores()
-    typology, value = RULES.best(c.s, sc)
+    typology, value = RULES.best(c.s, sc, c.t)
     assert typology == "robocall" and value == max(sc.values()) and max(sc, key=sc.__getitem__) != "robocall", sc
     assert RULES.score(c.s, c.t)[:2] == (typology, value)
+
+
+def test_a_farm_shaped_sim_at_a_pace_no_person_dials_is_named_a_robocall_without_changing_the_score() -> None:
+    """Strangers rung with irregular gaps, a third answered for a few seconds: people at 30 calls an hour (a
+    farm), a machine at 150 (a call every 24 s, ring and talk included), though the farm still scores highest."""
+    people = farm_sim(per_hour=30.0)
+    sc = people.scores()
+    assert RULES.best(people.s, sc, people.t) == ("scam_farm", sc["scam_farm"]), sc
+    machine = farm_sim(per_hour=150.0)
+    sc = machine.scores()
+    assert max(sc, key=sc.__getitem__) == "scam_farm" and sc["robocall"] > 0.0, sc
+    assert RULES.best(machine.s, sc, machine.t) == ("robocall", sc["scam_farm"]), sc
+    assert RULES.score(machine.s, machine.t)[:2] == ("robocall", sc["scam_farm"])
 
 
 def test_strangers_after_a_swap_are_news_only_to_a_number_that_had_a_circle() -> None:
