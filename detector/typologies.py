@@ -163,16 +163,14 @@ class NumberRules:
         """The typology to name and its score: the highest score, except that a machine is named for what it is.
         A number with four even gaps (too few for the rhythm to count as evidence, enough to name a machine) is
         named a robocall.  A farm is people placing calls; a SIM calling at ``MACHINE_PACE`` or faster has a
-        machine placing them, named for what its calls look like (a message played to whoever answers, or rings
-        hung up on) when either shows.  Naming never changes the score, so it changes no decision."""
+        machine placing them: a robocall (a dialler, playing a message to whoever answers), or wangiri where its
+        calls look more like lures (rings hung up on).  Naming never changes the score, so it changes no decision."""
         typology = argmax(scores)
         early = FAST_MIN_CALLS <= s.kv < RHYTHM_CALLS
         if early and typology != "robocall" and cv(s.g_mean, s.g_sq) < MACHINE_GAP_CV:
             return "robocall", scores[typology]
         if typology == "scam_farm" and rate_per_hour(s.rate_h, TAU_H, s.age(t)) >= MACHINE_PACE:
-            machine = "robocall" if scores["robocall"] >= scores["wangiri"] else "wangiri"
-            if scores[machine] > 0.0:
-                return machine, scores[typology]
+            return ("robocall" if scores["robocall"] >= scores["wangiri"] else "wangiri"), scores[typology]
         return typology, scores[typology]
 
     def scores(self, s: NumberState, t: float, ring_known: bool = True, radio_known: bool = False,
