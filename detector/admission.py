@@ -44,9 +44,11 @@ class EventClock:
       admitted and moves the watermark to the run's latest time within ``late_tolerance_s`` of its median
       (a feed gap, a stale record that set the watermark, the stream moving on: the stream itself, not one
       record of it, see :func:`_run_watermark`).
-    * ``t < wm - late_tolerance_s``: refused as ``late``.  Only while the watermark is unconfirmed (set by the
-      stream's first record and not yet agreed with by ``jump_after`` records), consecutive late records
-      that lie within ``max_ahead_s`` of the latest of them also form a run, whose ``jump_after``-th record
+    * ``t < wm - late_tolerance_s``: admitted if the call ended within ``late_tolerance_s`` of the watermark
+      (see :meth:`check`; the watermark stays), else refused as ``late``.  Only while the watermark is
+      unconfirmed (set by the stream's first record and not yet agreed with by ``jump_after`` records),
+      consecutive late records that lie within ``max_ahead_s`` of the latest of them also form a run, whose
+      ``jump_after``-th record
       moves the watermark back to it in the same way: a first record from a fast clock cannot make the whole
       stream late.  A confirmed watermark never moves back.
 
@@ -69,7 +71,15 @@ class EventClock:
         """Whether the watermark has been agreed with (it then never moves back)."""
         return self._support >= self._cfg.jump_after
 
-    def check(self, t: float, wall_now: float | None) -> tuple[str, str] | None:
+    def check(self, t: float, wall_now: float | None, duration: float = 0.0) -> tuple[str, str] | None:
+        """Admit (None) or refuse (reason, detail) a record that started at ``t`` and lasted ``duration``.
+
+        Lateness is judged on the record's end as well as its start: a switch writes a call's record when the
+        call ends, so a feed in the order records were written has each call behind the stream by its own
+        length (a two-hour call abroad arrives two hours after its start, on time).  Only a record that both
+        started and ended more than ``late_tolerance_s`` behind the watermark is late.  The watermark itself
+        follows starts (event time is the start of a call everywhere else).
+        """
         cfg = self._cfg
         wm = self.watermark
         if wall_now is not None and cfg.max_ahead_of_wall_s > 0 and t > wall_now + cfg.max_ahead_of_wall_s:
@@ -93,12 +103,17 @@ class EventClock:
             if t > wm + cfg.max_ahead_s:
                 return "time_out_of_range", f"event time is {(t - wm) / 3600:.1f} h ahead of the stream"
             return None  # admitted; the watermark waits for agreement
+        if t + duration >= wm - tol:  # started long ago, ended within the tolerance: written as it ended
+            if self._run:
+                self._run.clear()
+            return None
         if self._support < cfg.jump_after:
             if self._join_run(t, False):
                 return None
         elif self._run:
             self._run.clear()
-        return "late", f"event time is {(wm - t) / 60:.1f} min behind the stream (tolerance {tol / 60:g} min)"
+        return "late", (f"event time is {(wm - t) / 60:.1f} min behind the stream and the call ended "
+                        f"{(wm - t - duration) / 60:.1f} min behind it (tolerance {tol / 60:g} min)")
 
     def _join_run(self, t: float, ahead: bool) -> bool:
         """Add ``t`` to the current run (or start one); True when the run moved the watermark."""
@@ -209,7 +224,7 @@ class Admission:
         # Duplicates first: a replayed copy is a duplicate whatever its time, and is counted once as such.
         if cdr.cdr_id in self.duplicates:
             return "duplicate", f"cdr_id {cdr.cdr_id[:40]!r} already processed"
-        bad = self.clock.check(cdr.start, wall_now)
+        bad = self.clock.check(cdr.start, wall_now, cdr.duration)
         if bad is not None:
             return bad
         self.duplicates.remember(cdr.cdr_id, cdr.start, self.clock.watermark or cdr.start)

@@ -87,7 +87,8 @@ class Settings:
     web_host: str = _opt("127.0.0.1", "address the health endpoint binds (0.0.0.0 in containers)")
     web_port: int = _opt(6066, "port of the health endpoint (faust web)")
     log_level: Literal["debug", "info", "warn", "error"] = _opt("info", "log level")
-    late_tolerance_s: float = _opt(900.0, "records this far behind the stream are still processed")
+    late_tolerance_s: float = _opt(900.0, "records this far behind the stream (by start, or by end: a switch "
+                                          "writes a long call as it ends) are still processed")
     max_ahead_s: float = _opt(86_400.0, "records this far ahead of the stream are rejected")
     home_utc_offset_min: int = _opt(0, "the network's UTC offset in minutes, for records written in UTC "
                                        "(offset 0): their hour of day (off-hours, night habit) is read in it; "

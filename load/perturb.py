@@ -12,13 +12,17 @@ Variants (each keeps every record's meaning; the labels are copied unchanged):
 * ``no-cell``: ``cell_id`` and ``imei`` dropped (both are optional in the schema).
 * ``utc``: ``start_time`` rewritten in UTC (``Z``): a switch that logs UTC for a network in another zone.
 * ``no-sms``: SMS records dropped (a voice-only CDR feed).
+* ``end-order``: the records reordered by the time each call ended (start + duration), as a switch writes them
+  (a record is written when its call ends), instead of by start: a two-hour call comes two hours after its start.
 
-Lines that are not JSON objects pass through untouched, so a stream's deliberately broken records stay broken.
+Lines that are not JSON objects pass through untouched, so a stream's deliberately broken records stay broken
+(in ``end-order``, where they stood among the records that ended before them).
 """
 
 from __future__ import annotations
 
 import argparse
+import heapq
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -79,7 +83,7 @@ _REWRITES: dict[str, Callable[[], Rewrite]] = {
     "utc": lambda: _utc,
     "no-sms": lambda: _no_sms,
 }
-VARIANTS = tuple(_REWRITES)
+VARIANTS = (*_REWRITES, "end-order")
 
 
 def rewriter(variant: str) -> Rewrite:
@@ -90,8 +94,49 @@ def rewriter(variant: str) -> Rewrite:
     return factory()
 
 
+def _ended_at(record: object) -> tuple[float, float] | None:
+    """(start, end) of a record in epoch seconds, or None when its time or duration cannot be read."""
+    if not isinstance(record, dict):
+        return None
+    text, duration = record.get("start_time"), record.get("duration_s")
+    if not isinstance(text, str) or isinstance(duration, bool) or not isinstance(duration, (int, float)):
+        return None
+    try:
+        start = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00")).timestamp()
+    except (ValueError, OverflowError, OSError):
+        return None
+    return start, start + max(0.0, float(duration))
+
+
+def end_order(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """Lines of a stream in start order, reordered by the time each call ended (see ``end-order``).
+
+    Streaming: a record waits in a heap until the stream has reached its end (every later record starts, and
+    so ends, no earlier), so memory holds the calls still in progress.  A line whose time cannot be read keeps
+    its place after the records that ended by the last start read.  Ties keep the input order.
+    """
+    heap: list[tuple[float, int, bytes]] = []
+    now = float("-inf")
+    for seq, line in enumerate(lines):
+        line = line if line.endswith(b"\n") else line + b"\n"
+        try:
+            times = _ended_at(orjson.loads(line))
+        except orjson.JSONDecodeError:
+            times = None
+        if times is not None:
+            now = max(now, times[0])
+        while heap and heap[0][0] <= now:
+            yield heapq.heappop(heap)[2]
+        heapq.heappush(heap, (times[1] if times is not None else now, seq, line))
+    while heap:
+        yield heapq.heappop(heap)[2]
+
+
 def perturb_lines(lines: Iterable[bytes], variant: str) -> Iterator[bytes]:
     """Rewrite JSON Lines; lines that are not JSON objects pass through as they are."""
+    if variant == "end-order":
+        yield from end_order(lines)
+        return
     rewrite = rewriter(variant)
     for line in lines:
         try:

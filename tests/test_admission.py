@@ -18,15 +18,16 @@ DAY = 86_400.0
 JUMP = CFG.jump_after  # consecutive agreeing far-ahead records that move the stream (50)
 
 
-def cdr(cdr_id: str, t: float) -> Cdr:
-    return Cdr(cdr_id, "+441632960001", "+441632960002", t, 0, 30.0, "answered")
+def cdr(cdr_id: str, t: float, duration: float = 30.0) -> Cdr:
+    return Cdr(cdr_id, "+441632960001", "+441632960002", t, 0, duration, "answered")
 
 
-def fed(adm: Admission, *records: tuple[str, float], wall_now: float | None = None) -> list[str | None]:
-    """Admit each (id, t); the reject reason or None for each."""
+def fed(adm: Admission, *records: tuple[str, float] | tuple[str, float, float],
+        wall_now: float | None = None) -> list[str | None]:
+    """Admit each (id, t) or (id, t, duration); the reject reason or None for each."""
     out = []
-    for cdr_id, t in records:
-        bad = adm.admit(cdr(cdr_id, t), wall_now)
+    for cdr_id, t, *duration in records:
+        bad = adm.admit(cdr(cdr_id, t, *duration), wall_now)
         out.append(None if bad is None else bad[0])
     return out
 
@@ -49,10 +50,24 @@ def test_late_within_tolerance_is_admitted_without_moving_the_watermark_back() -
 
 def test_late_beyond_tolerance_is_rejected_as_late() -> None:
     adm = Admission()
-    assert fed(adm, ("a", T0), ("b", T0 - CFG.late_tolerance_s - 0.001), ("c", T0 - DAY)) == [None, "late", "late"]
+    late = ("b", T0 - CFG.late_tolerance_s - 0.001, 0.0)  # started and ended beyond the tolerance
+    assert fed(adm, ("a", T0), late, ("c", T0 - DAY)) == [None, "late", "late"]
     assert adm.clock.watermark == T0
     bad = adm.admit(cdr("d", T0 - 2 * CFG.late_tolerance_s))
     assert bad is not None and bad[0] == "late" and "behind" in bad[1]
+
+
+def test_a_long_call_written_when_it_ended_is_on_time() -> None:
+    """A switch writes a call's record as the call ends: in such a feed a two-hour call abroad comes two hours
+    after its start, behind every record written meanwhile.  It is on time if it ended within the tolerance;
+    a call that also ended long ago is late.  Neither moves the watermark back."""
+    adm = Admission()
+    tol = CFG.late_tolerance_s
+    assert fed(adm, ("a", T0), ("long", T0 - 2 * HOUR, 2 * HOUR - tol + 1.0), ("ended", T0 - 2 * HOUR, HOUR)) == [
+        None, None, "late"]
+    assert adm.clock.watermark == T0
+    bad = adm.admit(cdr("again", T0 - 2 * HOUR, 60.0))
+    assert bad is not None and bad[0] == "late" and "ended 119.0 min behind" in bad[1]
 
 
 def test_ahead_within_tolerance_moves_the_watermark() -> None:
@@ -367,7 +382,8 @@ def test_duplicates_inside_a_run_neither_count_nor_break_it() -> None:
 
 
 EVENTS = st.lists(
-    st.tuples(st.integers(0, 30).map(lambda i: f"id{i}"), st.floats(-2 * DAY, 3 * DAY, allow_nan=False)),
+    st.tuples(st.integers(0, 30).map(lambda i: f"id{i}"), st.floats(-2 * DAY, 3 * DAY, allow_nan=False),
+              st.sampled_from([0.0, 30.0, 1_000.0, 2 * HOUR])),
     max_size=120,
 )
 
@@ -377,7 +393,8 @@ EVENTS = st.lists(
 def test_admission_invariants(events: list[tuple[str, float]], max_ids: int, horizon: float, jump: int) -> None:
     """Against the documented rules (EventClock's docstring), written out again independently: duplicates first
     (a duplicate never touches the clock); within the late tolerance of the watermark, admitted and followed
-    up; further ahead, admitted up to max_ahead_s (refused beyond) without moving the watermark, unless it
+    up; further behind but ended within the tolerance, admitted without moving the watermark (a run of late
+    records ends); further ahead, admitted up to max_ahead_s (refused beyond) without moving the watermark, unless it
     completes a run of ``jump_after`` consecutive ahead records within max_ahead_s of the run's earliest,
     which moves the watermark to the latest time of the run within the tolerance above its lower median; further behind, late, unless the watermark is
     unconfirmed (fewer than jump_after admitted near it since the first record) and the record completes such
@@ -389,11 +406,11 @@ def test_admission_invariants(events: list[tuple[str, float]], max_ids: int, hor
     run: list[float] = []  # the current run
     run_ahead = True
     support = 0
-    for cdr_id, dt in events:
+    for cdr_id, dt, duration in events:
         t = T0 + dt
         wm = adm.clock.watermark
         was_seen = cdr_id in adm.duplicates
-        bad = adm.admit(cdr(cdr_id, t))
+        bad = adm.admit(cdr(cdr_id, t, duration))
         reason = None if bad is None else bad[0]
         assert reason is None or reason in REJECT_REASONS
         if was_seen:
@@ -404,6 +421,9 @@ def test_admission_invariants(events: list[tuple[str, float]], max_ids: int, hor
         if wm is None:
             assert reason is None and adm.clock.watermark == t
             support = 1
+        elif t < wm - tol <= t + duration:
+            run = []
+            assert reason is None and adm.clock.watermark == wm
         elif t > wm + tol or (t < wm - tol and support < jump):
             ahead = t > wm
             anchor = (min(run) if ahead else max(run)) if run else 0.0

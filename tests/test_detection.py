@@ -141,6 +141,25 @@ def test_phones_numbered_in_sequence_are_not_one_bank(report: evaluate.Evaluatio
             assert group["false_alarms"] == 0, (profile, group)
 
 
+def test_a_feed_written_as_calls_end_loses_no_record_and_alerts_the_same_numbers(world: Path, tmp_path: Path) -> None:
+    """A switch writes each record as its call ends, so a long call comes behind every record written during
+    it (load/perturb.py ``end-order``).  None of them is late: the admission judged lateness on the start
+    alone and refused every call longer than its tolerance (15 min), IRSF's long calls abroad among them."""
+    from load.perturb import perturb_dir
+
+    perturb_dir(world, tmp_path, "end-order")
+    run_replay(str(tmp_path / "cdrs.jsonl"), tmp_path / "alerts.jsonl", tmp_path / "rejects.jsonl",
+               tmp_path / "report.json", show_progress=False)
+    clean, ended = (json.loads((d / "report.json").read_text()) for d in (world, tmp_path))
+    assert ended["consumed"] == clean["consumed"]
+    assert ended["rejected_by_reason"] == clean["rejected_by_reason"], ended["rejected_by_reason"]
+
+    def alerted(d: Path) -> set[str]:
+        return {json.loads(line)["number"] for line in (d / "alerts.jsonl").read_text().splitlines()}
+
+    assert alerted(tmp_path) == alerted(world)
+
+
 def test_a_stream_logged_in_utc_decides_as_written_locally_given_the_networks_offset(
         tmp_path_factory: pytest.TempPathFactory) -> None:
     """A switch that logs UTC for a +05:30 network: with ``home_utc_offset_min=330`` the detector makes the

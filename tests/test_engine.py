@@ -183,7 +183,7 @@ OPS = st.lists(
     st.one_of(
         st.tuples(st.just("good"), st.integers(0, 120)),  # seconds after the previous good line
         st.tuples(st.just("dup"), st.integers(0, 10**6)),  # repeat one of the lines processed so far
-        st.tuples(st.just("late"), st.integers(901, 86_400)),  # this far behind the newest good line
+        st.tuples(st.just("late"), st.integers(901, 86_400)),  # this far behind the newest good line (ended too)
         st.tuples(st.just("future"), st.integers(86_401, 10**8)),
         st.tuples(st.just("garbage"), st.binary(max_size=80)),
         st.tuples(st.just("cdr"), st.integers(0, 60)),  # through feed_cdr
@@ -215,7 +215,7 @@ def test_accounting_balances_after_every_message(ops: list[tuple[str, Any]]) -> 
             elif kind == "dup":
                 raw = seen[arg % len(seen)]
             elif kind == "late":
-                raw = line(f"l{n}", t - arg)
+                raw = line(f"l{n}", t - arg, duration_s=0)
             elif kind == "future":
                 raw = line(f"f{n}", t + arg)
             else:

@@ -44,3 +44,18 @@ def test_no_cell_and_no_sms() -> None:
     assert all(c.cell_id is None and c.imei is None for c in _parsed(list(perturb_lines(LINES, "no-cell"))))
     kept = _parsed(list(perturb_lines(LINES, "no-sms")))
     assert [c.cdr_id for c in kept] == ["a", "c"]
+
+
+def test_end_order_writes_each_record_when_its_call_ended() -> None:
+    """A switch writes a record as its call ends: a two-hour call comes after the calls that began and ended
+    during it; a broken line stays where it was among the records that had ended by then."""
+    def line(cdr_id: str, start: str, duration: int) -> bytes:
+        return (b'{"cdr_id":"%s","caller":"+441111111111","callee":"+442222222222","start_time":"%s",'
+                b'"duration_s":%d,"disposition":"answered"}\n' % (cdr_id.encode(), start.encode(), duration))
+    lines = [line("long", "2026-03-06T09:00:00+00:00", 7_200), line("short", "2026-03-06T09:10:00+00:00", 60),
+             b"{not json\n", line("sms", "2026-03-06T09:30:00Z", 0)]
+    out = list(perturb_lines(lines, "end-order"))
+    assert sorted(out) == sorted(lines)
+    assert [orjson.loads(x)["cdr_id"] if x != lines[2] else "broken" for x in out] == ["broken", "short", "sms", "long"]
+    ends = [c.start + c.duration for c in _parsed(out)]
+    assert ends == sorted(ends)
