@@ -27,6 +27,8 @@ A_SLOW: Final = 1.0 / 128  # habit: ~128 calls, to compare recent behaviour agai
 A_IN: Final = 1.0 / 32  # inbound share of all events
 SHORT_S: Final = 10.0  # an answered call under 10 s is a hang-up, not a conversation
 CONV_S: Final = 60.0  # an answered call of a minute or more is a conversation: what honest calls mostly become
+PUMP_LONG_S: Final = 600.0  # a call abroad of ten minutes or more ...
+PUMP_SLACK_S: Final = 120.0  # ... and the next call abroad placed within two minutes of its end: back to back
 OVERLAP_SLACK_S: Final = 1.0  # start times and durations are written to the second: a call starting within a
 # second of the previous one's end is the next call, not a second one at once
 RING_S: Final = 10.0  # an unanswered call that rang under 10 s is a "one-ring" (wangiri lure)
@@ -52,7 +54,7 @@ class NumberState:
         "t_first", "t_last", "tv_last", "tv_end", "k", "kv",
         "rate_m", "rate_h",
         "f_unans", "f_short", "f_conv", "f_ring", "f_lring", "f_fail", "f_new", "f_seq", "f_intl", "f_risky", "f_off", "f_cell",
-        "f_scat", "f_ovl", "f_sms", "f_imei", "h_new", "h_intl", "h_off",
+        "f_scat", "f_ovl", "pump", "f_sms", "f_imei", "h_new", "h_intl", "h_off",
         "g_mean", "g_sq", "d_mean", "d_sq", "nd",
         "risky_rate", "risky_s", "intl_rate", "intl_s", "intl_d", "intl_ds", "intl_dt",
         "in_t", "in_rate", "in_share", "unreturned", "cb_rate", "rung_t", "rung_by", "in_sms", "in_sms_t",
@@ -75,6 +77,7 @@ class NumberState:
         self.f_intl = self.f_risky = self.f_off = self.f_cell = self.f_sms = self.f_imei = 0.0
         self.f_scat = 0.0  # calls abroad to a thousand-block none of the last three callees was in
         self.f_ovl = 0.0  # calls placed while another of its calls was still on: a line carrying several at once
+        self.pump = 0  # long calls abroad in a row, each placed back to back after the last (PUMP_SLACK_S)
         self.h_new = self.h_intl = self.h_off = 0.0
         self.g_mean = self.g_sq = self.d_mean = self.d_sq = 0.0
         self.nd = 0
@@ -226,7 +229,8 @@ class NumberState:
         kv = self.kv
         self.kv = kv + 1
         self.unreturned += 1
-        dt = t - self.tv_last if kv else 0.0
+        prev = self.tv_last  # the start of its last call
+        dt = t - prev if kv else 0.0
         if dt < 0.0:
             dt = 0.0  # out-of-order within tolerance: treat as simultaneous, and keep the later time
         else:
@@ -237,8 +241,15 @@ class NumberState:
         h = 1.0 / (kv + 1)
         if h < A_SLOW:
             h = A_SLOW
-        # A phone holds one call at a time; a trunk or a dialler places the next before the last has ended.
+        # A call abroad placed within PUMP_SLACK_S of the end of a long call abroad (the last call was abroad if
+        # the last call abroad started when it did): a line kept on the line abroad.  Any other call ends the run.
         end = self.tv_end
+        if (intl if abroad is None else abroad) and kv and self.intl_dt == prev \
+                and end - prev >= PUMP_LONG_S and 0.0 <= t - end <= PUMP_SLACK_S:
+            self.pump += 1
+        else:
+            self.pump = 0
+        # A phone holds one call at a time; a trunk or a dialler places the next before the last has ended.
         self.f_ovl += a * ((1.0 if kv and t < end - OVERLAP_SLACK_S else 0.0) - self.f_ovl)
         if t + duration > end:
             self.tv_end = t + duration

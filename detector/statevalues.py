@@ -26,11 +26,11 @@ NUMBER_LAYOUT: tuple[tuple[str, str], ...] = (
     ("in_share", "f"), ("in_sms", "f"), ("in_sms_t", "f"), ("in_t", "f"), ("intl_d", "f"),
     ("intl_ds", "f"), ("intl_dt", "f"), ("intl_rate", "f"), ("intl_s", "f"), ("k", "i"),
     ("kv", "i"), ("nd", "i"), ("places", "i"), ("post_intl", "i"), ("post_n", "i"),
-    ("post_new", "i"), ("post_seen", "i"), ("rate_h", "f"), ("rate_m", "f"), ("risky_rate", "f"),
-    ("risky_s", "f"), ("rung_by", "i"), ("rung_t", "f"), ("site_ans", "f"), ("site_calls", "f"),
-    ("site_conv", "f"), ("site_rate", "f"), ("site_short", "f"), ("site_sims", "i"), ("site_t", "f"),
-    ("swap_far", "f"), ("swap_t", "f"), ("t_first", "f"), ("t_last", "f"), ("tv_end", "f"),
-    ("tv_last", "f"), ("unreturned", "i"),
+    ("post_new", "i"), ("post_seen", "i"), ("pump", "i"), ("rate_h", "f"), ("rate_m", "f"),
+    ("risky_rate", "f"), ("risky_s", "f"), ("rung_by", "i"), ("rung_t", "f"), ("site_ans", "f"),
+    ("site_calls", "f"), ("site_conv", "f"), ("site_rate", "f"), ("site_short", "f"), ("site_sims", "i"),
+    ("site_t", "f"), ("swap_far", "f"), ("swap_t", "f"), ("t_first", "f"), ("t_last", "f"),
+    ("tv_end", "f"), ("tv_last", "f"), ("unreturned", "i"),
 )
 
 
@@ -95,6 +95,7 @@ def number_encode(s: NumberState, header: bytes) -> bytes:
     put_int(b, s.post_n)
     put_int(b, s.post_new)
     put_int(b, s.post_seen)
+    put_int(b, s.pump)
     write_f64_le(b, s.rate_h)
     write_f64_le(b, s.rate_m)
     write_f64_le(b, s.risky_rate)
@@ -180,6 +181,7 @@ def number_decode(data: bytes, start: i64) -> NumberState:
     s.post_n = r.get_int()
     s.post_new = r.get_int()
     s.post_seen = r.get_int()
+    s.pump = r.get_int()
     s.rate_h = r.get_float()
     s.rate_m = r.get_float()
     s.risky_rate = r.get_float()

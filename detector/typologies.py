@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .features import RECENT, TAU_H, TAU_M, NumberState
+from .features import PUMP_SLACK_S, RECENT, TAU_H, TAU_M, NumberState
 from .records import Reason, by_constructor
 from .sketches import argmax, cv, max3, ramp, rate_per_hour
 
@@ -119,7 +119,7 @@ class NumberRules:
         """Cheap test: is there anything worth scoring?  Most ordinary calls stop here.
 
         ``radio_known``, ``spoofed``: as for :meth:`scores`."""
-        if s.risky_rate > 1.0 or s.intl_rate > 2.0 or s.swapped_recently(t):
+        if s.risky_rate > 1.0 or s.intl_rate > 2.0 or s.pump >= 2 or s.swapped_recently(t):
             return True
         if s.kv >= 3 and s.f_intl >= 0.5:  # calls that mostly cross a border (a foreign ringer, say): look early
             return True
@@ -403,7 +403,11 @@ class NumberRules:
         # a new thousand-block nearly every call once there are several of them, are many people calling their
         # own (a call shop's booths, a firm's partners), however long and costly the calls.
         scattered = ramp(s.f_scat, 0.5, 0.8) * ramp(s.kv * s.f_intl, 4.0, 8.0)
-        scores["irsf"] = max3(known_risky, any_foreign, sustained) * support * (1.0 - 0.5 * scattered)
+        # ... or pumped: long calls abroad placed back to back, the next within two minutes of the last one's end,
+        # three in a row (two hand-overs, ``NumberState.pump``): a line kept on the line abroad, which is what
+        # IRSF sells, however slowly the calls come.  A family call home is one long call, or two.
+        pumped = ramp(s.pump, 1.0, 2.0)
+        scores["irsf"] = max(max3(known_risky, any_foreign, sustained), pumped) * support * (1.0 - 0.5 * scattered)
 
         # Takeover: a new handset in a new place on a number with history, then only strangers called.
         takeover = 0.0
@@ -527,6 +531,9 @@ class NumberRules:
                            f"{s.risky_s / 60.0:.0f} min/hour to high-cost destinations"),
                     Reason("international_share", s.f_intl, s.h_intl,
                            f"{_pct(s.f_intl)} international calls (habit {_pct(s.h_intl)})"),
+                    *([Reason("back_to_back_calls_abroad", float(s.pump), 1.0,
+                              f"{s.pump + 1} long calls abroad in a row, each placed within "
+                              f"{PUMP_SLACK_S / 60:.0f} min of the last one's end")] if s.pump else []),
                     new]
         # takeover
         post_new = s.post_new / s.post_n if s.post_n else 0.0

@@ -35,6 +35,8 @@ from detector.features import (
     TAU_M,
     CONV_S,
     OVERLAP_SLACK_S,
+    PUMP_LONG_S,
+    PUMP_SLACK_S,
     WORK_END_H,
     WORK_START_H,
     HandsetState,
@@ -200,6 +202,27 @@ def test_voice_ratios_match_numpy_ewma(seed: int, n: int) -> None:
     for name, value in expected.items():
         assert getattr(s, name) == pytest.approx(value, abs=1e-12), name
     assert (s.k, s.kv) == (n, n)
+
+
+def test_pump_counts_long_calls_abroad_placed_back_to_back() -> None:
+    """A call abroad placed within PUMP_SLACK_S of the end of a long call abroad continues a run; any other call
+    (home, abroad after a pause, abroad after a short call) ends it."""
+    s = NumberState()
+    t, runs = T0, []
+    for dur, intl, pause in [(2_400.0, True, 0.0), (2_400.0, True, 60.0), (2_400.0, True, PUMP_SLACK_S),
+                             (60.0, False, 30.0),  # a call home ends the run
+                             (PUMP_LONG_S, True, 30.0), (300.0, True, 60.0),  # a ten-minute call, then back to back
+                             (2_400.0, True, 30.0),  # ... but after a five-minute call: no run
+                             (2_400.0, True, PUMP_SLACK_S + 1.0)]:  # a pause past the slack: no run
+        outbound(s, t + pause, 441632960000 + len(runs), dur=dur, intl=intl)
+        t += pause + dur
+        runs.append(s.pump)
+    assert runs == [0, 1, 2, 0, 0, 1, 0, 0]
+    s = NumberState()  # an SMS between two calls is no call: it neither ends nor continues a run
+    outbound(s, T0, 441632960000, dur=2_400.0, intl=True)
+    outbound(s, T0 + 2_410.0, 441632960999, dur=0.0, voice=False, intl=True)
+    outbound(s, T0 + 2_420.0, 441632960001, dur=2_400.0, intl=True)
+    assert s.pump == 1
 
 
 LOCAL_HOURS = [(h, h * 60) for h in range(24)] + [(h, -(24 - h) * 60) for h in range(1, 24)]

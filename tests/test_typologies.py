@@ -595,10 +595,12 @@ def test_one_long_call_home_a_night_stays_quiet() -> None:
 
 
 def four_long_calls_to_a_premium_range(sims_on_handset: int) -> Caller:
-    """A fresh SIM's first calls: four back-to-back calls of 40 minutes to a high-cost range abroad."""
+    """A fresh SIM's first calls: four calls of 40 minutes to a high-cost range abroad, five minutes apart (placed
+    within two minutes of the last one's end they are pumped, whatever the device: see
+    test_long_calls_abroad_placed_back_to_back_are_irsf_from_the_third)."""
     c = Caller()
     for i in range(4):
-        c.call(2_500.0, callee=88_216_000_000 + i % 2, duration=2_400.0, answered=True, intl=True, risky=True)
+        c.call(2_700.0, callee=88_216_000_000 + i % 2, duration=2_400.0, answered=True, intl=True, risky=True)
         if sims_on_handset > 1:
             c.s.on_handset(c.t, sims_on_handset, 8.0)
     return c
@@ -659,6 +661,26 @@ def test_a_farm_shaped_sim_at_a_pace_no_person_dials_is_named_a_robocall_without
     assert max(sc, key=sc.__getitem__) == "scam_farm" and sc["robocall"] > 0.0, sc
     assert RULES.best(machine.s, sc, machine.t) == ("robocall", sc["scam_farm"]), sc
     assert RULES.score(machine.s, machine.t)[:2] == ("robocall", sc["scam_farm"])
+
+
+def test_long_calls_abroad_placed_back_to_back_are_irsf_from_the_third() -> None:
+    """Forty-minute calls abroad, each placed a minute after the last one ended: a line kept on the line abroad
+    (what IRSF sells) by its third call, however slow its pace.  The same calls with twenty minutes between
+    them are a person's, as they were for every call before."""
+    def calls(pause: float) -> Caller:
+        c = Caller()
+        for i in range(3):
+            c.call(2_400.0 + pause if i else 0.0, duration=2_400.0, answered=True, intl=True)
+        return c
+    pumped, paced = calls(60.0), calls(1_200.0)
+    assert pumped.s.pump == 2 and paced.s.pump == 0
+    assert RULES.gate(pumped.s, pumped.t)
+    sc = pumped.scores()
+    assert sc["irsf"] >= THRESHOLD and RULES.best(pumped.s, sc, pumped.t)[0] == "irsf", sc
+    reasons = {r.feature: r for r in RULES.score(pumped.s, pumped.t)[2]}
+    assert reasons["back_to_back_calls_abroad"].value == 2.0
+    assert "3 long calls abroad in a row" in reasons["back_to_back_calls_abroad"].text
+    assert max(paced.scores().values()) < THRESHOLD, paced.scores()
 
 
 def test_strangers_after_a_swap_are_news_only_to_a_number_that_had_a_circle() -> None:
