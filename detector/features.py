@@ -29,6 +29,8 @@ SHORT_S: Final = 10.0  # an answered call under 10 s is a hang-up, not a convers
 CONV_S: Final = 60.0  # an answered call of a minute or more is a conversation: what honest calls mostly become
 PUMP_LONG_S: Final = 600.0  # a call abroad of ten minutes or more ...
 PUMP_SLACK_S: Final = 120.0  # ... and the next call abroad placed within two minutes of its end: back to back
+CONTINUED_S: Final = 2.0  # a record to the same callee starting this close to the last one's end continues it
+# (a switch that cuts a long call into partial records): no new call was placed
 OVERLAP_SLACK_S: Final = 1.0  # start times and durations are written to the second: a call starting within a
 # second of the previous one's end is the next call, not a second one at once
 RING_S: Final = 10.0  # an unanswered call that rang under 10 s is a "one-ring" (wangiri lure)
@@ -242,11 +244,13 @@ class NumberState:
         if h < A_SLOW:
             h = A_SLOW
         # A call abroad placed within PUMP_SLACK_S of the end of a long call abroad (the last call was abroad if
-        # the last call abroad started when it did): a line kept on the line abroad.  Any other call ends the run.
+        # the last call abroad started when it did): a line kept on the line abroad.  Any other call ends the run;
+        # the next partial record of the same call (same callee, from the second the last one ended) is no call.
         end = self.tv_end
         if (intl if abroad is None else abroad) and kv and self.intl_dt == prev \
                 and end - prev >= PUMP_LONG_S and 0.0 <= t - end <= PUMP_SLACK_S:
-            self.pump += 1
+            if callee_key != self.c1 or t - end > CONTINUED_S:
+                self.pump += 1
         else:
             self.pump = 0
         # A phone holds one call at a time; a trunk or a dialler places the next before the last has ended.

@@ -14,6 +14,8 @@ Variants (each keeps every record's meaning; the labels are copied unchanged):
 * ``no-sms``: SMS records dropped (a voice-only CDR feed).
 * ``end-order``: the records reordered by the time each call ended (start + duration), as a switch writes them
   (a record is written when its call ends), instead of by start: a two-hour call comes two hours after its start.
+* ``partial-records``: every answered call longer than an hour cut into hourly partial records (the same
+  parties, each starting as the last one ends, ids ``<cdr_id>.1``, ``.2``, ...), as switches write long calls.
 
 Lines that are not JSON objects pass through untouched, so a stream's deliberately broken records stay broken
 (in ``end-order``, where they stood among the records that ended before them).
@@ -26,7 +28,7 @@ import heapq
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +85,9 @@ _REWRITES: dict[str, Callable[[], Rewrite]] = {
     "utc": lambda: _utc,
     "no-sms": lambda: _no_sms,
 }
-VARIANTS = (*_REWRITES, "end-order")
+#: Variants that move or cut records (streaming, in time order), not rewrite them one by one.
+_ORDERINGS: dict[str, Callable[[Iterable[bytes]], Iterator[bytes]]] = {}
+VARIANTS = (*_REWRITES, "end-order", "partial-records")
 
 
 def rewriter(variant: str) -> Rewrite:
@@ -108,34 +112,90 @@ def _ended_at(record: object) -> tuple[float, float] | None:
     return start, start + max(0.0, float(duration))
 
 
-def end_order(lines: Iterable[bytes]) -> Iterator[bytes]:
-    """Lines of a stream in start order, reordered by the time each call ended (see ``end-order``).
+Pieces = tuple[float | None, list[tuple[float | None, bytes]]]  # a line's start, and what it becomes (time, line)
 
-    Streaming: a record waits in a heap until the stream has reached its end (every later record starts, and
-    so ends, no earlier), so memory holds the calls still in progress.  A line whose time cannot be read keeps
-    its place after the records that ended by the last start read.  Ties keep the input order.
+
+def _in_time_order(lines: Iterable[bytes], expand: Callable[[bytes], Pieces]) -> Iterator[bytes]:
+    """Lines of a stream in start order, each turned by ``expand`` into pieces written at times no earlier than
+    its start, emitted in the order of those times (ties in input order).
+
+    Streaming: a piece waits in a heap until the stream has reached its time (every later line starts, and so
+    writes, no earlier), so memory holds what is still in progress.  A piece without a time (a line that cannot
+    be read) keeps its place after the pieces due by the last start read.
     """
     heap: list[tuple[float, int, bytes]] = []
     now = float("-inf")
-    for seq, line in enumerate(lines):
-        line = line if line.endswith(b"\n") else line + b"\n"
-        try:
-            times = _ended_at(orjson.loads(line))
-        except orjson.JSONDecodeError:
-            times = None
-        if times is not None:
-            now = max(now, times[0])
+    seq = 0
+    for line in lines:
+        start, pieces = expand(line if line.endswith(b"\n") else line + b"\n")
+        if start is not None:
+            now = max(now, start)
         while heap and heap[0][0] <= now:
             yield heapq.heappop(heap)[2]
-        heapq.heappush(heap, (times[1] if times is not None else now, seq, line))
+        for when, piece in pieces:
+            heapq.heappush(heap, (now if when is None else when, seq, piece))
+            seq += 1
     while heap:
         yield heapq.heappop(heap)[2]
 
 
+def _loads(line: bytes) -> object:
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _at_its_end(line: bytes) -> Pieces:
+    """``end-order``: a record is written when its call ends."""
+    times = _ended_at(_loads(line))
+    return (None, [(None, line)]) if times is None else (times[0], [(times[1], line)])
+
+
+PARTIAL_S = 3_600  # ``partial-records``: the switch's cut for long calls
+
+
+def _in_partials(line: bytes) -> Pieces:
+    """``partial-records``: an answered call longer than PARTIAL_S becomes one record per PARTIAL_S of it, each
+    starting as the last one ends, with the same parties, cell and handset (ids ``<cdr_id>.1``, ``.2``, ...)."""
+    record = _loads(line)
+    times = _ended_at(record)
+    if times is None:
+        return None, [(None, line)]
+    start, end = times
+    assert isinstance(record, dict)
+    cdr_id, duration = record.get("cdr_id"), record["duration_s"]
+    if (record.get("record_type") or "voice") != "voice" or record.get("disposition") != "answered" \
+            or not isinstance(cdr_id, str) or end - start <= PARTIAL_S:
+        return start, [(start, line)]
+    when = datetime.fromisoformat(str(record["start_time"]).replace("Z", "+00:00").replace("z", "+00:00"))
+    pieces: list[tuple[float | None, bytes]] = []
+    offset = 0
+    while offset < duration:
+        part = dict(record, cdr_id=f"{cdr_id}.{len(pieces) + 1}", duration_s=min(PARTIAL_S, duration - offset),
+                    start_time=(when + timedelta(seconds=offset)).isoformat())
+        pieces.append((start + offset, orjson.dumps(part) + b"\n"))
+        offset += PARTIAL_S
+    return start, pieces
+
+
+def end_order(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """Lines of a stream in start order, reordered by the time each call ended (see ``end-order``)."""
+    return _in_time_order(lines, _at_its_end)
+
+
+def partial_records(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """Lines of a stream in start order with its long calls cut into partial records (see ``partial-records``)."""
+    return _in_time_order(lines, _in_partials)
+
+
+_ORDERINGS.update({"end-order": end_order, "partial-records": partial_records})
+
+
 def perturb_lines(lines: Iterable[bytes], variant: str) -> Iterator[bytes]:
     """Rewrite JSON Lines; lines that are not JSON objects pass through as they are."""
-    if variant == "end-order":
-        yield from end_order(lines)
+    if variant in _ORDERINGS:
+        yield from _ORDERINGS[variant](lines)
         return
     rewrite = rewriter(variant)
     for line in lines:

@@ -206,7 +206,7 @@ def test_voice_ratios_match_numpy_ewma(seed: int, n: int) -> None:
 
 def test_pump_counts_long_calls_abroad_placed_back_to_back() -> None:
     """A call abroad placed within PUMP_SLACK_S of the end of a long call abroad continues a run; any other call
-    (home, abroad after a pause, abroad after a short call) ends it."""
+    (home, abroad after a pause, abroad after a short call) ends it; a partial record of the same call is no call."""
     s = NumberState()
     t, runs = T0, []
     for dur, intl, pause in [(2_400.0, True, 0.0), (2_400.0, True, 60.0), (2_400.0, True, PUMP_SLACK_S),
@@ -222,6 +222,12 @@ def test_pump_counts_long_calls_abroad_placed_back_to_back() -> None:
     outbound(s, T0, 441632960000, dur=2_400.0, intl=True)
     outbound(s, T0 + 2_410.0, 441632960999, dur=0.0, voice=False, intl=True)
     outbound(s, T0 + 2_420.0, 441632960001, dur=2_400.0, intl=True)
+    assert s.pump == 1
+    s = NumberState()  # one three-hour call home abroad, written by its switch as three partial records
+    for i in range(3):
+        outbound(s, T0 + 3_600.0 * i, 441632960000, dur=3_600.0, intl=True)
+    assert s.pump == 0
+    outbound(s, T0 + 3 * 3_600.0 + 1.0, 441632960001, dur=600.0, intl=True)  # then another number, at once
     assert s.pump == 1
 
 

@@ -59,3 +59,19 @@ def test_end_order_writes_each_record_when_its_call_ended() -> None:
     assert [orjson.loads(x)["cdr_id"] if x != lines[2] else "broken" for x in out] == ["broken", "short", "sms", "long"]
     ends = [c.start + c.duration for c in _parsed(out)]
     assert ends == sorted(ends)
+
+
+def test_partial_records_cut_a_long_call_into_hourly_records_in_start_order() -> None:
+    """A switch writes a call longer than an hour as hourly partial records: same parties, each starting as the
+    last one ends, the parts adding up to the call; other records and broken lines as they were, in start order."""
+    long_call = (b'{"cdr_id":"a","caller":"+441111111111","callee":"+33222222222","start_time":'
+                 b'"2026-03-06T09:00:00+01:00","duration_s":9000,"disposition":"answered","cell_id":"234-15-1-1"}\n')
+    out = list(perturb_lines([LINES[0], LINES[3], LINES[2], long_call], "partial-records"))
+    parts = [c for c in _parsed(out) if c.cdr_id.startswith("a.")]
+    assert [(c.cdr_id, c.duration) for c in parts] == [("a.1", 3_600.0), ("a.2", 3_600.0), ("a.3", 1_800.0)]
+    assert [c.start - parts[0].start for c in parts] == [0.0, 3_600.0, 7_200.0]
+    assert {(c.caller, c.callee, c.cell_id, c.utc_offset_min) for c in parts} == {
+        ("+441111111111", "+33222222222", "234-15-1-1", 60)}
+    assert LINES[3] in out and LINES[2] in out  # a short call and a broken line pass through
+    starts = [c.start for c in _parsed(out)]
+    assert starts == sorted(starts)
