@@ -48,9 +48,8 @@ class EventClock:
       (see :meth:`check`; the watermark stays), else refused as ``late``.  Only while the watermark is
       unconfirmed (set by the stream's first record and not yet agreed with by ``jump_after`` records),
       consecutive late records that lie within ``max_ahead_s`` of the latest of them also form a run, whose
-      ``jump_after``-th record
-      moves the watermark back to it in the same way: a first record from a fast clock cannot make the whole
-      stream late.  A confirmed watermark never moves back.
+      ``jump_after``-th record moves the watermark back to it in the same way: a first record from a fast
+      clock cannot make the whole stream late.  A confirmed watermark never moves back.
 
     A record of the other kind (or a late one, for an ahead run) ends a run.  Memory: the current run's times
     (at most ``jump_after`` floats).
