@@ -10,6 +10,7 @@ Variants (each keeps every record's meaning; the labels are copied unchanged):
   keeps its IMEI; phones met one after another get consecutive serials), as a generator that numbers devices
   with a counter, or a network that sells phones from one batch, would write them.
 * ``no-cell``: ``cell_id`` and ``imei`` dropped (both are optional in the schema).
+* ``no-imei``: ``imei`` dropped, ``cell_id`` kept (a switch whose records name no handset).
 * ``utc``: ``start_time`` rewritten in UTC (``Z``): a switch that logs UTC for a network in another zone.
 * ``no-sms``: SMS records dropped (a voice-only CDR feed).
 * ``end-order``: the records reordered by the time each call ended (start + duration), as a switch writes them
@@ -60,6 +61,11 @@ def _no_cell(record: dict[str, Any]) -> dict[str, Any] | None:
     return record
 
 
+def _no_imei(record: dict[str, Any]) -> dict[str, Any] | None:
+    record.pop("imei", None)
+    return record
+
+
 def _utc(record: dict[str, Any]) -> dict[str, Any] | None:
     text = record.get("start_time")
     if isinstance(text, str):
@@ -82,6 +88,7 @@ Rewrite = Callable[[dict[str, Any]], dict[str, Any] | None]
 _REWRITES: dict[str, Callable[[], Rewrite]] = {
     "sequential-imei": SequentialImeis,
     "no-cell": lambda: _no_cell,
+    "no-imei": lambda: _no_imei,
     "utc": lambda: _utc,
     "no-sms": lambda: _no_sms,
 }

@@ -40,8 +40,10 @@ def test_utc_rewrite_keeps_the_instant() -> None:
     assert orjson.loads(list(perturb_lines(LINES[:1], "utc"))[0])["start_time"] == "2026-03-06T03:45:00Z"
 
 
-def test_no_cell_and_no_sms() -> None:
+def test_no_cell_no_imei_and_no_sms() -> None:
     assert all(c.cell_id is None and c.imei is None for c in _parsed(list(perturb_lines(LINES, "no-cell"))))
+    kept = _parsed(list(perturb_lines(LINES, "no-imei")))
+    assert all(c.imei is None for c in kept) and [c.cell_id for c in kept] == [c.cell_id for c in _parsed(LINES)]
     kept = _parsed(list(perturb_lines(LINES, "no-sms")))
     assert [c.cdr_id for c in kept] == ["a", "c"]
 
