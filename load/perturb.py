@@ -19,7 +19,7 @@ Variants (each keeps every record's meaning; the labels are copied unchanged):
   parties, each starting as the last one ends, ids ``<cdr_id>.1``, ``.2``, ...), as switches write long calls.
 
 Lines that are not JSON objects pass through untouched, so a stream's deliberately broken records stay broken
-(in ``end-order``, where they stood among the records that ended before them).
+(in ``end-order`` and ``partial-records``, where they stood among the records written before them).
 """
 
 from __future__ import annotations
@@ -92,16 +92,13 @@ _REWRITES: dict[str, Callable[[], Rewrite]] = {
     "utc": lambda: _utc,
     "no-sms": lambda: _no_sms,
 }
-#: Variants that move or cut records (streaming, in time order), not rewrite them one by one.
-_ORDERINGS: dict[str, Callable[[Iterable[bytes]], Iterator[bytes]]] = {}
-VARIANTS = (*_REWRITES, "end-order", "partial-records")
 
 
 def rewriter(variant: str) -> Rewrite:
     """The per-record rewrite of ``variant`` (None from it drops the record)."""
     factory = _REWRITES.get(variant)
     if factory is None:
-        raise ValueError(f"unknown variant {variant!r}; one of {', '.join(VARIANTS)}")
+        raise ValueError(f"unknown per-record variant {variant!r}; one of {', '.join(_REWRITES)}")
     return factory()
 
 
@@ -196,7 +193,12 @@ def partial_records(lines: Iterable[bytes]) -> Iterator[bytes]:
     return _in_time_order(lines, _in_partials)
 
 
-_ORDERINGS.update({"end-order": end_order, "partial-records": partial_records})
+#: Variants that move or cut records (streaming, in time order) rather than rewrite them one by one.
+_ORDERINGS: dict[str, Callable[[Iterable[bytes]], Iterator[bytes]]] = {
+    "end-order": end_order,
+    "partial-records": partial_records,
+}
+VARIANTS = (*_REWRITES, *_ORDERINGS)
 
 
 def perturb_lines(lines: Iterable[bytes], variant: str) -> Iterator[bytes]:
