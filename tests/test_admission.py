@@ -390,15 +390,17 @@ EVENTS = st.lists(
 
 @settings(max_examples=300, deadline=None)
 @given(EVENTS, st.integers(1, 40), st.sampled_from([60.0, HOUR, 6 * HOUR]), st.integers(1, 4))
-def test_admission_invariants(events: list[tuple[str, float]], max_ids: int, horizon: float, jump: int) -> None:
+def test_admission_invariants(events: list[tuple[str, float, float]], max_ids: int, horizon: float,
+                              jump: int) -> None:
     """Against the documented rules (EventClock's docstring), written out again independently: duplicates first
     (a duplicate never touches the clock); within the late tolerance of the watermark, admitted and followed
     up; further behind but ended within the tolerance, admitted without moving the watermark (a run of late
-    records ends); further ahead, admitted up to max_ahead_s (refused beyond) without moving the watermark, unless it
-    completes a run of ``jump_after`` consecutive ahead records within max_ahead_s of the run's earliest,
-    which moves the watermark to the latest time of the run within the tolerance above its lower median; further behind, late, unless the watermark is
-    unconfirmed (fewer than jump_after admitted near it since the first record) and the record completes such
-    a run of late records (within max_ahead_s of the run's latest)."""
+    records ends); further ahead, admitted up to max_ahead_s (refused beyond) without moving the watermark,
+    unless it completes a run of ``jump_after`` consecutive ahead records within max_ahead_s of the run's
+    earliest, which moves the watermark to the latest time of the run within the tolerance above its lower
+    median; further behind, late, unless the watermark is unconfirmed (fewer than jump_after admitted near it
+    since the first record) and the record completes such a run of late records (within max_ahead_s of the
+    run's latest)."""
     cfg = AdmissionConfig(dedup_max_ids=max_ids, dedup_horizon_s=horizon, jump_after=jump)
     tol = cfg.late_tolerance_s
     adm = Admission(cfg)
