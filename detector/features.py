@@ -29,8 +29,9 @@ SHORT_S: Final = 10.0  # an answered call under 10 s is a hang-up, not a convers
 CONV_S: Final = 60.0  # an answered call of a minute or more is a conversation: what honest calls mostly become
 PUMP_LONG_S: Final = 600.0  # a call abroad of ten minutes or more ...
 PUMP_SLACK_S: Final = 120.0  # ... and the next call abroad placed within two minutes of its end: back to back
-CONTINUED_S: Final = 2.0  # a record to the same callee starting this close to the last one's end continues it
-# (a switch that cuts a long call into partial records): no new call was placed
+CONTINUED_S: Final = 0.5  # a record to the same callee starting the very second the last one ended continues it
+# (a switch that cuts a long call into partial records): no new call was placed.  A dialler redialling takes a
+# second or more (gen5's hacked PBX pumps a premium number 1-2 s after each hang-up).
 OVERLAP_SLACK_S: Final = 1.0  # start times and durations are written to the second: a call starting within a
 # second of the previous one's end is the next call, not a second one at once
 RING_S: Final = 10.0  # an unanswered call that rang under 10 s is a "one-ring" (wangiri lure)
@@ -245,7 +246,7 @@ class NumberState:
             h = A_SLOW
         # A call abroad placed within PUMP_SLACK_S of the end of a long call abroad (the last call was abroad if
         # the last call abroad started when it did): a line kept on the line abroad.  Any other call ends the run;
-        # the next partial record of the same call (same callee, from the second the last one ended) is no call.
+        # the next partial record of the same call (same callee, from the very second the last one ended) is no call.
         end = self.tv_end
         if (intl if abroad is None else abroad) and kv and self.intl_dt == prev \
                 and end - prev >= PUMP_LONG_S and 0.0 <= t - end <= PUMP_SLACK_S:
