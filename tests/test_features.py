@@ -229,6 +229,8 @@ def test_pump_counts_long_calls_abroad_placed_back_to_back() -> None:
     assert s.pump == 0
     outbound(s, T0 + 3 * 3_600.0 + 1.0, 441632960001, dur=600.0, intl=True)  # then another number, at once
     assert s.pump == 1
+    outbound(s, T0 + 3 * 3_600.0 + 602.0, 441632960001, dur=600.0, intl=True)  # the same one redialled a second on
+    assert s.pump == 2
 
 
 LOCAL_HOURS = [(h, h * 60) for h in range(24)] + [(h, -(24 - h) * 60) for h in range(1, 24)]
