@@ -532,8 +532,8 @@ class NumberRules:
                     Reason("international_share", s.f_intl, s.h_intl,
                            f"{_pct(s.f_intl)} international calls (habit {_pct(s.h_intl)})"),
                     *([Reason("back_to_back_calls_abroad", float(s.pump), 1.0,
-                              f"{s.pump + 1} long calls abroad in a row, each placed within "
-                              f"{PUMP_SLACK_S / 60:.0f} min of the last one's end")] if s.pump else []),
+                              f"{s.pump + 1} calls abroad in a row, each placed within "
+                              f"{PUMP_SLACK_S / 60:.0f} min of the end of a long one before it")] if s.pump else []),
                     new]
         # takeover
         post_new = s.post_new / s.post_n if s.post_n else 0.0

@@ -679,7 +679,7 @@ def test_long_calls_abroad_placed_back_to_back_are_irsf_from_the_third() -> None
     assert sc["irsf"] >= THRESHOLD and RULES.best(pumped.s, sc, pumped.t)[0] == "irsf", sc
     reasons = {r.feature: r for r in RULES.score(pumped.s, pumped.t)[2]}
     assert reasons["back_to_back_calls_abroad"].value == 2.0
-    assert "3 long calls abroad in a row" in reasons["back_to_back_calls_abroad"].text
+    assert "3 calls abroad in a row" in reasons["back_to_back_calls_abroad"].text
     assert max(paced.scores().values()) < THRESHOLD, paced.scores()
 
 
