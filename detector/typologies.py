@@ -23,6 +23,7 @@ RHYTHM_CALLS: Final = 6  # five gaps: a person dialling at random (exponential g
 EVEN_GAPS_CV: Final = 0.35  # gaps between calls this even are partly a machine's (top of the rhythm's ramp)
 ONE_MESSAGE_CV: Final = 0.25  # answered durations this even are partly one recorded message's (ditto)
 MACHINE_GAP_CV: Final = 0.15  # gaps this even over four of them (1 person in 200 by chance) name a machine
+NO_MESSAGE_S: Final = 5.0  # answered calls this short on average played no message: picked up as the ring ended
 MACHINE_PACE: Final = 120.0  # calls/hour from one SIM: one every 30 s, ring and talk included; no one dials it by hand
 FAST_RATE: Final = 40.0  # calls/hour over a number's first minutes: a call every 90 s, ring and talk included
 HONEST_TALK: Final = 0.6  # share of an honest caller's answered calls that last a minute (a prior, not a fit)
@@ -164,11 +165,15 @@ class NumberRules:
         A number with four even gaps (too few for the rhythm to count as evidence, enough to name a machine) is
         named a robocall.  A farm is people placing calls; a SIM calling at ``MACHINE_PACE`` or faster has a
         machine placing them: a robocall (a dialler, playing a message to whoever answers), or wangiri where its
-        calls look more like lures (rings hung up on).  Naming never changes the score, so it changes no decision."""
+        calls look more like lures (rings hung up on).  A "robocall" whose answered calls last a few seconds on
+        average played no message to anyone: where its calls also look like lures it is named wangiri.  Naming
+        never changes the score, so it changes no decision."""
         typology = argmax(scores)
         early = FAST_MIN_CALLS <= s.kv < RHYTHM_CALLS
         if early and typology != "robocall" and cv(s.g_mean, s.g_sq) < MACHINE_GAP_CV:
             return "robocall", scores[typology]
+        if typology == "robocall" and s.nd and s.d_mean < NO_MESSAGE_S and scores["wangiri"] > 0.0:
+            return "wangiri", scores[typology]
         if typology == "scam_farm" and rate_per_hour(s.rate_h, TAU_H, s.age(t)) >= MACHINE_PACE:
             return ("robocall" if scores["robocall"] >= scores["wangiri"] else "wangiri"), scores[typology]
         return typology, scores[typology]

@@ -189,6 +189,23 @@ def test_lures_from_abroad_are_read_over_the_calls_with_a_ring_time() -> None:
     assert lures(foreign=True) >= THRESHOLD > lures(foreign=False)
 
 
+def test_quick_rings_from_abroad_whose_answered_call_played_nothing_are_named_wangiri() -> None:
+    """Three quick calls from abroad, two hung up on the first ring: the third picked up for a second (the ring
+    ended as the callee answered) played no message, so the lures are named wangiri though the pace scores as a
+    robocall; had that call played a 25-second message it would be a robocall.  The score is the same."""
+    def calls(answered_s: float) -> Caller:
+        c = Caller(imei=None, cell=None)
+        for i in range(3):
+            c.call(20.0 + 7 * i, duration=answered_s if i == 1 else 2.0, answered=i == 1, intl=True)
+        return c
+    lure, message = calls(1.0), calls(25.0)
+    sc = lure.scores()
+    assert max(sc, key=sc.__getitem__) == "robocall" and sc["wangiri"] > 0.0, sc
+    assert RULES.best(lure.s, sc, lure.t) == ("wangiri", sc["robocall"])
+    sc = message.scores()
+    assert RULES.best(message.s, sc, message.t) == ("robocall", sc["robocall"])
+
+
 def test_courier_answered_short_calls_nobody_returns_are_not_a_farm() -> None:
     """Short calls to strangers, hardly anyone calling back, but people pick up: they expect the courier."""
     c = Caller()
