@@ -229,6 +229,7 @@ class NumberState:
             return callback
 
         # Voice call features.
+        leaves = intl if abroad is None else abroad  # the call leaves the home country (see ``abroad``)
         kv = self.kv
         self.kv = kv + 1
         self.unreturned += 1
@@ -248,7 +249,7 @@ class NumberState:
         # the last call abroad started when it did): a line kept on the line abroad.  Any other call ends the run;
         # the next partial record of the same call (same callee, from the very second the last one ended) is no call.
         end = self.tv_end
-        if (intl if abroad is None else abroad) and kv and self.intl_dt == prev \
+        if leaves and kv and self.intl_dt == prev \
                 and end - prev >= PUMP_LONG_S and 0.0 <= t - end <= PUMP_SLACK_S:
             if callee_key != self.c1 or t - end > CONTINUED_S:
                 self.pump += 1
@@ -303,7 +304,7 @@ class NumberState:
         self.risky_s *= eh
         self.intl_rate *= eh
         self.intl_s *= eh
-        if intl if abroad is None else abroad:
+        if leaves:
             self.intl_rate += 1.0
             self.intl_s += duration
             self.intl_d = self.decayed(self.intl_d, self.intl_dt, t, TAU_D) + 1.0

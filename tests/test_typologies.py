@@ -190,8 +190,8 @@ def test_lures_from_abroad_are_read_over_the_calls_with_a_ring_time() -> None:
 
 
 def test_quick_rings_from_abroad_whose_answered_call_played_nothing_are_named_wangiri() -> None:
-    """Three quick calls from abroad, two hung up on the first ring: the third picked up for a second (the ring
-    ended as the callee answered) played no message, so the lures are named wangiri though the pace scores as a
+    """Three quick calls from abroad, two hung up on the first ring: the middle one, picked up for a second (the
+    ring ended as the callee answered), played no message, so the lures are named wangiri though the pace scores as a
     robocall; had that call played a 25-second message it would be a robocall.  The score is the same."""
     def calls(answered_s: float) -> Caller:
         c = Caller(imei=None, cell=None)
