@@ -24,6 +24,7 @@ TAU_D: Final = 21_600.0  # a working day's memory: fraud kept low and slow still
 A_FAST: Final = 1.0 / 16  # recent behaviour: ~16 calls
 RECENT: Final = 16  # records 'recent' means: 1 / A_FAST
 A_SLOW: Final = 1.0 / 128  # habit: ~128 calls, to compare recent behaviour against
+HABIT: Final = 128  # records 'habit' means: 1 / A_SLOW
 A_IN: Final = 1.0 / 32  # inbound share of all events
 SHORT_S: Final = 10.0  # an answered call under 10 s is a hang-up, not a conversation
 CONV_S: Final = 60.0  # an answered call of a minute or more is a conversation: what honest calls mostly become
@@ -57,7 +58,7 @@ class NumberState:
         "t_first", "t_last", "tv_last", "tv_end", "k", "kv",
         "rate_m", "rate_h",
         "f_unans", "f_short", "f_conv", "f_ring", "f_lring", "f_fail", "f_new", "f_seq", "f_intl", "f_risky", "f_off", "f_cell",
-        "f_scat", "f_ovl", "pump", "f_sms", "f_imei", "h_new", "h_intl", "h_off",
+        "f_scat", "f_ovl", "pump", "f_sms", "f_imei", "h_new", "h_intl", "h_off", "h_ans", "h_short", "h_conv",
         "g_mean", "g_sq", "d_mean", "d_sq", "nd",
         "risky_rate", "risky_s", "intl_rate", "intl_s", "intl_d", "intl_ds", "intl_dt",
         "in_t", "in_rate", "in_share", "unreturned", "cb_rate", "rung_t", "rung_by", "in_sms", "in_sms_t",
@@ -82,6 +83,9 @@ class NumberState:
         self.f_ovl = 0.0  # calls placed while another of its calls was still on: a line carrying several at once
         self.pump = 0  # long calls abroad in a row, each placed back to back after the last (PUMP_SLACK_S)
         self.h_new = self.h_intl = self.h_off = 0.0
+        # Answered calls, hung up within seconds, talked through (``A_SLOW``): the number's own record of how
+        # people take its calls, a day of a busy line's calls where the recent shares hold a handful of answers.
+        self.h_ans = self.h_short = self.h_conv = 0.0
         self.g_mean = self.g_sq = self.d_mean = self.d_sq = 0.0
         self.nd = 0
         self.risky_rate = self.risky_s = 0.0  # calls/hour and talk seconds/hour to high-risk destinations
@@ -270,6 +274,9 @@ class NumberState:
         self.f_unans += a * ((0.0 if answered else 1.0) - self.f_unans)
         self.f_short += a * ((1.0 if answered and duration < SHORT_S else 0.0) - self.f_short)
         self.f_conv += a * ((1.0 if answered and duration >= CONV_S else 0.0) - self.f_conv)
+        self.h_ans += h * ((1.0 if answered else 0.0) - self.h_ans)
+        self.h_short += h * ((1.0 if answered and duration < SHORT_S else 0.0) - self.h_short)
+        self.h_conv += h * ((1.0 if answered and duration >= CONV_S else 0.0) - self.h_conv)
         # 0 s is no ring time recorded (many switches write 0 for every unanswered call), not a one-ring.
         self.f_ring += a * ((1.0 if not answered and 0.0 < duration < RING_S else 0.0) - self.f_ring)
         self.f_lring += a * ((1.0 if not answered and duration >= RING_S else 0.0) - self.f_lring)  # let it ring

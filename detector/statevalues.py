@@ -21,16 +21,17 @@ NUMBER_LAYOUT: tuple[tuple[str, str], ...] = (
     ("f_imei", "f"), ("f_intl", "f"), ("f_lring", "f"), ("f_new", "f"), ("f_off", "f"),
     ("f_ovl", "f"), ("f_ring", "f"), ("f_risky", "f"), ("f_scat", "f"), ("f_seq", "f"),
     ("f_short", "f"), ("f_sms", "f"), ("f_unans", "f"), ("g_mean", "f"), ("g_sq", "f"),
-    ("h_intl", "f"), ("h_new", "f"), ("h_off", "f"), ("home_t", "f"), ("hs_rate", "f"),
-    ("hs_sims", "i"), ("hs_t", "f"), ("imei", "s"), ("imei_t", "f"), ("in_rate", "f"),
-    ("in_share", "f"), ("in_sms", "f"), ("in_sms_t", "f"), ("in_t", "f"), ("intl_d", "f"),
-    ("intl_ds", "f"), ("intl_dt", "f"), ("intl_rate", "f"), ("intl_s", "f"), ("k", "i"),
-    ("kv", "i"), ("nd", "i"), ("places", "i"), ("post_intl", "i"), ("post_n", "i"),
-    ("post_new", "i"), ("post_seen", "i"), ("pump", "i"), ("rate_h", "f"), ("rate_m", "f"),
-    ("risky_rate", "f"), ("risky_s", "f"), ("rung_by", "i"), ("rung_t", "f"), ("site_ans", "f"),
-    ("site_calls", "f"), ("site_conv", "f"), ("site_rate", "f"), ("site_short", "f"), ("site_sims", "i"),
-    ("site_t", "f"), ("swap_far", "f"), ("swap_t", "f"), ("t_first", "f"), ("t_last", "f"),
-    ("tv_end", "f"), ("tv_last", "f"), ("unreturned", "i"),
+    ("h_ans", "f"), ("h_conv", "f"), ("h_intl", "f"), ("h_new", "f"), ("h_off", "f"),
+    ("h_short", "f"), ("home_t", "f"), ("hs_rate", "f"), ("hs_sims", "i"), ("hs_t", "f"),
+    ("imei", "s"), ("imei_t", "f"), ("in_rate", "f"), ("in_share", "f"), ("in_sms", "f"),
+    ("in_sms_t", "f"), ("in_t", "f"), ("intl_d", "f"), ("intl_ds", "f"), ("intl_dt", "f"),
+    ("intl_rate", "f"), ("intl_s", "f"), ("k", "i"), ("kv", "i"), ("nd", "i"),
+    ("places", "i"), ("post_intl", "i"), ("post_n", "i"), ("post_new", "i"), ("post_seen", "i"),
+    ("pump", "i"), ("rate_h", "f"), ("rate_m", "f"), ("risky_rate", "f"), ("risky_s", "f"),
+    ("rung_by", "i"), ("rung_t", "f"), ("site_ans", "f"), ("site_calls", "f"), ("site_conv", "f"),
+    ("site_rate", "f"), ("site_short", "f"), ("site_sims", "i"), ("site_t", "f"), ("swap_far", "f"),
+    ("swap_t", "f"), ("t_first", "f"), ("t_last", "f"), ("tv_end", "f"), ("tv_last", "f"),
+    ("unreturned", "i"),
 )
 
 
@@ -68,9 +69,12 @@ def number_encode(s: NumberState, header: bytes) -> bytes:
     write_f64_le(b, s.f_unans)
     write_f64_le(b, s.g_mean)
     write_f64_le(b, s.g_sq)
+    write_f64_le(b, s.h_ans)
+    write_f64_le(b, s.h_conv)
     write_f64_le(b, s.h_intl)
     write_f64_le(b, s.h_new)
     write_f64_le(b, s.h_off)
+    write_f64_le(b, s.h_short)
     write_f64_le(b, s.home_t)
     write_f64_le(b, s.hs_rate)
     put_int(b, s.hs_sims)
@@ -154,9 +158,12 @@ def number_decode(data: bytes, start: i64) -> NumberState:
     s.f_unans = r.get_float()
     s.g_mean = r.get_float()
     s.g_sq = r.get_float()
+    s.h_ans = r.get_float()
+    s.h_conv = r.get_float()
     s.h_intl = r.get_float()
     s.h_new = r.get_float()
     s.h_off = r.get_float()
+    s.h_short = r.get_float()
     s.home_t = r.get_float()
     s.hs_rate = r.get_float()
     s.hs_sims = r.get_int()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .features import PUMP_SLACK_S, RECENT, TAU_H, TAU_M, NumberState
+from .features import HABIT, PUMP_SLACK_S, RECENT, TAU_H, TAU_M, NumberState
 from .records import Reason, by_constructor
 from .sketches import argmax, cv, max3, ramp, rate_per_hour
 
@@ -66,6 +66,20 @@ def _pooled_relay(s: NumberState, cohort: float) -> tuple[float, float]:
         return answered, s.f_conv
     return (_shrunk(answered, n, s.site_ans / s.site_calls, pool),
             _shrunk(s.f_conv, n, s.site_conv / s.site_calls, pool))
+
+
+def _own_answers(s: NumberState, answered: float, talk: float, short: float) -> tuple[float, float, float]:
+    """(answered calls behind them, share talked through a minute, share hung up within seconds) of the number's
+    own calls.  The recent shares hold its last ``RECENT`` calls, a handful of answers on a line most people do
+    not pick up; a busy line's habit (``HABIT`` calls) holds a day of them, which a cell's first dozen calls of
+    the morning must not outweigh.  The recent answers keep their own weight: a change still shows in them."""
+    n_recent = min(s.kv, RECENT) * answered
+    n_habit = min(s.kv, HABIT) * s.h_ans
+    if n_habit <= n_recent:
+        return n_recent, talk, short
+    older = n_habit - n_recent
+    return (n_habit, (talk * n_recent + s.h_conv / s.h_ans * older) / n_habit,
+            (short * n_recent + s.h_short / s.h_ans * older) / n_habit)
 
 
 def _sms_per_hour(s: NumberState, voice_rate: float) -> float:
@@ -286,9 +300,7 @@ class NumberRules:
         # "Conversation" is judged on the answered calls only: an outbound call centre's calls mostly ring out
         # too, but the ones that are answered last minutes.
         n = min(s.kv, RECENT)
-        n_ans = n * answered
-        talk_share = own_talk
-        hang_share = short_ans
+        n_ans, talk_share, hang_share = _own_answers(s, answered, own_talk, short_ans)
         # A farm's SIMs share their cells: the answered cold calls of the cold callers around this one (the
         # site stage) are evidence about the same operation, worth as much as the cohort is sure to be one.
         cohort = _cohort(s, t)

@@ -729,3 +729,41 @@ def test_a_robocall_named_on_its_pace_is_not_explained_as_machine_like_gaps() ->
     assert "machine-like" not in paced["gap_cv"] and "recorded" not in paced["duration_cv"], paced
     even = reasons([30.0], [22.0])
     assert "machine-like" in even["gap_cv"] and "one recorded message" in even["duration_cv"], even
+
+
+def _outbound_floor_line(days: int) -> Caller:
+    """A call-centre agent's line, ``days`` working days of it: a stranger every two minutes or so for eight hours,
+    one in four answered, and of those five in six talked through (one to five minutes), the rest hung up
+    within seconds; nobody calls back.  Its cell's other agents do the same (the site stage's report)."""
+    c = Caller()
+    for day in range(days):
+        c.t = T0 + 24 * HOUR * day - 120.0
+        for i in range(240):
+            answered = i % 4 == 1
+            talked = answered and i % 24 != 1
+            c.call(120.0 * (0.5 + ((i * 37) % 11) / 10), duration=(60.0 + 29.0 * (i % 9)) if talked
+                   else (4.0 if answered else 25.0), answered=answered)  # people dialling: irregular gaps
+            c.s.on_site(c.t, 14, 400.0, 120.0, 32.0, 5.0, 26.0)  # the floor: answered, hung up, talked
+    return c
+
+
+def test_a_busy_lines_own_day_outweighs_its_cells_first_calls_of_the_morning() -> None:
+    """A cell's pooled answers judge a new SIM's first calls (a farm starts up in minutes).  Next morning a call
+    centre's floor restarts and its first dozen answered calls may happen to be hang-ups: a line with a day of
+    its own answers, most of them conversations, is judged by those, not by the floor's first minutes.
+    A SIM with no record of its own is still judged by its cell."""
+    line = _outbound_floor_line(days=1)
+    assert max(line.scores().values()) < THRESHOLD
+    line.t = T0 + 24 * HOUR
+    for i in range(4):  # its first calls of the morning ring out; its cell's first answers were hang-ups
+        line.call(60.0, duration=25.0, answered=False)
+        line.s.on_site(line.t, 14, 30.0, 14.0, 12.0, 4.0, 2.5)
+    assert line.scores()["scam_farm"] < THRESHOLD, line.scores()
+    for pooled in (True, False):  # a new SIM's ten calls, answered ones of 40 s: its cell says what they are
+        fresh = Caller()
+        fresh.t = line.t - 1_200.0
+        for i in range(10):
+            fresh.call(120.0 * (0.5 + ((i * 37) % 11) / 10), duration=25.0 if i % 3 else 40.0, answered=i % 3 == 0)
+            if pooled:
+                fresh.s.on_site(fresh.t, 14, 30.0, 14.0, 12.0, 4.0, 2.5)
+        assert (fresh.scores()["scam_farm"] >= THRESHOLD) == pooled, fresh.scores()

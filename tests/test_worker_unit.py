@@ -68,12 +68,12 @@ def test_number_state_round_trips(calls: list[tuple[float, int, float, bool, boo
 
 #: A version-1 number record as the codec of main at 95411e7 (session 8) wrote it, for the state that
 #: ``_golden_state`` builds: a changelog written before version 2 must still restore.  Re-recorded with the
-#: version-1 writer when ``NumberState`` gained ``f_scat`` (session 13), ``tv_end``, ``f_ovl`` (session 14) and
-#: ``pump`` (session 15): a record of an older layout is refused at recovery (counted as a state error), whatever
-#: its version, as an older ``replay --state`` file is.
+#: version-1 writer when ``NumberState`` gained ``f_scat`` (session 13), ``tv_end``, ``f_ovl`` (session 14),
+#: ``pump`` (session 15) and ``h_ans``, ``h_short``, ``h_conv`` (session 16): a record of an older layout is
+#: refused at recovery (counted as a state error), whatever its version, as an older ``replay --state`` file is.
 V1_RECORD = Path(__file__).with_name("data") / "number_state_v1.hex"
 #: crc32 of the version-2 record of that state (pinned: see test_version_2_layout_is_pinned).
-V2_CRC = 0xB5E60927
+V2_CRC = 0x84EA70C2
 
 
 def _golden_state() -> NumberState:
