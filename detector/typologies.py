@@ -68,6 +68,14 @@ def _pooled_relay(s: NumberState, cohort: float) -> tuple[float, float]:
             _shrunk(s.f_conv, n, s.site_conv / s.site_calls, pool))
 
 
+def _machine_answers(s: NumberState, short_ans: float) -> float:
+    """How much the answered calls sound like a machine's: hung up on within seconds, or all of one length
+    (a recorded message).  Under two answers there is no length to compare, and nothing is held against it."""
+    if s.nd < 2:
+        return 1.0
+    return max(ramp(short_ans, 0.15, 0.35), 1.0 - ramp(cv(s.d_mean, s.d_sq), 0.2, 0.5))
+
+
 def _own_answers(s: NumberState, answered: float, talk: float, short: float) -> tuple[float, float, float]:
     """(answered calls behind them, share talked through a minute, share hung up within seconds) of the number's
     own calls.  The recent shares hold its last ``RECENT`` calls, a handful of answers on a line most people do
@@ -286,8 +294,12 @@ class NumberRules:
             # it: no one's own phone reaches us without a cell.
             claimed = ramp(s.kv, 1.0, 2.0) if spoofed else 0.0
             # Several calls at once on one caller ID (a trunk, not a phone) that nobody calls back: a dialler.  An
-            # office's trunk gets calls back.
-            dialler = ramp(s.f_ovl, 0.2, 0.4) * ramp(s.kv, 4.0, 8.0) * low_in
+            # office's trunk gets calls back.  A dialler is a robocall by what its answered calls sound like: a
+            # recorded message (one length) or people hanging up on it.  A call centre's trunk, a delivery app's
+            # masked number or a firm's PBX carries calls at once too, but people talk on it, for as long as they
+            # need (a fifth of the answered calls going on a minute is more than a message's "press 1" gets).
+            dialler = ramp(s.f_ovl, 0.2, 0.4) * ramp(s.kv, 4.0, 8.0) * low_in * _machine_answers(s, short_ans) * (
+                1.0 - ramp(own_talk, 0.2, 0.4))
             outside = max(claimed, dialler) * ramp(s.f_new, 0.5, 0.8) * (1.0 - talked)
             scores["robocall"] = max(scores["robocall"],
                                      outside * (0.7 + 0.3 * _support(ramp(s.kv, 2.0, 6.0), regular)))

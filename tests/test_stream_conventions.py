@@ -166,3 +166,28 @@ def test_a_line_from_outside_carrying_calls_at_once_to_strangers_is_a_dialler() 
     assert sim.f_ovl >= 0.2
     assert "calls_at_once_share" not in {r.feature for r in caller.rules._explain("robocall", sim, T0 + 4_300.0)}
     assert _pairs_of_calls(det, "+447990000004", apart=5.0, answered=True) == []
+
+
+def _line_at_once(det: Detector, caller: str, answered_s: tuple[float, ...]) -> list[str]:
+    """Sixteen strangers rung in pairs 2 s apart, a pair every ten minutes, three in four answered (for the
+    ``answered_s`` seconds in turn), the rest ringing out after 30 s; nobody calls back."""
+    typologies = []
+    for i in range(16):
+        answered = i % 4 != 3
+        typologies += _dial(det, f"m{caller}{i}", caller, f"+44776{(i * 7919 + 211) % 10**7:07d}",
+                            T0 + 600.0 * (i // 2) + 2.0 * (i % 2),
+                            answered_s[i % len(answered_s)] if answered else 30.0,
+                            "answered" if answered else "no_answer", radio=False)
+    return typologies
+
+
+def test_a_dialler_is_told_by_what_its_answered_calls_sound_like() -> None:
+    """Calls at once from outside the radio network are a dialler's, and also a delivery app's masked number's
+    or a call centre's trunk's.  A robocall plays one recorded message or is hung up on within seconds; the
+    others' answered calls are people talking, each for as long as they need."""
+    det = Detector()
+    _background(det, radio=True)
+    assert "robocall" in _line_at_once(det, "+447990000011", (22.0, 23.0, 22.0))  # one message
+    assert "robocall" in _line_at_once(det, "+447990000012", (6.0, 8.0, 7.0, 41.0))  # hung up on
+    assert _line_at_once(det, "+447990000013", (14.0, 48.0, 31.0, 55.0, 22.0, 40.0)) == []  # a masked number
+    assert _line_at_once(det, "+447990000014", (95.0, 20.0, 240.0, 70.0)) == []  # agents talking
