@@ -16,7 +16,8 @@ from .numbering import DestinationRarity, OwnRanges, RadioConvention, RingConven
 from .records import Candidate, Cdr, Reason
 from .typologies import NumberRules
 
-SMS_LURE_MIN: Final = 20  # SMS sent before a foreign sender is looked at as a possible lure
+SMS_LURE_MIN: Final = 20  # SMS sent before a texter is looked at (a foreign sender's lures, an SMS blaster)
+TEXTER_MAX_CALLS: Final = 3  # from three calls on, texts are judged against the calls (NumberRules.gate)
 
 
 class NumberModel(Protocol):
@@ -97,9 +98,11 @@ class CallerStage:
             cdr.disposition == "failed", voice, intl, risky, cdr.imei, cdr.cell_id, abroad,
         )
         if not voice and not s.swapped_recently(t):
-            if s.k - s.kv >= SMS_LURE_MIN and intl and self.rarity.is_home(cc_to) and not self.rarity.is_home(
-                    country_code(number)):  # from abroad into this network
-                return self._sms_lure(s, cdr), callback
+            if s.k - s.kv >= SMS_LURE_MIN:
+                if intl and self.rarity.is_home(cc_to) and not self.rarity.is_home(country_code(number)):
+                    return self._texts(s, cdr, False), callback  # from abroad into this network
+                if s.kv < TEXTER_MAX_CALLS and (cdr.cell_id is not None or cdr.imei is not None):
+                    return self._texts(s, cdr, True), callback  # a SIM that (nearly) only texts
             return None, callback
         if voice:
             self.model.observe(s, t)
@@ -122,10 +125,15 @@ class CallerStage:
         handset on any call, in a stream that names them): it came in from outside claiming to be a subscriber."""
         return radio_known and s.never_on_radio() and self.ranges.is_own(number)
 
-    def _sms_lure(self, s: NumberState, cdr: Cdr) -> Candidate | None:
-        """A foreign SMS sender's candidate, complete (reasons now: SMS lures are rare, unlike calls)."""
-        typology, score, reasons = self.rules.score_sms_lure(s, cdr.start)
-        if score < self.rules.cfg.candidate_floor:
+    def _texts(self, s: NumberState, cdr: Cdr, own_sim: bool) -> Candidate | None:
+        """A texter's candidate, complete (reasons now: such senders are rare, unlike calls): a foreign sender's
+        lures, or (``own_sim``) a SIM of this network that only texts."""
+        rules = self.rules
+        if own_sim:
+            typology, score, reasons = rules.score_sms_blast(s, cdr.start)
+        else:
+            typology, score, reasons = rules.score_sms_lure(s, cdr.start)
+        if score < rules.cfg.candidate_floor:
             return None
         return Candidate(cdr.caller, typology, score, cdr.start, cdr.utc_offset_min, cdr.cdr_id, s.k, reasons,
                          self.name)

@@ -21,6 +21,7 @@ FAST_MIN_CALLS: Final = 5  # ... unless they come at FAST_RATE calls/hour or fas
 OUTSIDE_FAST_MIN_CALLS: Final = 3  # ... from the third, for a number the radio network never carried (below)
 RHYTHM_CALLS: Final = 6  # five gaps: a person dialling at random (exponential gaps) looks partly regular 1 time in 30
 EVEN_GAPS_CV: Final = 0.35  # gaps between calls this even are partly a machine's (top of the rhythm's ramp)
+SMS_BATCH_S: Final = 3_600.0  # a business's batch (reminders, a notice to members) goes out within the hour
 ONE_MESSAGE_CV: Final = 0.25  # answered durations this even are partly one recorded message's (ditto)
 MACHINE_GAP_CV: Final = 0.15  # gaps this even over four of them (1 person in 200 by chance) name a machine
 NO_MESSAGE_S: Final = 5.0  # answered calls this short on average played no message: picked up as the ring ended
@@ -479,15 +480,36 @@ class NumberRules:
         """A foreign number texting crowds of strangers in this network, none of whom answers: a lure to call a
         premium number back (wangiri by SMS) or smishing.  The caller stage asks only for foreign senders; an
         honest bulk sender (a bank, a shop) is a local number or a short code."""
+        return self._texts_to_strangers("wangiri", s, t, 8.0, 24.0, "SMS from a foreign number to subscribers of this "
+                                        "network")
+
+    def score_sms_blast(self, s: NumberState, t: float) -> tuple[str, float, list[Reason]]:
+        """A SIM of this network, on its radio network, that (nearly) only texts: crowds of strangers at a pace no
+        person keeps, none of whom answers.  An SMS blaster's SIM (smishing: a fake bank's notice, a parcel fee),
+        the texting end of a farm.  Honest bulk senders reach people through an SMS gateway (no cell, no handset),
+        a machine's SIM (a meter, a tracker) texts the same server over and over, and people get answers.  A
+        business's batch (a clinic's reminders, a club's notice) goes out in one sitting, so the texting is read
+        once it has gone on for an hour (``SMS_BATCH_S``): a blaster's does, all day.  Texts are judged against
+        calls where there are calls (``scores``: texting crowds); the caller stage asks here for SIMs with fewer
+        than three."""
+        return self._texts_to_strangers("scam_farm", s, t, 20.0, 40.0, "SMS from a SIM that places (almost) no calls",
+                                        SMS_BATCH_S)
+
+    def _texts_to_strangers(self, typology: str, s: NumberState, t: float, lo: float, hi: float, what: str,
+                            sustained: float = 0.0) -> tuple[str, float, list[Reason]]:
+        """Texts to strangers, ``lo``-``hi`` an hour since the number was first seen, nothing back; read once
+        the number has been at it for ``sustained`` seconds."""
+        if s.age(t) < sustained:
+            return typology, 0.0, []
         sms = float(s.k - s.kv)
         per_hour = sms * 3_600.0 / max(s.age(t), 600.0)
-        value = ramp(sms, 20.0, 50.0) * ramp(per_hour, 8.0, 24.0) * ramp(s.f_new, 0.7, 0.9) * (
+        value = ramp(sms, 20.0, 50.0) * ramp(per_hour, lo, hi) * ramp(s.f_new, 0.7, 0.9) * (
             1.0 - ramp(s.in_share, 0.02, 0.08))
         if value < self.cfg.candidate_floor:
-            return "wangiri", value, []
-        return "wangiri", value, [
-            Reason("sms_sent", sms, 20.0, f"{sms:.0f} SMS from a foreign number to subscribers of this network"),
-            Reason("sms_per_hour", per_hour, 8.0, f"{per_hour:.0f} SMS/hour since it was first seen"),
+            return typology, value, []
+        return typology, value, [
+            Reason("sms_sent", sms, 20.0, f"{sms:.0f} {what}"),
+            Reason("sms_per_hour", per_hour, lo, f"{per_hour:.0f} SMS/hour since it was first seen"),
             Reason("new_recipient_share", s.f_new, 0.7, f"{_pct(s.f_new)} of recent recipients never texted before"),
             Reason("inbound_share", s.in_share, 0.02, f"{_pct(s.in_share)} of its traffic is replies or calls back"),
         ]
