@@ -114,7 +114,8 @@ class CallerStage:
         # NumberRules.score() without its reasons: the best typology and its score.  Reasons and the model's
         # evidence (a tree ensemble's score: more than the rest of the record) are what most candidates never
         # need, so the policy asks for them through complete() when they can change its answer.
-        typology, score = rules.best(s, rules.scores(s, t, self.rings.known(), radio_known, spoofed), t)
+        typology, score = rules.best(s, rules.scores(s, t, self.rings.known(), radio_known, spoofed), t,
+                                     radio_known and s.never_on_radio())
         if score < rules.cfg.candidate_floor:
             return None, callback
         return Candidate(number, typology, score, t, cdr.utc_offset_min, cdr.cdr_id, s.k, [], self.name, 0.0,

@@ -178,19 +178,23 @@ class NumberRules:
     def score(self, s: NumberState, t: float, ring_known: bool = True, radio_known: bool = False,
               spoofed: bool = False) -> tuple[str, float, list[Reason]]:
         """(typology, score, reasons) of the best-matching typology for an outbound-active number."""
-        typology, value = self.best(s, self.scores(s, t, ring_known, radio_known, spoofed), t)
+        typology, value = self.best(s, self.scores(s, t, ring_known, radio_known, spoofed), t,
+                                    radio_known and s.never_on_radio())
         if value < self.cfg.candidate_floor:
             return typology, value, []
         return typology, value, self._explain(typology, s, t, spoofed)
 
-    def best(self, s: NumberState, scores: dict[str, float], t: float) -> tuple[str, float]:
+    def best(self, s: NumberState, scores: dict[str, float], t: float,
+             off_radio: bool = False) -> tuple[str, float]:
         """The typology to name and its score: the highest score, except that a machine is named for what it is.
         A number with four even gaps (too few for the rhythm to count as evidence, enough to name a machine) is
         named a robocall.  A farm is people placing calls; a SIM calling at ``MACHINE_PACE`` or faster has a
         machine placing them: a robocall (a dialler, playing a message to whoever answers), or wangiri where its
         calls look more like lures (rings hung up on).  A "robocall" whose answered calls last a few seconds on
-        average played no message to anyone: where its calls also look like lures it is named wangiri.  Naming
-        never changes the score, so it changes no decision."""
+        average played no message to anyone: where its calls also look like lures it is named wangiri.  A "farm"
+        the radio network never carried (``off_radio``: no SIM behind it, a trunk or a spoofed caller ID) whose
+        answered calls sound like a machine's and are not conversations is a robocall too.  Naming never changes
+        the score, so it changes no decision."""
         typology = argmax(scores)
         early = FAST_MIN_CALLS <= s.kv < RHYTHM_CALLS
         if early and typology != "robocall" and cv(s.g_mean, s.g_sq) < MACHINE_GAP_CV:
@@ -199,6 +203,10 @@ class NumberRules:
             return "wangiri", scores[typology]
         if typology == "scam_farm" and rate_per_hour(s.rate_h, TAU_H, s.age(t)) >= MACHINE_PACE:
             return ("robocall" if scores["robocall"] >= scores["wangiri"] else "wangiri"), scores[typology]
+        if typology == "scam_farm" and off_radio and s.nd >= 2 and s.f_unans < 0.95:
+            answered = 1.0 - s.f_unans
+            if s.f_conv < 0.2 * answered and _machine_answers(s, s.f_short / answered) >= 0.5:
+                return "robocall", scores[typology]
         return typology, scores[typology]
 
     def scores(self, s: NumberState, t: float, ring_known: bool = True, radio_known: bool = False,

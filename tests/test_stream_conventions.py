@@ -191,3 +191,28 @@ def test_a_dialler_is_told_by_what_its_answered_calls_sound_like() -> None:
     assert "robocall" in _line_at_once(det, "+447990000012", (6.0, 8.0, 7.0, 41.0))  # hung up on
     assert _line_at_once(det, "+447990000013", (14.0, 48.0, 31.0, 55.0, 22.0, 40.0)) == []  # a masked number
     assert _line_at_once(det, "+447990000014", (95.0, 20.0, 240.0, 70.0)) == []  # agents talking
+
+
+def _cold_caller(det: Detector, caller: str, radio: bool) -> list[str]:
+    """Sixty strangers, one every three minutes or so (irregular), two in five answered and hung up on within
+    seconds, nothing back: a farm's calls from a SIM."""
+    typologies = []
+    hang_ups = (4.0, 6.0, 3.0, 8.0, 5.0, 12.0)
+    k = 0
+    for i in range(60):
+        answered = i % 5 in (0, 3)
+        duration = hang_ups[k % len(hang_ups)] if answered else 30.0
+        k += answered
+        typologies += _dial(det, f"c{caller}{i}", caller, f"+44777{(i * 7919 + 13) % 10**7:07d}",
+                            T0 + 180.0 * i + 108.0 * ((i * 37) % 11) / 10, duration,
+                            "answered" if answered else "no_answer", radio)
+    return typologies
+
+
+def test_a_farm_shaped_caller_without_a_sim_is_named_a_robocall() -> None:
+    """A farm is people on SIMs.  The same calls from a number the radio network never carried (a trunk, a
+    spoofed caller ID), answered only to be hung up on, are a dialler's: named a robocall (naming only)."""
+    det = Detector()
+    _background(det, radio=True)
+    assert set(_cold_caller(det, "+447990000031", radio=True)) == {"scam_farm"}
+    assert set(_cold_caller(det, "+447990000032", radio=False)) == {"robocall"}
