@@ -80,12 +80,12 @@ class CallerStage:
         intl = cc_to != country_code(number)
         risky = False
         abroad = intl
+        carried = cdr.cell_id is not None or cdr.imei is not None  # the radio network carried it
         if voice:
             rarity = self.rarity
             rarity.observe(cc_to)
             if cdr.disposition != "answered":
                 self.rings.observe(cdr.duration > 0.0)
-            carried = cdr.cell_id is not None or cdr.imei is not None
             self.radio.observe(carried)
             if s.kv == 0:  # the number's first call
                 self.ranges.observe(number, carried)
@@ -101,7 +101,7 @@ class CallerStage:
             if s.k - s.kv >= SMS_LURE_MIN:
                 if intl and self.rarity.is_home(cc_to) and not self.rarity.is_home(country_code(number)):
                     return self._texts(s, cdr, False), callback  # from abroad into this network
-                if s.kv < TEXTER_MAX_CALLS and (cdr.cell_id is not None or cdr.imei is not None):
+                if s.kv < TEXTER_MAX_CALLS and carried:
                     return self._texts(s, cdr, True), callback  # a SIM that (nearly) only texts
             return None, callback
         if voice:

@@ -77,12 +77,12 @@ def _machine_answers(s: NumberState, short_ans: float) -> float:
     return max(ramp(short_ans, 0.15, 0.35), 1.0 - ramp(cv(s.d_mean, s.d_sq), 0.2, 0.5))
 
 
-def _own_answers(s: NumberState, answered: float, talk: float, short: float) -> tuple[float, float, float]:
+def _own_answers(s: NumberState, n_recent: float, talk: float, short: float) -> tuple[float, float, float]:
     """(answered calls behind them, share talked through a minute, share hung up within seconds) of the number's
-    own calls.  The recent shares hold its last ``RECENT`` calls, a handful of answers on a line most people do
-    not pick up; a busy line's habit (``HABIT`` calls) holds a day of them, which a cell's first dozen calls of
-    the morning must not outweigh.  The recent answers keep their own weight: a change still shows in them."""
-    n_recent = min(s.kv, RECENT) * answered
+    own calls.  The recent shares (``talk``, ``short``) hold its last ``RECENT`` calls, ``n_recent`` answers, a
+    handful on a line most people do not pick up; a busy line's habit (``HABIT`` calls) holds a day of them, which
+    a cell's first dozen calls of the morning must not outweigh.  The recent answers keep their own weight: a
+    change still shows in them."""
     n_habit = min(s.kv, HABIT) * s.h_ans
     if n_habit <= n_recent:
         return n_recent, talk, short
@@ -321,7 +321,7 @@ class NumberRules:
         # "Conversation" is judged on the answered calls only: an outbound call centre's calls mostly ring out
         # too, but the ones that are answered last minutes.
         n = min(s.kv, RECENT)
-        n_ans, talk_share, hang_share = _own_answers(s, answered, own_talk, short_ans)
+        n_ans, talk_share, hang_share = _own_answers(s, n * answered, own_talk, short_ans)
         # A farm's SIMs share their cells: the answered cold calls of the cold callers around this one (the
         # site stage) are evidence about the same operation, worth as much as the cohort is sure to be one.
         cohort = _cohort(s, t)
