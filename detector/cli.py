@@ -16,6 +16,7 @@ from . import __version__
 
 def _cmd_replay(args: argparse.Namespace) -> int:
     from .admission import AdmissionConfig
+    from .allowlist import Allowlist, AllowlistError
     from .pipeline import DetectorConfig, tune_gc_for_long_lived_state
     from .replay import run_replay
 
@@ -24,11 +25,17 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     if args.input != "-" and not Path(args.input).exists():
         print(f"cdr-detector replay: error: no such file: {args.input}", file=sys.stderr)
         return 2
+    try:
+        allowlist = Allowlist.read(args.allowlist) if args.allowlist is not None else None
+    except AllowlistError as exc:
+        print(f"cdr-detector replay: error: {exc}", file=sys.stderr)
+        return 2
     admission = AdmissionConfig(late_tolerance_s=args.late_tolerance_s, max_ahead_s=args.max_ahead_s)
     try:
         result = run_replay(args.input, args.alerts, args.rejects, args.report, args.state, admission,
                             show_progress=False if args.quiet else None,
-                            config=DetectorConfig(home_utc_offset_min=args.home_utc_offset_min))
+                            config=DetectorConfig(home_utc_offset_min=args.home_utc_offset_min),
+                            allowlist=allowlist)
     except ValueError as exc:  # a state file that is not ours
         print(f"cdr-detector replay: error: {exc}", file=sys.stderr)
         return 2
@@ -56,6 +63,9 @@ def _add_replay(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--home-utc-offset-min", type=int, default=0,
                    help="the network's UTC offset (minutes east), for records written in UTC: their hour of day "
                         "is read in it (default 0: every record as written)")
+    p.add_argument("--allowlist", type=Path,
+                   help="numbers and prefixes (+digits, +digits*; one a line, # comments) the operator vouches "
+                        "for: their alerts are withheld and counted, their state kept (docs/allowlist.md)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=_cmd_replay)
 

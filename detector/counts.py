@@ -25,6 +25,8 @@ class Counts:
     duplicates: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
     alerts: Counter[tuple[str, str]] = field(default_factory=Counter)  # (typology, severity)
+    #: alerts made for numbers on the operator's allowlist and not sent (detector.allowlist), likewise keyed
+    withheld: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     @property
     def rejected_total(self) -> int:
@@ -40,6 +42,9 @@ class Counts:
     def alert(self, typology: str, severity: str) -> None:
         self.alerts[(typology, severity)] += 1
 
+    def withhold(self, typology: str, severity: str) -> None:
+        self.withheld[(typology, severity)] += 1
+
     def add(self, other: "Counts") -> None:
         """Add ``other``'s counts to these (a batch into a worker's total)."""
         self.consumed += other.consumed
@@ -49,10 +54,13 @@ class Counts:
             self.rejected.update(other.rejected)
         if other.alerts:
             self.alerts.update(other.alerts)
+        if other.withheld:
+            self.withheld.update(other.withheld)
 
-    def by_typology(self) -> Counter[str]:
+    def by_typology(self, withheld: bool = False) -> Counter[str]:
+        """Alerts sent (or ``withheld``) by typology."""
         out: Counter[str] = Counter()
-        for (typology, _), n in self.alerts.items():
+        for (typology, _), n in (self.withheld if withheld else self.alerts).items():
             out[typology] += n
         return out
 
@@ -68,4 +76,6 @@ class Counts:
             "rejected_by_reason": dict(sorted(self.rejected.items())),
             "alerts": self.alerts_total,
             "alerts_by_typology": dict(sorted(self.by_typology().items())),
+            "alerts_withheld": sum(self.withheld.values()),
+            "alerts_withheld_by_typology": dict(sorted(self.by_typology(withheld=True).items())),
         }

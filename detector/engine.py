@@ -24,7 +24,8 @@ class Engine:
         self.counts = Counts()
 
     def feed(self, raw: bytes | str, line: int | None = None, wall_now: float | None = None) -> list[Alert] | Reject:
-        """One raw message.  Returns the alerts it caused, or the reject (duplicates are rejects too)."""
+        """One raw message.  Returns the alerts it caused (less any withheld by the allowlist, which are counted),
+        or the reject (duplicates are rejects too)."""
         self.counts.consumed += 1
         parsed = self.parser.parse(raw, line)
         if isinstance(parsed, Reject):
@@ -49,6 +50,13 @@ class Engine:
             return Reject(reason, detail, data, line)
         counts.processed += 1
         alerts = self.detector.process(cdr)
+        if not alerts:
+            return alerts
+        sent: list[Alert] = []
         for alert in alerts:
-            counts.alert(alert.typology, alert.severity)
-        return alerts
+            if alert.withheld:  # the number is on the operator's allowlist: counted, not sent
+                counts.withhold(alert.typology, alert.severity)
+            else:
+                counts.alert(alert.typology, alert.severity)
+                sent.append(alert)
+        return sent

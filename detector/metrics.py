@@ -13,6 +13,7 @@ client_python), ``_info`` on the info metric.  With the default prefix the serie
     cdr_detector_records_rejected_total{reason}         counter   reason in REJECT_REASONS
     cdr_detector_records_duplicate_total                counter
     cdr_detector_alerts_total{typology,severity}        counter   typology in TYPOLOGIES, severity in SEVERITIES
+    cdr_detector_alerts_withheld_total{typology,severity} counter alerts of allowlisted numbers, made and not sent
     cdr_detector_batch_duration_seconds                 histogram
     cdr_detector_event_time_lag_seconds                 gauge     max (now - CDR start) of the latest batch
     cdr_detector_event_time_lag_distribution_seconds    histogram the same value, one observation per batch
@@ -129,6 +130,12 @@ class Metrics:
         )
         self._duplicates = Counter(f"{p}_records_duplicate", "CDRs skipped because their cdr_id was already seen.", registry=r)
         self._alerts = Counter(f"{p}_alerts", "Alerts emitted, by typology and severity.", ["typology", "severity"], registry=r)
+        self._withheld = Counter(
+            f"{p}_alerts_withheld",
+            "Alerts made for numbers on the operator's allowlist and not sent, by typology and severity.",
+            ["typology", "severity"],
+            registry=r,
+        )
         self._batch_seconds = Histogram(
             f"{p}_batch_duration_seconds", "Wall time to process one batch of CDRs.", buckets=BATCH_SECONDS_BUCKETS, registry=r
         )
@@ -164,6 +171,9 @@ class Metrics:
         self._rejected_children = {reason: self._rejected.labels(reason=reason) for reason in sorted(self._reasons)}
         self._alert_children = {
             (t, s): self._alerts.labels(typology=t, severity=s) for t in sorted(self._typologies) for s in sorted(self._severities)
+        }
+        self._withheld_children = {
+            (t, s): self._withheld.labels(typology=t, severity=s) for t in sorted(self._typologies) for s in sorted(self._severities)
         }
         self.info(version=version, model_version=model_version)
 
@@ -202,10 +212,11 @@ class Metrics:
 
     def alert(self, typology: str, severity: str, n: int = 1) -> None:
         """``n`` alerts were emitted; out-of-set typology or severity counts as ``other``."""
-        child = self._alert_children.get((typology, severity))
-        if child is None:
-            child = self._alert_children[(_bounded(typology, self._typologies), _bounded(severity, self._severities))]
-        child.inc(n)
+        self._by_alert(self._alert_children, typology, severity).inc(n)
+
+    def withheld(self, typology: str, severity: str, n: int = 1) -> None:
+        """``n`` alerts of allowlisted numbers were made and not sent; labels bounded as in :meth:`alert`."""
+        self._by_alert(self._withheld_children, typology, severity).inc(n)
 
     # -- timings and lags ------------------------------------------------------------------------------
     def batch_seconds(self, seconds: float) -> None:
@@ -286,6 +297,12 @@ class Metrics:
         write_to_textfile(os.fspath(path), self.registry)
 
     # -- helpers ---------------------------------------------------------------------------------------
+    def _by_alert(self, children: dict[tuple[str, str], Any], typology: str, severity: str) -> Any:
+        child = children.get((typology, severity))
+        if child is None:
+            child = children[(_bounded(typology, self._typologies), _bounded(severity, self._severities))]
+        return child
+
     def _partition_label(self, partition: int) -> str:
         try:
             p = int(partition)

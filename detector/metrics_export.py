@@ -28,6 +28,8 @@ def record_counts(metrics: Metrics, counts: Counts) -> None:
         metrics.duplicate(counts.duplicates)
     for (typology, severity), n in counts.alerts.items():
         metrics.alert(typology, severity, n)
+    for (typology, severity), n in counts.withheld.items():
+        metrics.withheld(typology, severity, n)
 
 
 def write_replay_metrics(result: "ReplayResult", path: Path) -> None:

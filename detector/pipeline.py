@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, TypeVar
 
+from .allowlist import Allowlist
 from .features import HandsetState, NumberState, SiteState, state_fields
 from .model import AnomalyModel, ModelConfig
 from .numbering import DestinationRarity, OwnRanges, RadioConvention, RingConvention
@@ -72,7 +73,8 @@ class Stages:
     policy: AlertPolicy
 
 
-def build_stages(cfg: DetectorConfig) -> Stages:
+def build_stages(cfg: DetectorConfig, allowlist: Allowlist | None = None) -> Stages:
+    """The stages of ``cfg``; the policy withholds the alerts of the numbers on ``allowlist``."""
     rules = NumberRules(cfg.rules)
     model = AnomalyModel(cfg.model)
     return Stages(
@@ -80,7 +82,7 @@ def build_stages(cfg: DetectorConfig) -> Stages:
         callee=CalleeStage(rules),
         handset=HandsetStage(),
         site=SiteStage(),
-        policy=AlertPolicy(model.version, cfg.policy),
+        policy=AlertPolicy(model.version, cfg.policy, allowlist),
     )
 
 
@@ -102,8 +104,13 @@ class Detector:
     def model_version(self) -> str:
         return self.stages.policy.model_version
 
+    def use_allowlist(self, allowlist: Allowlist | None) -> None:
+        """Withhold the alerts of the numbers on ``allowlist`` from now on (None: withhold none).  Not saved with
+        the state: the operator's list of the day applies to a resumed replay."""
+        self.stages.policy.allowlist = allowlist
+
     def process(self, cdr: Cdr) -> list[Alert]:
-        """One CDR through every stage; the alerts it caused (usually none)."""
+        """One CDR through every stage; the alerts it caused (usually none), ``withheld`` ones included."""
         st = self.stages
         numbers = self.numbers
         policy = st.policy

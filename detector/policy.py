@@ -4,7 +4,8 @@ Keyed by number.  An episode starts with the first candidate over the threshold 
 keep coming; it ends after ``quiet_s`` of event time without one, and the next qualifying candidate opens a
 new episode with a new alert.  Inside an episode the number alerts again only when its severity escalates.
 Alert ids are a hash of (number, episode start, severity), so a replay or a restarted worker that re-emits an
-alert emits the same id and downstream can drop the copy.
+alert emits the same id and downstream can drop the copy.  A number on the operator's allowlist goes through
+the same episodes; its alerts are made and marked ``withheld``, for the edges to count instead of sending.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .allowlist import Allowlist
 from .records import SEVERITIES, Alert, Candidate, by_constructor
 
 
@@ -53,11 +55,15 @@ def alert_id(number: str, episode_start: float, level: int) -> str:
 class AlertPolicy:
     """Decides, from one candidate at a time, whether operators hear about a number."""
 
-    __slots__ = ("cfg", "model_version")
+    __slots__ = ("cfg", "model_version", "allowlist")
 
-    def __init__(self, model_version: str, cfg: PolicyConfig | None = None) -> None:
+    def __init__(self, model_version: str, cfg: PolicyConfig | None = None,
+                 allowlist: Allowlist | None = None) -> None:
         self.cfg = cfg or PolicyConfig()
         self.model_version = model_version
+        #: numbers the operator vouches for (:mod:`detector.allowlist`): operator configuration, not a decision
+        #: setting, so not part of the config saved with a state; a resumed replay takes the one it is given.
+        self.allowlist = allowlist
 
     def severity(self, score: float) -> int:
         level = 0
@@ -68,7 +74,8 @@ class AlertPolicy:
 
     def decide(self, store: dict[str, Episode], c: Candidate,
                complete: Callable[[Candidate], None] | None = None) -> Alert | None:
-        """Update the number's episode from candidate ``c``; return an alert if one is due.
+        """Update the number's episode from candidate ``c``; return an alert if one is due (``withheld`` if the
+        number is on the allowlist: due, and counted, but not for operators).
 
         A ``pending`` candidate is completed with ``complete`` (reasons, model evidence) only when an alert can
         be due: call this before the number's state changes again.
@@ -114,4 +121,5 @@ class AlertPolicy:
             episode=ep.episode,
             calls_seen=c.calls_seen,
             escalation=escalation,
+            withheld=self.allowlist is not None and self.allowlist.covers(c.number),
         )

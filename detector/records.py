@@ -157,3 +157,5 @@ class Alert:
     episode: int
     calls_seen: int
     escalation: bool = False
+    #: the number is on the operator's allowlist: the alert is counted, not sent (detector.allowlist)
+    withheld: bool = False

@@ -17,6 +17,7 @@ from typing import IO, Callable, Final, Iterator, cast
 import orjson
 
 from .admission import AdmissionConfig
+from .allowlist import Allowlist
 from .codec import alert_to_dict, reject_to_dict
 from .counts import Counts
 from .engine import Engine
@@ -157,13 +158,15 @@ def run_replay(
     show_progress: bool | None = None,
     summary_stream: IO[str] | None = None,
     config: DetectorConfig | None = None,
+    allowlist: Allowlist | None = None,
 ) -> ReplayResult:
     """The ``replay`` command: files in, files out, state resumed from and saved to ``state_path`` (a resumed
-    state keeps the ``config`` it was saved with)."""
+    state keeps the ``config`` it was saved with; the ``allowlist`` is always the one given)."""
     if state_path is not None and state_path.exists():
         engine = load_state(state_path, Engine)
     else:
         engine = Engine(Detector(config), admission)
+    engine.detector.use_allowlist(allowlist)
     err = summary_stream or sys.stderr
     enabled = err.isatty() if show_progress is None else show_progress
     with ExitStack() as stack:
@@ -196,6 +199,10 @@ def _summary(result: ReplayResult, out: IO[str]) -> None:
     if by_typology:
         typ = ", ".join(f"{k} {v:,}" for k, v in by_typology.items())
         out.write(f"replay: alerts by typology: {typ}\n")
+    withheld = cast("dict[str, int]", c["alerts_withheld_by_typology"])
+    if withheld:
+        typ = ", ".join(f"{k} {v:,}" for k, v in withheld.items())
+        out.write(f"replay: {c['alerts_withheld']:,} alerts withheld (numbers on the allowlist): {typ}\n")
     out.write(
         f"replay: {result.tracked_numbers:,} numbers tracked, "
         f"{result.state_bytes_in_memory:,.0f} B/number in memory, "

@@ -90,6 +90,9 @@ class Settings:
     late_tolerance_s: float = _opt(900.0, "records this far behind the stream (by start, or by end: a switch "
                                           "writes a long call as it ends) are still processed")
     max_ahead_s: float = _opt(86_400.0, "records this far ahead of the stream are rejected")
+    allowlist: str = _opt("", "file of numbers and prefixes (+digits, +digits*; one a line, # comments) the "
+                              "operator vouches for: their alerts are withheld and counted "
+                              "(cdr_detector_alerts_withheld_total), their state kept; empty: none")
     home_utc_offset_min: int = _opt(0, "the network's UTC offset in minutes, for records written in UTC "
                                        "(offset 0): their hour of day (off-hours, night habit) is read in it; "
                                        "0 = every record as written")

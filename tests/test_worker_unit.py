@@ -237,7 +237,8 @@ def test_batched_murmur2_is_the_same(keys: list[bytes], copies: int, partitions:
 
 def simulate(lines: list[bytes], partitions: int = 6, chunk: int = 60, check_dirty: bool = False,
              local_hops: bool = False, stores: dict[str, Any] | None = None, cfg: Any = None,
-             after_batch: Callable[[BatchProcessor], None] | None = None) -> tuple[list[dict], BatchProcessor]:
+             after_batch: Callable[[BatchProcessor], None] | None = None,
+             allowlist: Any = None) -> tuple[list[dict], BatchProcessor]:
     """The worker's topology in one process: per round, ``chunk`` CDRs per partition plus the internal
     messages the previous round produced (one hop = one round, as a fast broker would deliver them).
     ``local_hops``: one worker owning every partition applies the hops at once (no internal messages).
@@ -247,7 +248,7 @@ def simulate(lines: list[bytes], partitions: int = 6, chunk: int = 60, check_dir
     ``check_dirty``: after every batch, every key whose serialized state changed must be among the keys the
     processor will persist (its dirty sets), since the stages change state objects in place."""
     stores = stores if stores is not None else {name: DictStore() for name in CODECS}
-    bp = BatchProcessor(partitions, stores, cfg)
+    bp = BatchProcessor(partitions, stores, cfg, allowlist=allowlist)
     if after_batch is not None:
         after_batch(bp)
     parts: dict[int, collections.deque[InRecord]] = collections.defaultdict(collections.deque)

@@ -31,6 +31,7 @@ import pickle
 import ssl
 import time
 from collections import deque
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import faust
@@ -40,6 +41,7 @@ from faust.types import TP
 from mode.utils.futures import notify
 
 from ..admission import AdmissionConfig
+from ..allowlist import Allowlist, AllowlistError
 from ..metrics import Metrics
 from ..pipeline import DetectorConfig
 from ..settings import Settings
@@ -509,6 +511,7 @@ class Runtime:
         """``state_flush_s`` and ``max_hold_s`` default to the settings' ``state_flush_s``/``align_hold_s``."""
         state_flush_s = settings.state_flush_s if state_flush_s is None else state_flush_s
         max_hold_s = settings.align_hold_s if max_hold_s is None else max_hold_s
+        allowlist = load_allowlist(settings)  # first: a bad file stops the worker before it connects
         from confluent_kafka import Producer
 
         self.app = app
@@ -551,7 +554,7 @@ class Runtime:
         if cfg is None:
             cfg = DetectorConfig(home_utc_offset_min=settings.home_utc_offset_min)
         self.processor = BatchProcessor(settings.partitions, self.stores, cfg, admission, source=name,
-                                        max_hold_s=max_hold_s)
+                                        max_hold_s=max_hold_s, allowlist=allowlist)
         self.pending: deque[_Delivery] = deque()  # sealed epochs, oldest first, acked in order when delivered
         self.epoch = _Delivery()  # the open epoch: batches whose state changes are not flushed yet
         self.writing: _Delivery | None = None  # the sealed epoch whose state persist_some is writing now
@@ -1235,6 +1238,19 @@ def faust_settings(settings: Settings) -> dict[str, Any]:
     if settings.replication_factor > 0:
         conf["topic_replication_factor"] = settings.replication_factor
     return conf
+
+
+def load_allowlist(settings: Settings) -> Allowlist | None:
+    """The allowlist file the settings name (None if none); WorkerError naming the file and line if it is bad."""
+    if not settings.allowlist:
+        return None
+    try:
+        allowlist = Allowlist.read(Path(settings.allowlist))
+    except AllowlistError as exc:
+        raise WorkerError(str(exc)) from None
+    log.info("allowlist %s: %d numbers, %d prefixes; their alerts are withheld", settings.allowlist,
+             len(allowlist.numbers), len(allowlist.prefixes))
+    return allowlist
 
 
 def build_app(settings: Settings, name: str, cfg: DetectorConfig | None = None,

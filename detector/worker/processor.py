@@ -44,6 +44,7 @@ from typing import Any, Callable, Iterable, Iterator, MutableMapping, Protocol, 
 import orjson
 
 from ..admission import Admission, AdmissionConfig
+from ..allowlist import Allowlist
 from ..codec import alert_to_json, reject_to_dict
 from ..counts import Counts
 from ..features import handset_key
@@ -265,9 +266,10 @@ class BatchProcessor:
         source: str = "worker",
         wall_clock: Callable[[], float] = time.time,
         max_hold_s: float = MAX_HOLD_S,
+        allowlist: Allowlist | None = None,
     ) -> None:
         self.cfg = cfg or DetectorConfig()
-        self.stages: Stages = build_stages(self.cfg)
+        self.stages: Stages = build_stages(self.cfg, allowlist)
         self.partitions = partitions
         self.part = Partitioner(partitions)
         self.stores = stores
@@ -694,6 +696,9 @@ class BatchProcessor:
         return events
 
     def _emit(self, alert: Alert, ts: float, now: float, res: BatchResult) -> None:
+        if alert.withheld:  # the number is on the operator's allowlist: counted, not produced
+            res.counts.withhold(alert.typology, alert.severity)
+            return
         res.alerts.append((alert.number.encode(), alert_to_json(alert, now)))
         res.counts.alert(alert.typology, alert.severity)
         res.latencies.append(max(0.0, now - ts))
