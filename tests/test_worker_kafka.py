@@ -123,6 +123,32 @@ def test_end_to_end_one_then_three_workers(kafka_bootstrap: str, stream: dict[st
     assert c3["typology_equal"] >= 0.85 * c3["common"], c3
 
 
+def test_allowlisted_numbers_alerts_are_withheld_and_counted(kafka_bootstrap: str, stream: dict[str, Any],
+                                                            tmp_path: Path) -> None:
+    """CDR_ALLOWLIST through a real worker: no alert of a listed number reaches the alert topic; the worker counts
+    them (its final report, as /health shows it)."""
+    t = _topics("allow")
+    listed = sorted({a["number"] for a in stream["replay"]})[::2]
+    allow = tmp_path / "allow.txt"
+    allow.write_text("# half of what replay alerts on\n" + "\n".join(listed) + "\n")
+    produce_file(kafka_bootstrap, stream["path"], t["topic"], PARTITIONS)
+    w = WorkerProc(kafka_bootstrap, tmp_path, "w0", topic=t["topic"], group=t["group"], alerts=t["alerts"],
+                   dlq=t["dlq"], partitions=PARTITIONS, extra=["--allowlist", str(allow)])
+    try:
+        w.start()
+        wait_caught_up([w], kafka_bootstrap, t["group"], t["topic"], 120)
+    except Exception:
+        print(f"--- {w.name} ---\n{w.log_tail()}")
+        raise
+    finally:
+        w.stop(signal.SIGTERM, timeout=30)
+    counts = w.final_report()["counts"]
+    sent = _alerts(kafka_bootstrap, t["alerts"])
+    assert counts["processed"] == stream["n"]
+    assert sent and not {a["number"] for a in sent} & set(listed)
+    assert counts["alerts"] == len(sent) and counts["alerts_withheld"] > 0
+
+
 BAD_LINES = [
     b"this is not json",
     b"\xff\xfe\x00binary\x01",
