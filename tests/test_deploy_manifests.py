@@ -348,6 +348,21 @@ def test_deployment_references_existing_config_and_secret() -> None:
     assert not any("PASSWORD" in key for key in configmap), "no secrets in the ConfigMap"
 
 
+def test_the_allowlist_setting_names_the_mounted_configmap_file_and_it_parses() -> None:
+    from pathlib import PurePosixPath
+
+    from detector.allowlist import Allowlist
+
+    docs = k8s_docs()
+    path = PurePosixPath(docs[("ConfigMap", "cdr-detector-config")]["data"][Settings.env_name("allowlist")])
+    mount = next(m for m in worker_container()["volumeMounts"] if PurePosixPath(m["mountPath"]) == path.parent)
+    assert mount.get("readOnly") is True
+    volume = next(v for v in deployment()["spec"]["template"]["spec"]["volumes"] if v["name"] == mount["name"])
+    listed = docs[("ConfigMap", volume["configMap"]["name"])]["data"]
+    assert path.name in listed
+    Allowlist.parse(listed[path.name].splitlines(), path.name)  # what the workers read at start: no bad line
+
+
 def test_service_selects_the_pods_and_targets_named_ports() -> None:
     svc = k8s_docs()[("Service", "cdr-detector-metrics")]
     pod_labels = deployment()["spec"]["template"]["metadata"]["labels"]
