@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import Iterable
 
 MAX_DIGITS = 15  # E.164
+#: A prefix of this many digits or fewer spans a country code and an operator's whole range, not one customer's
+#: block: allowed (it is the operator's call), but the replay and the worker warn about it.
+BROAD_PREFIX_DIGITS = 5
 
 
 class AllowlistError(ValueError):
@@ -84,6 +87,10 @@ class Allowlist:
             if number[:n] in prefixes:
                 return True
         return False
+
+    def broad(self) -> list[str]:
+        """Prefixes short enough to cover a whole range (:data:`BROAD_PREFIX_DIGITS`), sorted: worth a warning."""
+        return sorted(p for p in self.prefixes if len(p) - 1 <= BROAD_PREFIX_DIGITS)
 
     def __len__(self) -> int:
         return len(self.numbers) + len(self.prefixes)

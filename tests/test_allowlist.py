@@ -127,6 +127,20 @@ def test_replay_withholds_and_counts_the_listed_numbers_alerts(stream: Path, bas
     assert exported == rep["alerts_withheld"]
 
 
+def test_a_prefix_that_covers_a_whole_range_is_warned_about(stream: Path, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    allow = Allowlist.parse(["+44*", "+4420712*", "+447700900123"])
+    assert allow.broad() == ["+44"]
+    path = tmp_path / "allow.txt"
+    path.write_text("+4420712*\n+49301*\n")
+    lines = (stream / "cdrs.jsonl").read_bytes().splitlines(keepends=True)[:100]
+    (tmp_path / "in.jsonl").write_bytes(b"".join(lines))
+    assert main(["replay", str(tmp_path / "in.jsonl"), "--alerts", str(tmp_path / "a.jsonl"), "--allowlist",
+                 str(path), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "warning" in err and "+49301*" in err and "+4420712*" not in err
+
+
 def test_replay_refuses_a_bad_allowlist(stream: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     allow = tmp_path / "allow.txt"
     allow.write_text("+442071234567\n0207 123 4567\n")
