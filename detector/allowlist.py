@@ -17,9 +17,9 @@ The file is plain text, one entry a line::
     +44207123456*      # a prefix: every number of the block
     +49 30 1234 5678   # spaces inside an entry are ignored
 
-``#`` starts a comment (to the end of the line); blank lines are skipped.  An entry is ``+`` and 1-15 digits (E.164, as in the CDRs),
-or such a prefix followed by ``*``.  Anything else is an error naming the line: a typo in an allowlist must
-not silently allow nothing (or everything).
+``#`` starts a comment (to the end of the line); blank lines are skipped.  An entry is ``+`` and 1-15 digits
+(E.164, as in the CDRs), or such a prefix followed by ``*``.  Anything else is an error naming the line: a typo
+in an allowlist must not silently allow nothing (or everything).
 """
 
 from __future__ import annotations
@@ -91,6 +91,14 @@ class Allowlist:
     def broad(self) -> list[str]:
         """Prefixes short enough to cover a whole range (:data:`BROAD_PREFIX_DIGITS`), sorted: worth a warning."""
         return sorted(p for p in self.prefixes if len(p) - 1 <= BROAD_PREFIX_DIGITS)
+
+    def broad_warning(self, source: str) -> str | None:
+        """The warning the replay prints and the worker logs about :meth:`broad` prefixes (None: none)."""
+        broad = self.broad()
+        if not broad:
+            return None
+        return (f"{source}: prefixes that cover whole ranges, every number under them withheld: "
+                + ", ".join(p + "*" for p in broad))
 
     def __len__(self) -> int:
         return len(self.numbers) + len(self.prefixes)

@@ -30,9 +30,9 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     except AllowlistError as exc:
         print(f"cdr-detector replay: error: {exc}", file=sys.stderr)
         return 2
-    if allowlist is not None and allowlist.broad():
-        print(f"cdr-detector replay: warning: {args.allowlist}: prefixes that cover whole ranges, every number "
-              f"under them withheld: {', '.join(p + '*' for p in allowlist.broad())}", file=sys.stderr)
+    warning = allowlist.broad_warning(str(args.allowlist)) if allowlist is not None else None
+    if warning is not None:
+        print(f"cdr-detector replay: warning: {warning}", file=sys.stderr)
     admission = AdmissionConfig(late_tolerance_s=args.late_tolerance_s, max_ahead_s=args.max_ahead_s)
     try:
         result = run_replay(args.input, args.alerts, args.rejects, args.report, args.state, admission,

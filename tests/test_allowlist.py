@@ -201,7 +201,8 @@ def test_counts_add_and_report_withheld_alerts() -> None:
     assert d["alerts"] == 2 and d["alerts_withheld"] == 4 and d["alerts_withheld_by_typology"] == {"scam_farm": 4}
 
 
-def test_the_worker_setting_names_the_file_and_a_bad_one_stops_it(tmp_path: Path) -> None:
+def test_the_worker_setting_names_the_file_and_a_bad_one_stops_it(tmp_path: Path,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
     from detector.settings import Settings
     from detector.worker.app import WorkerError, load_allowlist
 
@@ -210,6 +211,10 @@ def test_the_worker_setting_names_the_file_and_a_bad_one_stops_it(tmp_path: Path
     good.write_text("+442071234567\n+4420712*\n")
     allow = load_allowlist(Settings.load(None, {"CDR_ALLOWLIST": str(good)}))
     assert allow is not None and allow.covers("+442071299999")
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+    good.write_text("+4917*\n")
+    load_allowlist(Settings.load(None, {"CDR_ALLOWLIST": str(good)}))
+    assert any(r.levelname == "WARNING" and "+4917*" in r.getMessage() for r in caplog.records)
     bad = tmp_path / "bad.txt"
     bad.write_text("+442071234567\nACME\n")
     with pytest.raises(WorkerError, match=r"bad\.txt:2"):

@@ -1250,9 +1250,9 @@ def load_allowlist(settings: Settings) -> Allowlist | None:
         raise WorkerError(str(exc)) from None
     log.info("allowlist %s: %d numbers, %d prefixes; their alerts are withheld", settings.allowlist,
              len(allowlist.numbers), len(allowlist.prefixes))
-    if allowlist.broad():
-        log.warning("allowlist %s: prefixes that cover whole ranges, every number under them withheld: %s",
-                    settings.allowlist, ", ".join(p + "*" for p in allowlist.broad()))
+    warning = allowlist.broad_warning(settings.allowlist)
+    if warning is not None:
+        log.warning("allowlist %s", warning)
     return allowlist
 
 
