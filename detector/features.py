@@ -61,7 +61,7 @@ class NumberState:
         "f_scat", "f_ovl", "pump", "f_sms", "f_imei", "h_new", "h_intl", "h_off", "h_ans", "h_short", "h_conv",
         "g_mean", "g_sq", "d_mean", "d_sq", "nd",
         "risky_rate", "risky_s", "intl_rate", "intl_s", "intl_d", "intl_ds", "intl_dt",
-        "in_t", "in_rate", "in_share", "unreturned", "cb_rate", "rung_t", "rung_by", "in_sms", "in_sms_t",
+        "in_t", "in_rate", "in_share", "in_taken", "unreturned", "cb_rate", "rung_t", "rung_by", "in_sms", "in_sms_t",
         "bloom_cur", "bloom_prev", "bloom_n", "c1", "c2", "c3",
         "imei", "imei_t", "cell", "places", "areas", "home_t", "away_t", "swap_t", "swap_far", "post_n", "post_new", "post_intl",
         "post_seen",
@@ -95,6 +95,7 @@ class NumberState:
         self.intl_dt = 0.0
         self.in_t = 0.0
         self.in_rate = self.in_share = self.cb_rate = 0.0
+        self.in_taken = 0  # calls in that it answered (counted to 255): someone is behind the SIM
         self.unreturned = 0  # calls made since anyone last called or texted this number
         self.rung_t = -1.0
         self.in_sms = 0.0  # SMS received, decayed over an hour: one-time codes arrive in bursts
@@ -337,6 +338,8 @@ class NumberState:
                    callback: bool) -> None:
         """Update from a call this number received.  ``callback``: the caller was recently rung by someone."""
         self.in_share += A_IN * (1.0 - self.in_share)
+        if answered and voice and self.in_taken < 255:
+            self.in_taken += 1
         self.unreturned = 0
         if not voice:
             dt = t - self.in_sms_t

@@ -24,7 +24,7 @@ from .records import Alert, Candidate, Cdr, by_constructor
 from .stages import CalleeStage, CallerStage, HandsetStage, SiteStage
 from .typologies import NumberRules, RuleConfig
 
-STATE_FORMAT = 16  # bump whenever a state class gains or loses a slot: old files are then refused
+STATE_FORMAT = 17  # bump whenever a state class gains or loses a slot: old files are then refused
 #: Cyclic-GC thresholds for a process that holds the detector's state (replay CLI, worker).  The state is
 #: millions of long-lived objects and each record allocates a few short-lived ones; with CPython's defaults
 #: (700, 10, 10) the collector runs every few records and walks the old generation every ~70k allocations.

@@ -24,14 +24,14 @@ NUMBER_LAYOUT: tuple[tuple[str, str], ...] = (
     ("h_ans", "f"), ("h_conv", "f"), ("h_intl", "f"), ("h_new", "f"), ("h_off", "f"),
     ("h_short", "f"), ("home_t", "f"), ("hs_rate", "f"), ("hs_sims", "i"), ("hs_t", "f"),
     ("imei", "s"), ("imei_t", "f"), ("in_rate", "f"), ("in_share", "f"), ("in_sms", "f"),
-    ("in_sms_t", "f"), ("in_t", "f"), ("intl_d", "f"), ("intl_ds", "f"), ("intl_dt", "f"),
-    ("intl_rate", "f"), ("intl_s", "f"), ("k", "i"), ("kv", "i"), ("nd", "i"),
-    ("places", "i"), ("post_intl", "i"), ("post_n", "i"), ("post_new", "i"), ("post_seen", "i"),
-    ("pump", "i"), ("rate_h", "f"), ("rate_m", "f"), ("risky_rate", "f"), ("risky_s", "f"),
-    ("rung_by", "i"), ("rung_t", "f"), ("site_ans", "f"), ("site_calls", "f"), ("site_conv", "f"),
-    ("site_rate", "f"), ("site_short", "f"), ("site_sims", "i"), ("site_t", "f"), ("swap_far", "f"),
-    ("swap_t", "f"), ("t_first", "f"), ("t_last", "f"), ("tv_end", "f"), ("tv_last", "f"),
-    ("unreturned", "i"),
+    ("in_sms_t", "f"), ("in_t", "f"), ("in_taken", "i"), ("intl_d", "f"), ("intl_ds", "f"),
+    ("intl_dt", "f"), ("intl_rate", "f"), ("intl_s", "f"), ("k", "i"), ("kv", "i"),
+    ("nd", "i"), ("places", "i"), ("post_intl", "i"), ("post_n", "i"), ("post_new", "i"),
+    ("post_seen", "i"), ("pump", "i"), ("rate_h", "f"), ("rate_m", "f"), ("risky_rate", "f"),
+    ("risky_s", "f"), ("rung_by", "i"), ("rung_t", "f"), ("site_ans", "f"), ("site_calls", "f"),
+    ("site_conv", "f"), ("site_rate", "f"), ("site_short", "f"), ("site_sims", "i"), ("site_t", "f"),
+    ("swap_far", "f"), ("swap_t", "f"), ("t_first", "f"), ("t_last", "f"), ("tv_end", "f"),
+    ("tv_last", "f"), ("unreturned", "i"),
 )
 
 
@@ -86,6 +86,7 @@ def number_encode(s: NumberState, header: bytes) -> bytes:
     write_f64_le(b, s.in_sms)
     write_f64_le(b, s.in_sms_t)
     write_f64_le(b, s.in_t)
+    put_int(b, s.in_taken)
     write_f64_le(b, s.intl_d)
     write_f64_le(b, s.intl_ds)
     write_f64_le(b, s.intl_dt)
@@ -175,6 +176,7 @@ def number_decode(data: bytes, start: i64) -> NumberState:
     s.in_sms = r.get_float()
     s.in_sms_t = r.get_float()
     s.in_t = r.get_float()
+    s.in_taken = r.get_int()
     s.intl_d = r.get_float()
     s.intl_ds = r.get_float()
     s.intl_dt = r.get_float()

@@ -388,8 +388,12 @@ class NumberRules:
         after_hours = ramp(s.f_off, 0.03, 0.1)  # a call or two in twenty outside office hours: no office's
         own_calls = max(ramp(n, 4.0, 8.0), max(box_sized, shared * after_hours) * ramp(n, 2.0, 5.0))
         quiet_pool = max(quiet, max(cohort, bank) * own_calls)
-        no_in = quiet_pool * (1.0 - ramp(s.in_share, 0.01 + 0.1 * disguised, 0.05 + 0.15 * disguised))
-        never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(s.in_share, 0.0, 0.01)))  # not one back
+        # Calls back say someone is behind the SIM only once it has answered one: a box cannot take a call (the
+        # relatives ringing back the local number they saw ring out, or get a stranger), and texts in, from the
+        # box's other SIMs as often as not, are no sign of a person.  An honest line answers most calls in.
+        in_share = s.in_share if s.in_taken else 0.0
+        no_in = quiet_pool * (1.0 - ramp(in_share, 0.01 + 0.1 * disguised, 0.05 + 0.15 * disguised))
+        never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(in_share, 0.0, 0.01)))  # not one back
         # The box itself: a device of a box's size, SIMs moved between slots, or hours no office keeps.  A
         # shared device of an office's size (a desk gateway's two to four SIMs) is a box only once it calls
         # outside office hours at all, a call or two in twenty: offices keep office hours; a relay follows its
@@ -579,7 +583,8 @@ class NumberRules:
                     Reason("conversation_share", conversations, 0.2,
                            f"{_pct(conversations)} of its calls (pooled likewise) went on for a minute or more"),
                     site,
-                    Reason("inbound_share", s.in_share, 0.03, f"{_pct(s.in_share)} inbound traffic"),
+                    Reason("inbound_share", s.in_share, 0.03, f"{_pct(s.in_share)} inbound traffic"
+                           + ("" if s.in_taken else ", not one call in answered")),
                     Reason("sms_recent", s.sms_recent(), 1.0,
                            f"{s.sms_recent():.0f} SMS among its last {min(s.k, RECENT)} records"),
                     Reason("cell_change_share", s.f_cell, 0.15, f"changes cell on {_pct(s.f_cell)} of calls")]

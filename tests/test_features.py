@@ -984,3 +984,14 @@ def test_handset_stage_counts_a_gateways_modules_as_one_device() -> None:
                   "234-15-100-1", body + "0")
         sims, _ = stage.process(store, cdr)
     assert sims == 6 and len(store) == 1
+
+
+def test_in_taken_counts_the_calls_in_the_number_answered() -> None:
+    """Calls in that rang out and texts in are no sign that someone is behind the SIM; answered calls are."""
+    s = NumberState()
+    s.on_inbound(1.7e9, 447700900001, 25.0, False, True, False)  # rang out
+    s.on_inbound(1.7e9 + 60, 447700900002, 0.0, True, False, False)  # a text (delivered: "answered")
+    assert s.in_taken == 0 and s.in_share > 0.0
+    for i in range(300):
+        s.on_inbound(1.7e9 + 120 + i, 447700900003, 90.0, True, True, False)
+    assert s.in_taken == 255  # counted to a byte's worth: "has it ever", not how many

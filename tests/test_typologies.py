@@ -39,9 +39,9 @@ class Caller:
         self.s.on_outbound(self.t, 0, self.stranger() if callee is None else callee, duration, answered, False,
                            voice, intl, risky, self.imei, self.cell)
 
-    def called(self, gap: float = 0.0, *, voice: bool = True) -> None:
+    def called(self, gap: float = 0.0, *, voice: bool = True, answered: bool = True) -> None:
         self.t += gap
-        self.s.on_inbound(self.t, 447_800_000_001, 90.0, True, voice, False)
+        self.s.on_inbound(self.t, 447_800_000_001, 90.0 if answered else 25.0, answered, voice, False)
 
     def scores(self) -> dict[str, float]:
         return RULES.scores(self.s, self.t, ring_known=True)
@@ -228,22 +228,38 @@ def test_unreturned_counts_calls_since_anyone_called_back() -> None:
     assert c.s.unreturned == 1
 
 
-def simbox(calls: int, inbound_every: int = 0, rotating: bool = True) -> Caller:
-    """Answered calls of normal length to strangers at ~9/h, from one place; optional calls back.  A box
-    moves its SIMs between a gateway's module slots (the IMEI changes every few calls)."""
+def simbox(calls: int, inbound_every: int = 0, rotating: bool = True, *, taken: bool = True,
+           voice_in: bool = True) -> Caller:
+    """Answered calls of normal length to strangers at ~9/h, from one place; optional calls back (answered
+    unless not ``taken``; texts in unless ``voice_in``).  A box moves its SIMs between a gateway's module slots
+    (the IMEI changes every few calls)."""
     c = Caller()
     for i in range(calls):
         if rotating:
             c.imei = f"35693803564380{(i // 3) % 4}"
         c.call(HOUR / 9, duration=120.0 + 10 * (i % 7), answered=i % 4 != 3)
         if inbound_every and i % inbound_every == inbound_every - 1:
-            c.called(30.0)
+            c.called(30.0, answered=taken, voice=voice_in)
     return c
 
 
 def test_simbox_never_called_back_convicts_at_a_modest_hourly_rate() -> None:
     sc = simbox(60).scores()
     assert sc["simbox"] >= THRESHOLD, sc
+
+
+def test_calls_back_that_nobody_answers_do_not_clear_a_box() -> None:
+    """A box cannot take a call: the relatives ringing back the local number they saw, and texts from its other
+    SIMs, reach no one.  Calls back it answers are someone behind the SIM, and clear it as before."""
+    def box(**kw: bool) -> float:
+        c = simbox(40, inbound_every=8, **kw)  # a call back every eighth call ...
+        for i in range(24):  # ... then a stretch with nothing back
+            c.imei = f"35693803564380{(i // 3) % 4}"
+            c.call(HOUR / 9, duration=120.0 + 10 * (i % 7), answered=i % 4 != 3)
+        return c.scores()["simbox"]
+
+    taken, rung, texted = box(), box(taken=False), box(voice_in=False)
+    assert taken < 0.1 and rung > 0.4 and texted > 0.4, (taken, rung, texted)
 
 
 def test_one_sms_from_the_days_a_sim_was_readied_does_not_hide_its_box() -> None:
