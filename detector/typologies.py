@@ -104,6 +104,11 @@ def _texting_crowds(s: NumberState, voice_rate: float) -> float:
         1.0 - ramp(s.in_share, 0.02, 0.08))
 
 
+def _untaken(s: NumberState) -> str:
+    """What an inbound share leaves out where the rules read it as none (``taken_in`` in ``scores``)."""
+    return ", not one call in answered" if s.in_share > 0.0 and not s.in_taken else ""
+
+
 def _support(*xs: float) -> float:
     """Noisy-OR of supporting evidence, each worth at most half: two strong signs make 0.75, one 0.5.
 
@@ -355,8 +360,13 @@ class NumberRules:
         crowds = _texting_crowds(s, rate)
         unwanted = max(unwanted, crowds)
         quiet = ramp(n, 4.0, 16.0)  # "nobody calls back" needs calls out to be called back about
-        low_in_sure = quiet * low_in
-        called_back = ramp(s.in_share, 0.1, 0.3)  # people return its calls: what a scam number rarely gets
+        # Calls back say someone is behind the number only once it has answered one: a box cannot take a call (the
+        # relatives ringing back the local number they saw ring out, or get a stranger), a farm's burnt SIM may not,
+        # and texts in, from a box's other SIMs as often as not, are no sign of a person.  An honest line answers
+        # most calls in.
+        taken_in = s.in_share if s.in_taken else 0.0
+        low_in_sure = quiet * (1.0 - ramp(taken_in, 0.02, 0.08))
+        called_back = ramp(taken_in, 0.1, 0.3)  # people return its calls: what a scam number rarely gets
         # A SIM of a cohort is as busy as the cohort.
         # ... and so is a SIM texting crowds: its texts are its volume.
         farm_volume = max3(silent_base, cohort * ramp(s.site_rate, cfg.busy_lo, cfg.busy_hi) * new, crowds)
@@ -388,12 +398,8 @@ class NumberRules:
         after_hours = ramp(s.f_off, 0.03, 0.1)  # a call or two in twenty outside office hours: no office's
         own_calls = max(ramp(n, 4.0, 8.0), max(box_sized, shared * after_hours) * ramp(n, 2.0, 5.0))
         quiet_pool = max(quiet, max(cohort, bank) * own_calls)
-        # Calls back say someone is behind the SIM only once it has answered one: a box cannot take a call (the
-        # relatives ringing back the local number they saw ring out, or get a stranger), and texts in, from the
-        # box's other SIMs as often as not, are no sign of a person.  An honest line answers most calls in.
-        in_share = s.in_share if s.in_taken else 0.0
-        no_in = quiet_pool * (1.0 - ramp(in_share, 0.01 + 0.1 * disguised, 0.05 + 0.15 * disguised))
-        never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(in_share, 0.0, 0.01)))  # not one back
+        no_in = quiet_pool * (1.0 - ramp(taken_in, 0.01 + 0.1 * disguised, 0.05 + 0.15 * disguised))
+        never_in = max(unreturned, ramp(n, 8.0, 16.0) * (1.0 - ramp(taken_in, 0.0, 0.01)))  # not one back
         # The box itself: a device of a box's size, SIMs moved between slots, or hours no office keeps.  A
         # shared device of an office's size (a desk gateway's two to four SIMs) is a box only once it calls
         # outside office hours at all, a call or two in twenty: offices keep office hours; a relay follows its
@@ -572,7 +578,8 @@ class NumberRules:
                     Reason("unanswered_or_short", s.f_unans + s.f_short, 0.5,
                            f"{_pct(s.f_unans + s.f_short)} of calls unanswered or hung up within 10 s"),
                     Reason("failed_share", s.f_fail, 0.02, f"{_pct(s.f_fail)} of calls to unallocated numbers"),
-                    Reason("inbound_share", s.in_share, 0.05, f"only {_pct(s.in_share)} of its traffic is inbound"),
+                    Reason("inbound_share", s.in_share, 0.05,
+                           f"only {_pct(s.in_share)} of its traffic is inbound{_untaken(s)}"),
                     Reason("off_hours_share", s.f_off, 0.1, f"{_pct(s.f_off)} of calls outside 07-21 local"),
                     sims, rotation, site]
         if typology == "simbox":
@@ -583,8 +590,7 @@ class NumberRules:
                     Reason("conversation_share", conversations, 0.2,
                            f"{_pct(conversations)} of its calls (pooled likewise) went on for a minute or more"),
                     site,
-                    Reason("inbound_share", s.in_share, 0.03, f"{_pct(s.in_share)} inbound traffic"
-                           + ("" if s.in_taken else ", not one call in answered")),
+                    Reason("inbound_share", s.in_share, 0.03, f"{_pct(s.in_share)} inbound traffic{_untaken(s)}"),
                     Reason("sms_recent", s.sms_recent(), 1.0,
                            f"{s.sms_recent():.0f} SMS among its last {min(s.k, RECENT)} records"),
                     Reason("cell_change_share", s.f_cell, 0.15, f"changes cell on {_pct(s.f_cell)} of calls")]

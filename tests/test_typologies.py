@@ -76,6 +76,19 @@ def test_call_centre_agent_with_the_same_volume_and_ring_outs_stays_quiet() -> N
     assert sc["scam_farm"] < farm_sim().scores()["scam_farm"] / 2, sc
 
 
+def test_calls_back_a_farm_never_answers_clear_it_less_than_answered_ones() -> None:
+    """Victims ringing back a burnt SIM that never picks up are no relationship; calls back it takes are."""
+    def farm(taken: bool) -> float:
+        c = Caller()
+        for i in range(30):
+            c.call(HOUR / 12, duration=15.0 if i % 3 == 0 else 0.0, answered=i % 3 == 0)
+            if i % 4 == 3:
+                c.called(60.0, answered=taken)
+        return c.scores()["scam_farm"]
+
+    assert farm(False) > 1.4 * farm(True), (farm(False), farm(True))
+
+
 def test_talk_is_judged_on_answered_calls_only() -> None:
     """A farm whose few answered calls are quick hang-ups scores higher than one whose answered calls talk."""
     quick = farm_sim(talk_s=12.0).scores()["scam_farm"]
