@@ -415,6 +415,11 @@ class NumberState:
         known = self.bloom_n + (BLOOM_ROTATE if self.bloom_prev else 0)
         return known - self.post_seen.bit_count() // 2
 
+    def taken_in_share(self) -> float:
+        """The inbound share, once the number has answered a call in; 0 before: calls in that nobody took and
+        texts in say nothing of a person behind the SIM (a box's relatives ringing back, its own SIMs' texts)."""
+        return self.in_share if self.in_taken else 0.0
+
     def swapped_recently(self, t: float) -> bool:
         """A new handset in a new place in the last 12 h (see ``swap_t``)."""
         return self.swap_t >= 0.0 and t - self.swap_t < SWAP_ACTIVE_S

@@ -105,8 +105,8 @@ def _texting_crowds(s: NumberState, voice_rate: float) -> float:
 
 
 def _untaken(s: NumberState) -> str:
-    """What an inbound share leaves out where the rules read it as none (``taken_in`` in ``scores``)."""
-    return ", not one call in answered" if s.in_share > 0.0 and not s.in_taken else ""
+    """What an inbound share leaves out where the rules read it as none (:meth:`NumberState.taken_in_share`)."""
+    return ", not one call in answered" if s.taken_in_share() < s.in_share else ""
 
 
 def _support(*xs: float) -> float:
@@ -364,7 +364,7 @@ class NumberRules:
         # relatives ringing back the local number they saw ring out, or get a stranger), a farm's burnt SIM may not,
         # and texts in, from a box's other SIMs as often as not, are no sign of a person.  An honest line answers
         # most calls in.
-        taken_in = s.in_share if s.in_taken else 0.0
+        taken_in = s.taken_in_share()
         low_in_sure = quiet * (1.0 - ramp(taken_in, 0.02, 0.08))
         called_back = ramp(taken_in, 0.1, 0.3)  # people return its calls: what a scam number rarely gets
         # A SIM of a cohort is as busy as the cohort.
