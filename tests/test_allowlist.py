@@ -219,3 +219,13 @@ def test_the_worker_setting_names_the_file_and_a_bad_one_stops_it(tmp_path: Path
     bad.write_text("+442071234567\nACME\n")
     with pytest.raises(WorkerError, match=r"bad\.txt:2"):
         load_allowlist(Settings.load(None, {"CDR_ALLOWLIST": str(bad)}))
+
+
+def test_the_worker_refuses_a_bad_allowlist_before_it_reaches_for_the_broker(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No broker anywhere (port 1): the answer must be the file's bad line, at once, not a connection timeout."""
+    bad = tmp_path / "bad.txt"
+    bad.write_text("+442071234567\nACME Ltd\n")
+    rc = main(["worker", "--allowlist", str(bad), "--bootstrap-servers", "127.0.0.1:1", "--state-dir",
+               str(tmp_path / "state"), "--metrics-port", "0", "--web-port", "0"])
+    assert rc == 2 and f"{bad}:2: expected" in capsys.readouterr().err

@@ -507,11 +507,11 @@ class Runtime:
 
     def __init__(self, app: DetectorApp, settings: Settings, tables: dict[str, Any], metrics: Metrics,
                  name: str, cfg: DetectorConfig | None = None, state_flush_s: float | None = None,
-                 max_hold_s: float | None = None) -> None:
-        """``state_flush_s`` and ``max_hold_s`` default to the settings' ``state_flush_s``/``align_hold_s``."""
+                 max_hold_s: float | None = None, allowlist: Allowlist | None = None) -> None:
+        """``state_flush_s`` and ``max_hold_s`` default to the settings' ``state_flush_s``/``align_hold_s``;
+        ``allowlist``: the numbers whose alerts the policy withholds (:func:`load_allowlist` reads the settings')."""
         state_flush_s = settings.state_flush_s if state_flush_s is None else state_flush_s
         max_hold_s = settings.align_hold_s if max_hold_s is None else max_hold_s
-        allowlist = load_allowlist(settings)  # first: a bad file stops the worker before it connects
         from confluent_kafka import Producer
 
         self.app = app
@@ -1257,8 +1257,9 @@ def load_allowlist(settings: Settings) -> Allowlist | None:
 
 
 def build_app(settings: Settings, name: str, cfg: DetectorConfig | None = None,
-              metrics: Metrics | None = None) -> DetectorApp:
-    """The faust app for ``settings``: topics, tables, the batch path and the health page."""
+              metrics: Metrics | None = None, allowlist: Allowlist | None = None) -> DetectorApp:
+    """The faust app for ``settings``: topics, tables, the batch path and the health page.  ``allowlist``: the
+    settings' already read (:func:`load_allowlist`), else read here."""
     from prometheus_client import CollectorRegistry
 
     check_store(settings)
@@ -1273,7 +1274,9 @@ def build_app(settings: Settings, name: str, cfg: DetectorConfig | None = None,
     tables = {name_: _table(app, name_, f"cdr-{name_}", n, rocks=rocks) for name_ in CODECS}
     tables["learners"] = _table(app, "learners", "raw", n, key_type=bytes, rocks=rocks)
     metrics = metrics or Metrics(CollectorRegistry())
-    runtime = Runtime(app, settings, tables, metrics, name, cfg)
+    if allowlist is None:
+        allowlist = load_allowlist(settings)
+    runtime = Runtime(app, settings, tables, metrics, name, cfg, allowlist=allowlist)
     app.runtime = runtime
     transport_consumer = BatchConsumer
     transport_consumer.batch_kinds = {topic_name: kind for kind, topic_name in names.items()}

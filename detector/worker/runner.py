@@ -47,7 +47,7 @@ def run_worker(settings: Settings, name: str, report: Path | None = None) -> int
 
     from ..metrics import Metrics
     from ..pipeline import DetectorConfig
-    from .app import build_app, check_store, ensure_topics
+    from .app import build_app, check_store, ensure_topics, load_allowlist
 
     cfg = DetectorConfig()
     logging.basicConfig(level=settings.log_level.upper().replace("WARN", "WARNING"),
@@ -55,13 +55,14 @@ def run_worker(settings: Settings, name: str, report: Path | None = None) -> int
     log.info("worker %s starting with %s", name, settings.public())  # secrets print as '***'
     check_store(settings)
     check_state_dir(settings.state_dir)
+    allowlist = load_allowlist(settings)  # a bad file stops the worker here, before it reaches for the broker
     ensure_topics(settings)
     metrics = Metrics(CollectorRegistry(), model_version=cfg.model.version)
     server = None
     if settings.metrics_port:
         server = metrics.serve(settings.metrics_addr, settings.metrics_port)
         log.info("metrics on http://%s:%d/metrics", settings.metrics_addr, settings.metrics_port)
-    app = build_app(settings, name, cfg, metrics)
+    app = build_app(settings, name, cfg, metrics, allowlist)
     # Measured on a 1M-CDR backlog (one worker, compiled core): 24.3k -> 30.0k CDR per CPU-second.
     tune_gc_for_long_lived_state()
     worker = faust.Worker(app, loglevel=_FAUST_LEVELS[settings.log_level], redirect_stdouts=False, quiet=True)
