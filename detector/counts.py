@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .records import Alert
 
 
 @dataclass(slots=True)
@@ -44,6 +48,15 @@ class Counts:
 
     def withhold(self, typology: str, severity: str) -> None:
         self.withheld[(typology, severity)] += 1
+
+    def record(self, alert: "Alert") -> bool:
+        """Count ``alert`` as sent, or as withheld if the policy marked it so (the number is on the operator's
+        allowlist); whether it is to be sent.  The one place replay and the worker decide it."""
+        if alert.withheld:
+            self.withhold(alert.typology, alert.severity)
+            return False
+        self.alert(alert.typology, alert.severity)
+        return True
 
     def add(self, other: "Counts") -> None:
         """Add ``other``'s counts to these (a batch into a worker's total)."""

@@ -52,11 +52,4 @@ class Engine:
         alerts = self.detector.process(cdr)
         if not alerts:
             return alerts
-        sent: list[Alert] = []
-        for alert in alerts:
-            if alert.withheld:  # the number is on the operator's allowlist: counted, not sent
-                counts.withhold(alert.typology, alert.severity)
-            else:
-                counts.alert(alert.typology, alert.severity)
-                sent.append(alert)
-        return sent
+        return [alert for alert in alerts if counts.record(alert)]

@@ -101,7 +101,12 @@ def _sms_per_hour(s: NumberState, voice_rate: float) -> float:
 def _texting_crowds(s: NumberState, voice_rate: float) -> float:
     """Texting strangers at a pace no person keeps, with (almost) nobody answering or calling back."""
     return ramp(_sms_per_hour(s, voice_rate), 20.0, 40.0) * ramp(s.f_new, 0.7, 0.9) * (
-        1.0 - ramp(s.in_share, 0.02, 0.08))
+        _nothing_back(s.in_share))
+
+
+def _nothing_back(in_share: float) -> float:
+    """How sure "nothing comes back" is from an inbound share: sure under 2 % of its records, not at all from 8 %."""
+    return 1.0 - ramp(in_share, 0.02, 0.08)
 
 
 def _untaken(s: NumberState) -> str:
@@ -262,7 +267,7 @@ class NumberRules:
         foreign = ramp(s.f_intl, 0.5, 0.9)
         if timed > 0.05:
             ring_share = max(ring_share, foreign * s.f_ring / timed)
-        low_in = 1.0 - ramp(s.in_share, 0.02, 0.08)
+        low_in = _nothing_back(s.in_share)
         failed = ramp(s.f_fail, 0.1, 0.25)  # dialling unallocated numbers: random or range dialling
         off = ramp(s.f_off, 0.1, 0.3)
         # A number seen with no cell at all (a stream without cell_id) gives no evidence of standing still.
@@ -365,7 +370,7 @@ class NumberRules:
         # and texts in, from a box's other SIMs as often as not, are no sign of a person.  An honest line answers
         # most calls in.
         taken_in = s.taken_in_share()
-        low_in_sure = quiet * (1.0 - ramp(taken_in, 0.02, 0.08))
+        low_in_sure = quiet * _nothing_back(taken_in)
         called_back = ramp(taken_in, 0.1, 0.3)  # people return its calls: what a scam number rarely gets
         # A SIM of a cohort is as busy as the cohort.
         # ... and so is a SIM texting crowds: its texts are its volume.
@@ -522,7 +527,7 @@ class NumberRules:
         sms = float(s.k - s.kv)
         per_hour = sms * 3_600.0 / max(s.age(t), 600.0)
         value = ramp(sms, 20.0, 50.0) * ramp(per_hour, lo, hi) * ramp(s.f_new, 0.7, 0.9) * (
-            1.0 - ramp(s.in_share, 0.02, 0.08))
+            _nothing_back(s.in_share))
         if value < self.cfg.candidate_floor:
             return typology, value, []
         return typology, value, [

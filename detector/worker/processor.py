@@ -696,11 +696,9 @@ class BatchProcessor:
         return events
 
     def _emit(self, alert: Alert, ts: float, now: float, res: BatchResult) -> None:
-        if alert.withheld:  # the number is on the operator's allowlist: counted, not produced
-            res.counts.withhold(alert.typology, alert.severity)
+        if not res.counts.record(alert):  # withheld: the number is on the operator's allowlist (counted)
             return
         res.alerts.append((alert.number.encode(), alert_to_json(alert, now)))
-        res.counts.alert(alert.typology, alert.severity)
         res.latencies.append(max(0.0, now - ts))
 
     def _dlq_bytes(self, rej: Reject, rec: Any) -> bytes:
