@@ -9,6 +9,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
+from detector import synth
 from detector.schemas import load_schema
 
 
@@ -28,3 +29,11 @@ def schema_errors(records: list[dict[str, Any]]) -> list[tuple[int, str]]:
     """(index, message) of every way the records break schemas/cdr.schema.json, formats checked: [] if none."""
     validator = Draft202012Validator(load_schema("cdr"), format_checker=FormatChecker())
     return [(i, e.message) for i, r in enumerate(records) for e in validator.iter_errors(r)]
+
+
+def small_world(out: Path, seed: int, subscribers: int = 1_500, fraud_numbers: int = 24) -> Path:
+    """A one-day synthetic stream of ours into ``out`` (fraud after four hours of history), small enough for a
+    module fixture: the end-to-end tests of replay, explain, the allowlist and the compiled core share it."""
+    synth.generate(synth.GeneratorConfig(seed=seed, subscribers=subscribers, days=1.0,
+                                         fraud_numbers=fraud_numbers, min_history_hours=4.0), out)
+    return out

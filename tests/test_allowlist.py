@@ -10,21 +10,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from detector import synth
 from detector.allowlist import Allowlist, AllowlistError
 from detector.cli import main
 from detector.counts import Counts
 from detector.policy import AlertPolicy, Episode
 from detector.records import Candidate
 from detector.replay import run_replay
+from streams import small_world
 
 
 @pytest.fixture(scope="module")
 def stream(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("allow")
-    synth.generate(synth.GeneratorConfig(seed=5, subscribers=1_500, days=1.0, fraud_numbers=24,
-                                         min_history_hours=4.0), out)
-    return out
+    return small_world(tmp_path_factory.mktemp("allow"), seed=5)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from detector import synth
+from streams import small_world
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "load"))
 from native_build import cached_build  # noqa: E402
@@ -36,10 +36,7 @@ def native() -> Path:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("world")
-    synth.generate(synth.GeneratorConfig(seed=23, subscribers=2_000, days=1.0, fraud_numbers=30,
-                                         min_history_hours=4.0), out)
-    return out
+    return small_world(tmp_path_factory.mktemp("world"), seed=23, subscribers=2_000, fraud_numbers=30)
 
 
 def _env(path: Path | None) -> dict[str, str]:

@@ -11,17 +11,14 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from detector import synth
 from detector.cli import build_parser, main
 from detector.replay import run_replay
+from streams import small_world
 
 
 @pytest.fixture(scope="module")
 def stream(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("stream")
-    synth.generate(synth.GeneratorConfig(seed=5, subscribers=1_500, days=1.0, fraud_numbers=24,
-                                         min_history_hours=4.0), out)
-    return out
+    return small_world(tmp_path_factory.mktemp("stream"), seed=5)
 
 
 def _alert_keys(path: Path) -> list[tuple[str, str, str]]:
