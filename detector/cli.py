@@ -9,15 +9,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from . import __version__
 
+if TYPE_CHECKING:
+    from .admission import AdmissionConfig
+    from .pipeline import DetectorConfig
+
 
 def _cmd_replay(args: argparse.Namespace) -> int:
-    from .admission import AdmissionConfig
     from .allowlist import Allowlist, AllowlistError
-    from .pipeline import DetectorConfig, tune_gc_for_long_lived_state
+    from .pipeline import tune_gc_for_long_lived_state
     from .replay import run_replay
 
     tune_gc_for_long_lived_state()
@@ -33,12 +36,10 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     warning = allowlist.broad_warning(str(args.allowlist)) if allowlist is not None else None
     if warning is not None:
         print(f"cdr-detector replay: warning: {warning}", file=sys.stderr)
-    admission = AdmissionConfig(late_tolerance_s=args.late_tolerance_s, max_ahead_s=args.max_ahead_s)
+    admission, config = _stream_settings(args)
     try:
         result = run_replay(args.input, args.alerts, args.rejects, args.report, args.state, admission,
-                            show_progress=False if args.quiet else None,
-                            config=DetectorConfig(home_utc_offset_min=args.home_utc_offset_min),
-                            allowlist=allowlist)
+                            show_progress=False if args.quiet else None, config=config, allowlist=allowlist)
     except ValueError as exc:  # a state file that is not ours
         print(f"cdr-detector replay: error: {exc}", file=sys.stderr)
         return 2
@@ -47,6 +48,26 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
         write_replay_metrics(result, args.metrics_file)
     return 0
+
+
+def _add_stream_options(p: argparse.ArgumentParser) -> None:
+    """How the stream is read, for every command that runs one through the detector (replay, explain)."""
+    p.add_argument("--late-tolerance-s", type=float, default=900.0,
+                   help="out-of-order records up to this far behind are processed (default 900)")
+    p.add_argument("--max-ahead-s", type=float, default=86_400.0,
+                   help="records this far ahead of the stream are rejected (default 86400)")
+    p.add_argument("--home-utc-offset-min", type=int, default=0,
+                   help="the network's UTC offset (minutes east), for records written in UTC: their hour of day "
+                        "is read in it (default 0: every record as written)")
+
+
+def _stream_settings(args: argparse.Namespace) -> tuple[AdmissionConfig, DetectorConfig]:
+    """The admission and detector settings of :func:`_add_stream_options`."""
+    from .admission import AdmissionConfig
+    from .pipeline import DetectorConfig
+
+    return (AdmissionConfig(late_tolerance_s=args.late_tolerance_s, max_ahead_s=args.max_ahead_s),
+            DetectorConfig(home_utc_offset_min=args.home_utc_offset_min))
 
 
 def _add_replay(sub: argparse._SubParsersAction) -> None:
@@ -59,18 +80,81 @@ def _add_replay(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--report", type=Path, help="JSON summary: counts, rates, state size")
     p.add_argument("--state", type=Path, help="resume from this state file if it exists; save to it at the end")
     p.add_argument("--metrics-file", type=Path, help="write Prometheus metrics (textfile format) at the end")
-    p.add_argument("--late-tolerance-s", type=float, default=900.0,
-                   help="out-of-order records up to this far behind are processed (default 900)")
-    p.add_argument("--max-ahead-s", type=float, default=86_400.0,
-                   help="records this far ahead of the stream are rejected (default 86400)")
-    p.add_argument("--home-utc-offset-min", type=int, default=0,
-                   help="the network's UTC offset (minutes east), for records written in UTC: their hour of day "
-                        "is read in it (default 0: every record as written)")
+    _add_stream_options(p)
     p.add_argument("--allowlist", type=Path,
                    help="numbers and prefixes (+digits, +digits*; one a line, # comments) the operator vouches "
                         "for: their alerts are withheld and counted, their state kept (docs/allowlist.md)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=_cmd_replay)
+
+
+def _add_explain(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("explain", help="why numbers alerted or did not: their records, features and scores",
+                       description="Run a CDR stream through the detector (as replay does: the same decisions) "
+                                   "and show, for each record the given numbers made or received, the features "
+                                   "the rules read, every typology's score, the candidate and any alert; then "
+                                   "a summary per number (how close it came, what it alerted on and why).")
+    p.add_argument("input", help="CDR file (JSON Lines, optionally gzip) or - for stdin")
+    p.add_argument("--number", action="append", required=True, metavar="E164",
+                   help=f"a number to trace (+digits); repeat for several, at most {_explain_max()}")
+    p.add_argument("--json", type=Path, help="also write every row, with all features and scores, as JSON Lines")
+    p.add_argument("--summary-only", action="store_true", help="print only the summary per number")
+    _add_stream_options(p)
+    p.set_defaults(func=_cmd_explain)
+
+
+def _explain_max() -> int:
+    from .explain import MAX_NUMBERS
+
+    return MAX_NUMBERS
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    import re
+    from contextlib import ExitStack
+
+    import orjson
+
+    from .engine import Engine
+    from .explain import MAX_NUMBERS, NumberTrace, TraceRow, summary_lines
+    from .pipeline import Detector, tune_gc_for_long_lived_state
+    from .replay import open_lines
+
+    numbers = list(dict.fromkeys(args.number))
+    bad = [n for n in numbers if not re.fullmatch(r"\+[0-9]{6,15}", n)]
+    if bad:
+        print(f"cdr-detector explain: error: not an E.164 number (+digits): {', '.join(bad)}", file=sys.stderr)
+        return 2
+    if len(numbers) > MAX_NUMBERS:
+        print(f"cdr-detector explain: error: {len(numbers)} numbers; at most {MAX_NUMBERS}", file=sys.stderr)
+        return 2
+    if args.input != "-" and not Path(args.input).exists():
+        print(f"cdr-detector explain: error: no such file: {args.input}", file=sys.stderr)
+        return 2
+    tune_gc_for_long_lived_state()
+    admission, config = _stream_settings(args)
+    engine = Engine(Detector(config), admission)
+    out = sys.stdout
+    with ExitStack() as stack:
+        js = stack.enter_context(open(args.json, "wb")) if args.json is not None else None
+
+        def emit(row: TraceRow) -> None:
+            if not args.summary_only:
+                out.write(row.line() + "\n")
+            if js is not None:
+                js.write(orjson.dumps(row.to_dict()) + b"\n")
+
+        trace = NumberTrace(engine, numbers, emit)
+        for lineno, raw in enumerate(open_lines(args.input), 1):
+            trace.feed(raw[:-1] if raw.endswith(b"\n") else raw, lineno)
+        trace.close()
+    threshold = config.policy.alert_threshold
+    for number, summary in trace.summaries.items():
+        out.write("\n".join(summary_lines(number, summary, threshold)) + "\n")
+    c = engine.counts
+    print(f"explain: {c.consumed:,} records read, {c.processed:,} processed, {c.rejected_total:,} rejected, "
+          f"{c.duplicates:,} duplicates", file=sys.stderr)
+    return 0
 
 
 def _add_generate(sub: argparse._SubParsersAction) -> None:
@@ -143,8 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cdr-detector", description="Streaming fraud detector for CDRs.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    adders: list[Callable[[argparse._SubParsersAction], None]] = [_add_replay, _add_generate, _add_evaluate,
-                                                                   _add_demo]
+    adders: list[Callable[[argparse._SubParsersAction], None]] = [_add_replay, _add_explain, _add_generate,
+                                                                   _add_evaluate, _add_demo]
     for add in adders:
         add(sub)
     _add_optional(sub, "worker", "add_subcommand")

@@ -13,7 +13,7 @@ import pickle
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 from .allowlist import Allowlist
 from .features import HandsetState, NumberState, SiteState, state_fields
@@ -99,6 +99,9 @@ class Detector:
         self.next_expiry = -1.0
         self.candidates = 0
         self.expired = 0
+        #: Called with every record and the caller stage's candidate (or None) right after that stage, while
+        #: the caller's state is as the candidate was made from it: ``explain`` reads it there.  Not saved.
+        self.after_caller: Callable[[Cdr, Candidate | None], None] | None = None
 
     @property
     def model_version(self) -> str:
@@ -116,6 +119,8 @@ class Detector:
         policy = st.policy
         alerts: list[Alert] = []
         cand, callback = st.caller.process(numbers, cdr)
+        if self.after_caller is not None:
+            self.after_caller(cdr, cand)
         cold = st.caller.is_cold(numbers, cdr)
         sweep = cdr.start >= self.next_expiry
         if cand is not None:

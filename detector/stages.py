@@ -121,6 +121,19 @@ class CallerStage:
         return Candidate(number, typology, score, t, cdr.utc_offset_min, cdr.cdr_id, s.k, [], self.name, 0.0,
                          True), callback
 
+    def diagnose(self, store: dict[str, NumberState], cdr: Cdr) -> tuple[bool, dict[str, float]]:
+        """(whether :meth:`process` scored this record of the caller's, every typology's score) as the rules read
+        the caller's state now: for ``explain``, which shows what the rules made of a number record by record.
+        A text is scored only on a number just swapped to a new handset (others' texts are judged as texts)."""
+        number = cdr.caller
+        s = store[number]
+        t = cdr.start
+        radio_known = self.radio.known()
+        spoofed = self._spoofed(s, number, radio_known)
+        rules = self.rules
+        scored = (cdr.record_type == "voice" or s.swapped_recently(t)) and rules.gate(s, t, radio_known, spoofed)
+        return scored, rules.scores(s, t, self.rings.known(), radio_known, spoofed)
+
     def _spoofed(self, s: NumberState, number: str, radio_known: bool) -> bool:
         """A caller ID of this network's own mobile ranges that its radio network never carried (no cell, no
         handset on any call, in a stream that names them): it came in from outside claiming to be a subscriber."""

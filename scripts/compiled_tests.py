@@ -30,7 +30,7 @@ from native_build import cached_build, compiled_modules  # noqa: E402
 CORE_TESTS = (
     "test_parse.py", "test_admission.py", "test_features.py", "test_typologies.py", "test_site.py",
     "test_policy.py", "test_engine.py", "test_home_network.py", "test_model.py", "test_replay.py",
-    "test_detection.py", "test_hostile_input.py", "test_schemas.py",
+    "test_detection.py", "test_hostile_input.py", "test_schemas.py", "test_explain.py",
 )
 
 
