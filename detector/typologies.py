@@ -109,6 +109,26 @@ def _nothing_back(in_share: float) -> float:
     return 1.0 - ramp(in_share, 0.02, 0.08)
 
 
+def _unreturned(s: NumberState) -> float:
+    """Calls out since anyone last called or texted back: a dozen and a half start to say it, 45 do."""
+    return ramp(s.unreturned, 15.0, 45.0)
+
+
+def _failed(s: NumberState) -> float:
+    """Calls to unallocated numbers: dialling at random or through a range."""
+    return ramp(s.f_fail, 0.1, 0.25)
+
+
+def _off_hours(s: NumberState) -> float:
+    """Calls outside office hours (07-21 local), from one in ten."""
+    return ramp(s.f_off, 0.1, 0.3)
+
+
+def _rotating(s: NumberState) -> float:
+    """The SIM moves between handsets call after call: a bank's slots."""
+    return ramp(s.f_imei, 0.1, 0.3)
+
+
 def _untaken(s: NumberState) -> str:
     """What an inbound share leaves out where the rules read it as none (:meth:`NumberState.taken_in_share`)."""
     return ", not one call in answered" if s.taken_in_share() < s.in_share else ""
@@ -249,7 +269,7 @@ class NumberRules:
         # Dozens of calls out and not one call or SMS back: what no honest number sees.  The count itself is
         # volume evidence for the typologies that live on it (SIM-box, farm), whatever the hourly rate.
         # (an honest number with even one call in ten returned has a 1-in-5 chance of 15 unreturned, 1% of 45)
-        unreturned = ramp(s.unreturned, 15.0, 45.0)
+        unreturned = _unreturned(s)
         silent_base = (1.0 - (1.0 - busy) * (1.0 - unreturned)) * new
         unans = s.f_unans
         answered = 1.0 - unans
@@ -268,8 +288,8 @@ class NumberRules:
         if timed > 0.05:
             ring_share = max(ring_share, foreign * s.f_ring / timed)
         low_in = _nothing_back(s.in_share)
-        failed = ramp(s.f_fail, 0.1, 0.25)  # dialling unallocated numbers: random or range dialling
-        off = ramp(s.f_off, 0.1, 0.3)
+        failed = _failed(s)
+        off = _off_hours(s)
         # A number seen with no cell at all (a stream without cell_id) gives no evidence of standing still.
         # Standing still is rarely changing cell, or changing back and forth among two or three: a fixed device
         # at a cell edge flips between neighbours call after call, but only something on the move keeps
@@ -348,7 +368,7 @@ class NumberRules:
         # Short calls that are not hang-ups are unwanted only from a number whose calls mostly go unanswered:
         # people pick up the courier they expect, and speak to it briefly.
         unwanted = max(no_talk * ramp(unans, 0.35, 0.55), hang_ups)
-        rotating = ramp(s.f_imei, 0.1, 0.3)  # the SIM moves between handsets call after call: a bank's slots
+        rotating = _rotating(s)
         # A SIM hopping between the slots of a bank of many: no phone a person owns, whatever its calls sound
         # like.  Such a SIM calling strangers with nothing back is fraud either way; its answered calls say
         # which: conversations relayed for someone else (answered, and talked through: a SIM-box) or calls
@@ -538,35 +558,54 @@ class NumberRules:
         ]
 
     def _explain(self, typology: str, s: NumberState, t: float, spoofed: bool = False) -> list[Reason]:
+        """The features that drove ``typology``'s score, each with its value and the baseline it was read against.
+
+        What the typology requires is always said (its value may be what kept the score from going higher);
+        supporting evidence only where it counted (past the start of its ramp in :meth:`scores`): an analyst
+        reading "0 active SIMs on its handset" under a farm alert would take it for a reason."""
         cfg = self.cfg
         age = s.age(t)
         rate = rate_per_hour(s.rate_h, TAU_H, age)
         gap_cv, dur_cv = _rhythm(s)
-        vol = Reason("calls_per_hour", rate, cfg.busy_lo,
-                     f"{rate:.0f} calls/hour against {cfg.busy_lo:.0f}/hour for a busy person")
+        sims_now = s.shared_handset(t)
+        calls_per_hour = Reason("calls_per_hour", rate, cfg.busy_lo,
+                                f"{rate:.0f} calls/hour against {cfg.busy_lo:.0f}/hour for a busy person")
+        vol = [calls_per_hour] if rate >= cfg.busy_lo else []
         new = Reason("new_callee_share", s.f_new, s.h_new,
                      f"{_pct(s.f_new)} of recent callees never called before (habit {_pct(s.h_new)})")
-        sims = Reason("sims_on_handset", float(s.hs_sims), 1.0, f"its handset carried {s.hs_sims} active SIMs today")
-        rotation = Reason("handset_change_share", s.f_imei, 0.0,
-                          f"moves to another handset (IMEI) on {_pct(s.f_imei)} of calls")
-        site = Reason("cold_callers_in_cell", float(s.at_site(t)), 1.0,
-                      f"{s.at_site(t)} numbers in its cell called strangers with nothing back in the last hour")
+        unreturned = [Reason("unreturned_calls", float(s.unreturned), 15.0,
+                             f"{s.unreturned} calls out since anyone last called or texted it")
+                      ] if _unreturned(s) > 0.0 else []
+        sims = [Reason("sims_on_handset", float(sims_now), 1.0, f"its handset carried {sims_now} active SIMs today")
+                ] if sims_now > 2 else []
+        rotation = [Reason("handset_change_share", s.f_imei, 0.0,
+                           f"moves to another handset (IMEI) on {_pct(s.f_imei)} of calls")]
+        site = [Reason("cold_callers_in_cell", float(s.at_site(t)), 1.0,
+                       f"{s.at_site(t)} numbers in its cell called strangers with nothing back in the last hour")
+                ] if _cohort(s, t) > 0.0 else []
+        off_hours = [Reason("off_hours_share", s.f_off, 0.1, f"{_pct(s.f_off)} of calls outside 07-21 local")]
+        sequential = [Reason("sequential_share", s.f_seq, 0.3, f"{_pct(s.f_seq)} of callees next to a recent one")
+                      ] if s.f_seq > 0.2 else []
         if typology == "wangiri":
-            return [vol, new,
+            return [*vol, new,
                     Reason("unanswered_share", s.f_unans, 0.6, f"{_pct(s.f_unans)} of calls unanswered"),
-                    Reason("one_ring_share", s.f_ring, 0.5, f"{_pct(s.f_ring)} rang for under 10 s"),
-                    Reason("callbacks_per_hour", s.cb_rate, 2.0, f"{s.cb_rate:.1f} callbacks/hour from rung numbers")]
+                    *([Reason("one_ring_share", s.f_ring, 0.5, f"{_pct(s.f_ring)} rang for under 10 s")]
+                      if s.f_ring > 0.0 else []),
+                    *([Reason("callbacks_per_hour", s.cb_rate, 2.0, f"{s.cb_rate:.1f} callbacks/hour from rung numbers")]
+                      if s.cb_rate >= 1.0 else []),
+                    *([Reason("international_share", s.f_intl, 0.5, f"{_pct(s.f_intl)} of its calls cross a border")]
+                      if s.f_intl >= 0.5 else []),
+                    *sequential]
         if typology == "robocall":
             gaps = cv(s.g_mean, s.g_sq) if s.kv >= FAST_MIN_CALLS else gap_cv  # what named it, from 4 gaps on
-            return [vol, new,
-                    # "machine-like" only where the rhythm is (a robocall named on its pace alone is not)
-                    Reason("gap_cv", gaps, 0.45,
-                           f"gaps between calls vary by {_pct(gaps)}"
-                           + (" (machine-like)" if gaps < EVEN_GAPS_CV else "")),
-                    Reason("duration_cv", dur_cv, 0.3,
-                           f"answered durations vary by {_pct(dur_cv)}"
-                           + (" (one recorded message)" if dur_cv < ONE_MESSAGE_CV else "")),
-                    Reason("sequential_share", s.f_seq, 0.3, f"{_pct(s.f_seq)} of callees next to a recent one"),
+            return [calls_per_hour, new,
+                    # its rhythm only where it is a machine's (a robocall named on its pace alone has none)
+                    *([Reason("gap_cv", gaps, 0.45, f"gaps between calls vary by {_pct(gaps)} (machine-like)")]
+                      if gaps < EVEN_GAPS_CV else []),
+                    *([Reason("duration_cv", dur_cv, 0.3,
+                              f"answered durations vary by {_pct(dur_cv)} (one recorded message)")]
+                      if dur_cv < ONE_MESSAGE_CV else []),
+                    *sequential,
                     *([Reason("calls_at_once_share", s.f_ovl, 0.0,
                               f"{_pct(s.f_ovl)} of its calls placed while another of them was still on (a line "
                               "carrying several calls: a dialler, not a phone)")]
@@ -579,31 +618,47 @@ class NumberRules:
             crowds = [Reason("sms_to_strangers_per_hour", texts, 20.0,
                              f"~{texts:.0f} SMS/hour to strangers beside its calls ({_pct(s.f_sms)} of its records)")
                       ] if _texting_crowds(s, rate) > 0.0 else []
-            return [vol, new, *crowds,
+            return [*vol, *unreturned, new, *crowds,
                     Reason("unanswered_or_short", s.f_unans + s.f_short, 0.5,
                            f"{_pct(s.f_unans + s.f_short)} of calls unanswered or hung up within 10 s"),
-                    Reason("failed_share", s.f_fail, 0.02, f"{_pct(s.f_fail)} of calls to unallocated numbers"),
-                    Reason("inbound_share", s.in_share, 0.05,
-                           f"only {_pct(s.in_share)} of its traffic is inbound{_untaken(s)}"),
-                    Reason("off_hours_share", s.f_off, 0.1, f"{_pct(s.f_off)} of calls outside 07-21 local"),
-                    sims, rotation, site]
+                    *([Reason("failed_share", s.f_fail, 0.02, f"{_pct(s.f_fail)} of calls to unallocated numbers")]
+                      if _failed(s) > 0.0 else []),
+                    *([Reason("inbound_share", s.in_share, 0.05,
+                              f"only {_pct(s.in_share)} of its traffic is inbound{_untaken(s)}")]
+                      if _nothing_back(s.taken_in_share()) > 0.0 else []),
+                    *(off_hours if _off_hours(s) > 0.0 else []),
+                    *sims, *(rotation if _rotating(s) > 0.0 else []), *site]
         if typology == "simbox":
             answered, conversations = _pooled_relay(s, _cohort(s, t))
-            return [vol, new, sims, rotation,
+            return [*vol, *unreturned, new, *sims,
+                    *(rotation if s.f_imei > 0.02 else []),  # where the box's own ramp starts
+                    *(off_hours if s.f_off > 0.03 else []),  # ... and a shared device's hours no office keeps
                     Reason("answered_share", answered, 0.5,
                            f"{_pct(answered)} of its calls (with its cell's silent callers') answered"),
                     Reason("conversation_share", conversations, 0.2,
                            f"{_pct(conversations)} of its calls (pooled likewise) went on for a minute or more"),
-                    site,
+                    *site,
                     Reason("inbound_share", s.in_share, 0.03, f"{_pct(s.in_share)} inbound traffic{_untaken(s)}"),
                     Reason("sms_recent", s.sms_recent(), 1.0,
                            f"{s.sms_recent():.0f} SMS among its last {min(s.k, RECENT)} records"),
-                    Reason("cell_change_share", s.f_cell, 0.15, f"changes cell on {_pct(s.f_cell)} of calls")]
+                    *([Reason("cell_change_share", s.f_cell, 0.15, f"changes cell on {_pct(s.f_cell)} of calls")]
+                      if s.f_cell < 0.3 else [])]
         if typology == "irsf":
-            return [Reason("risky_calls_per_hour", s.risky_rate, 1.5,
-                           f"{s.risky_rate:.1f} calls/hour to high-cost destinations"),
-                    Reason("risky_minutes_per_hour", s.risky_s / 60.0, 10.0,
-                           f"{s.risky_s / 60.0:.0f} min/hour to high-cost destinations"),
+            today = s.intl_calls_today(t)
+            # the volume that named it: to high-cost ranges, else to anywhere abroad, else over a working day
+            if s.risky_rate > 1.5:
+                volume = [Reason("risky_calls_per_hour", s.risky_rate, 1.5,
+                                 f"{s.risky_rate:.1f} calls/hour to high-cost destinations"),
+                          Reason("risky_minutes_per_hour", s.risky_s / 60.0, 10.0,
+                                 f"{s.risky_s / 60.0:.0f} min/hour to high-cost destinations")]
+            elif s.intl_rate > 3.0:
+                volume = [Reason("calls_abroad_per_hour", s.intl_rate, 3.0,
+                                 f"{s.intl_rate:.1f} calls/hour abroad, {s.intl_s / 60.0:.0f} min/hour on them")]
+            else:
+                share = min(1.0, s.abroad_share_today(t))
+                volume = [Reason("calls_abroad_today", today, 3.0,
+                                 f"{today:.0f} calls abroad over the last working day, on the line abroad {_pct(share)} of it")]
+            return [*volume,
                     Reason("international_share", s.f_intl, s.h_intl,
                            f"{_pct(s.f_intl)} international calls (habit {_pct(s.h_intl)})"),
                     *([Reason("back_to_back_calls_abroad", float(s.pump), 1.0,
@@ -621,7 +676,8 @@ class NumberRules:
                        f"{_pct(post_new)} of {s.post_n} calls since then went to numbers not called before the swap"),
                 Reason("circle_before_swap", float(circle), 3.0,
                        f"it had called or texted {circle} different numbers before the swap"),
-                Reason("sms_received_last_hour", codes, 2.0,
-                       f"{codes:.0f} SMS received in the last hour (one-time codes?)"),
-                Reason("international_share", s.f_intl, s.h_intl,
-                       f"{_pct(s.f_intl)} international calls (habit {_pct(s.h_intl)})")]
+                *([Reason("sms_received_last_hour", codes, 2.0,
+                          f"{codes:.0f} SMS received in the last hour (one-time codes?)")] if codes >= 1.0 else []),
+                *([Reason("international_share_since_swap", s.post_intl / s.post_n, 0.1,
+                          f"{s.post_intl} of {s.post_n} calls since then went abroad")] if s.post_intl else []),
+                *(off_hours if _off_hours(s) > 0.0 else [])]
