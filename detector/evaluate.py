@@ -519,6 +519,9 @@ def check_bars(report: EvaluationReport, bars: Bars = Bars()) -> list[str]:
 # --------------------------------------------------------------------------------------------- output
 
 
+EXAMPLES = 5  # numbers named per missed typology and per alarmed profile in the text report (all in --json)
+
+
 def _fmt(value: float | None, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
@@ -552,6 +555,13 @@ def format_text(report: EvaluationReport) -> str:
     lines += ["", f"{'profile':<24}{'count':>7}{'false_alarms':>14}{'rate':>8}"]
     for profile, p in report.profiles.items():
         lines.append(f"{profile:<24}{p.count:>7}{p.false_alarms:>14}{_fmt(p.false_alarm_rate):>8}")
+    examples = [(f"missed {t}", s.missed_numbers) for t, s in report.typologies.items() if s.missed_numbers]
+    examples += [(f"false alarm {p_}", p.false_alarm_numbers) for p_, p in report.profiles.items()
+                 if p.false_alarm_numbers]
+    if examples:
+        lines += ["", f"numbers to look at (up to {EXAMPLES} of each; why: cdr-detector explain CDRS --number N):"]
+        lines += [f"  {what}: {' '.join(numbers[:EXAMPLES])}" + (" ..." if len(numbers) > EXAMPLES else "")
+                  for what, numbers in examples]
     return "\n".join(lines)
 
 

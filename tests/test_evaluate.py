@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from detector.evaluate import (
+    EXAMPLES,
     UNLABELED,
     Bars,
     EvaluationInputError,
@@ -23,6 +24,7 @@ from detector.evaluate import (
     add_arguments,
     check_bars,
     evaluate,
+    format_text,
     quantile,
     read_alerts,
     read_labels,
@@ -172,6 +174,16 @@ def test_false_alarms_per_profile_and_unlabeled(report: EvaluationReport) -> Non
     assert (ordinary.count, ordinary.false_alarms) == (4, 1)
     assert ordinary.false_alarm_rate == pytest.approx(0.25)
     assert (unlabeled.count, unlabeled.false_alarms, unlabeled.false_alarm_rate) == (1, 1, None)
+
+
+def test_the_text_names_numbers_to_look_at(report: EvaluationReport) -> None:
+    """Missed fraud and false alarms by number, a few of each, so an analyst can run ``explain`` on them."""
+    text = format_text(report)
+    assert "missed wangiri: +100003" in text and "false alarm courier: +300001" in text
+    many = evaluate([fraud(f"+1{i:05d}", "robocall") for i in range(EXAMPLES + 2)], [])
+    line = next(x for x in format_text(many).splitlines() if x.strip().startswith("missed robocall:"))
+    assert len(line.split(":")[1].split()) == EXAMPLES + 1 and line.endswith(" ...")  # five, then "..."
+    assert "numbers to look at" not in format_text(evaluate([fraud("+1", "wangiri")], [alert("+1", "wangiri", 1)]))
 
 
 def test_duplicate_alerts_counted_once() -> None:
