@@ -96,32 +96,26 @@ def _add_explain(sub: argparse._SubParsersAction) -> None:
                                    "a summary per number (how close it came, what it alerted on and why).")
     p.add_argument("input", help="CDR file (JSON Lines, optionally gzip) or - for stdin")
     p.add_argument("--number", action="append", required=True, metavar="E164",
-                   help=f"a number to trace (+digits); repeat for several, at most {_explain_max()}")
+                   help="a number to trace, as the CDRs write it (+ and digits); repeat for several (at most 100)")
     p.add_argument("--json", type=Path, help="also write every row, with all features and scores, as JSON Lines")
     p.add_argument("--summary-only", action="store_true", help="print only the summary per number")
     _add_stream_options(p)
     p.set_defaults(func=_cmd_explain)
 
 
-def _explain_max() -> int:
-    from .explain import MAX_NUMBERS
-
-    return MAX_NUMBERS
-
-
 def _cmd_explain(args: argparse.Namespace) -> int:
-    import re
     from contextlib import ExitStack
 
     import orjson
 
     from .engine import Engine
     from .explain import MAX_NUMBERS, NumberTrace, TraceRow, summary_lines
+    from .parse import is_e164
     from .pipeline import Detector, tune_gc_for_long_lived_state
     from .replay import open_lines
 
     numbers = list(dict.fromkeys(args.number))
-    bad = [n for n in numbers if not re.fullmatch(r"\+[0-9]{6,15}", n)]
+    bad = [n for n in numbers if not is_e164(n)]
     if bad:
         print(f"cdr-detector explain: error: not an E.164 number (+digits): {', '.join(bad)}", file=sys.stderr)
         return 2

@@ -11,12 +11,12 @@ held but the numbers asked about and one summary each.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Callable, Final, Iterable
 
 from .engine import Engine
 from .features import TAU_H, TAU_M, NumberState
+from .parse import format_time
 from .records import Alert, Candidate, Cdr
 from .sketches import cv, rate_per_hour
 
@@ -56,12 +56,6 @@ def trace_features(s: NumberState, t: float) -> dict[str, float]:
     }
 
 
-def _when(t: float, offset_min: int) -> str:
-    local = time.gmtime(t + 60 * offset_min)
-    sign = "+" if offset_min >= 0 else "-"
-    return time.strftime("%Y-%m-%dT%H:%M:%S", local) + f"{sign}{abs(offset_min) // 60:02d}:{abs(offset_min) % 60:02d}"
-
-
 @dataclass(slots=True)
 class TraceRow:
     """One record of a traced number and what the detector made of it."""
@@ -82,7 +76,7 @@ class TraceRow:
         return {
             "number": self.number,
             "direction": self.direction,
-            "time": _when(c.start, c.utc_offset_min),
+            "time": format_time(c.start, c.utc_offset_min),
             "cdr_id": c.cdr_id,
             "record_type": c.record_type,
             "disposition": c.disposition,
@@ -103,7 +97,7 @@ class TraceRow:
         """One line for a terminal: when, what, the two highest scores, the candidate and any alert."""
         c = self.cdr
         other = c.callee if self.direction == "out" else c.caller
-        head = (f"{_when(c.start, c.utc_offset_min)} {self.number} {self.direction:3} {c.record_type:5} "
+        head = (f"{format_time(c.start, c.utc_offset_min)} {self.number} {self.direction:3} {c.record_type:5} "
                 f"{c.disposition:9} {c.duration:6.0f}s {'->' if self.direction == 'out' else '<-'} {other}")
         parts = [head]
         if self.direction == "out":
@@ -199,12 +193,12 @@ def summary_lines(number: str, s: NumberSummary, threshold: float) -> list[str]:
         c = s.first_candidate
         assert c.candidate is not None
         lines.append(f"  first candidate: {c.candidate[0]} {c.candidate[1]:.2f} at "
-                     f"{_when(c.cdr.start, c.cdr.utc_offset_min)} (its call {c.features.get('calls', 0):.0f})")
+                     f"{format_time(c.cdr.start, c.cdr.utc_offset_min)} (its call {c.features.get('calls', 0):.0f})")
     if not s.alerts:
         lines.append("  no alert")
     for row in s.alerts:
         for a in row.alerts:
             lines.append(f"  ALERT {a.severity} {a.typology} {a.score:.3f} at "
-                         f"{_when(row.cdr.start, row.cdr.utc_offset_min)} ({a.alert_id})")
+                         f"{format_time(row.cdr.start, row.cdr.utc_offset_min)} ({a.alert_id})")
             lines.extend(f"    - {r.text}" for r in a.reasons)
     return lines

@@ -232,7 +232,7 @@ def _one_of(value: str, choices: tuple[str, ...]) -> str | None:
     return None
 
 
-def _is_e164(v: str) -> bool:
+def is_e164(v: str) -> bool:
     """'+' and 3-15 ASCII digits, the first not 0; by character codes: compiled code makes a string comparison
     (``"1" <= v[1]``) a generic call."""
     return 4 <= len(v) <= 16 and ord(v[0]) == 43 and 49 <= ord(v[1]) <= 57 and ascii_digits(v, 2)
@@ -298,8 +298,8 @@ class CdrParser:
             and type(disposition) is str
             and 0 < len(cdr_id) <= _MAX_ID_LEN
             and cdr_id.isprintable()  # printable implies no _FORBIDDEN_CHARS (tests check): ASCII or not, valid
-            and _is_e164(caller)
-            and _is_e164(callee)
+            and is_e164(caller)
+            and is_e164(callee)
         ):
             t = self._times.in_range(start_time)
             disp = _one_of(disposition, DISPOSITIONS)
@@ -341,10 +341,10 @@ class CdrParser:
         if type(cdr_id) is not str or not _is_text(cdr_id, _MAX_ID_LEN):
             return _reject("wrong_type", "cdr_id must be a string of 1-256 characters without control characters",
                            raw, line)
-        if type(caller) is not str or not _is_e164(caller):
+        if type(caller) is not str or not is_e164(caller):
             return _reject("bad_number", f"caller {_show(caller)} is not E.164 ('+' and 3-15 digits, not 0 first)",
                            raw, line)
-        if type(callee) is not str or not _is_e164(callee):
+        if type(callee) is not str or not is_e164(callee):
             return _reject("bad_number", f"callee {_show(callee)} is not E.164 ('+' and 3-15 digits, not 0 first)",
                            raw, line)
         if type(start_time) is not str:

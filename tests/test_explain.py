@@ -153,6 +153,12 @@ def test_the_command_refuses_what_it_cannot_trace(stream: Path, args: list[str],
     assert message in capsys.readouterr().err
 
 
+def test_the_help_states_the_limit(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["explain", "--help"])
+    assert f"at most {MAX_NUMBERS}" in " ".join(capsys.readouterr().out.split())
+
+
 def test_a_missing_file_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", str(tmp_path / "nope.jsonl"), "--number", "+447700900123"]) == 2
     assert "no such file" in capsys.readouterr().err
