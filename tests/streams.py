@@ -37,3 +37,11 @@ def small_world(out: Path, seed: int, subscribers: int = 1_500, fraud_numbers: i
     synth.generate(synth.GeneratorConfig(seed=seed, subscribers=subscribers, days=1.0,
                                          fraud_numbers=fraud_numbers, min_history_hours=4.0), out)
     return out
+
+
+def replayed_alerts(stream: Path, out: Path) -> list[dict[str, Any]]:
+    """The alerts ``replay`` writes for ``stream``/cdrs.jsonl (into ``out``), decoded: what a test compares to."""
+    from detector.replay import run_replay
+
+    run_replay(str(stream / "cdrs.jsonl"), out / "alerts.jsonl", show_progress=False)
+    return read_records(out / "alerts.jsonl")

@@ -16,7 +16,7 @@ from detector.counts import Counts
 from detector.policy import AlertPolicy, Episode
 from detector.records import Candidate
 from detector.replay import run_replay
-from streams import small_world
+from streams import replayed_alerts, small_world
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +26,7 @@ def stream(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def baseline(stream: Path, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
-    out = tmp_path_factory.mktemp("allow-base")
-    run_replay(str(stream / "cdrs.jsonl"), out / "a.jsonl", show_progress=False)
-    alerts = [json.loads(x) for x in (out / "a.jsonl").read_text().splitlines()]
+    alerts = replayed_alerts(stream, tmp_path_factory.mktemp("allow-base"))
     assert len({a["number"] for a in alerts}) >= 6, "the stream must alert on several numbers to test withholding"
     return alerts
 

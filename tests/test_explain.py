@@ -15,8 +15,8 @@ from detector.cli import main
 from detector.engine import Engine
 from detector.explain import MAX_NUMBERS, NumberTrace, TraceRow, summary_lines
 from detector.policy import PolicyConfig
-from detector.replay import open_lines, run_replay
-from streams import small_world
+from detector.replay import open_lines
+from streams import replayed_alerts, small_world
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +26,7 @@ def stream(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def replayed(stream: Path, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
-    out = tmp_path_factory.mktemp("explain-replay")
-    run_replay(str(stream / "cdrs.jsonl"), out / "a.jsonl", show_progress=False)
-    alerts = [json.loads(x) for x in (out / "a.jsonl").read_text().splitlines()]
+    alerts = replayed_alerts(stream, tmp_path_factory.mktemp("explain-replay"))
     assert len({a["number"] for a in alerts}) >= 4, "the stream must alert on several numbers"
     return alerts
 
