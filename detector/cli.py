@@ -99,6 +99,10 @@ def _add_explain(sub: argparse._SubParsersAction) -> None:
                    help="a number to trace, as the CDRs write it (+ and digits); repeat for several (at most 100)")
     p.add_argument("--json", type=Path, help="also write every row, with all features and scores, as JSON Lines")
     p.add_argument("--summary-only", action="store_true", help="print only the summary per number")
+    p.add_argument("--state", type=Path,
+                   help="start from this state, saved by replay --state (read, never written): explain today's file "
+                        "with what the detector learned of the numbers before it (the stream options are then "
+                        "the state's)")
     _add_stream_options(p)
     p.set_defaults(func=_cmd_explain)
 
@@ -111,7 +115,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     from .engine import Engine
     from .explain import MAX_NUMBERS, NumberTrace, TraceRow, summary_lines
     from .parse import is_e164
-    from .pipeline import Detector, tune_gc_for_long_lived_state
+    from .pipeline import Detector, load_state, tune_gc_for_long_lived_state
     from .replay import open_lines
 
     numbers = list(dict.fromkeys(args.number))
@@ -122,12 +126,22 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     if len(numbers) > MAX_NUMBERS:
         print(f"cdr-detector explain: error: {len(numbers)} numbers; at most {MAX_NUMBERS}", file=sys.stderr)
         return 2
-    if args.input != "-" and not Path(args.input).exists():
-        print(f"cdr-detector explain: error: no such file: {args.input}", file=sys.stderr)
-        return 2
+    for path in (args.input, args.state):
+        if path is not None and path != "-" and not Path(path).exists():
+            print(f"cdr-detector explain: error: no such file: {path}", file=sys.stderr)
+            return 2
     tune_gc_for_long_lived_state()
-    admission, config = _stream_settings(args)
-    engine = Engine(Detector(config), admission)
+    if args.state is not None:
+        try:
+            engine = load_state(args.state, Engine)
+        except ValueError as exc:  # not a state file of ours
+            print(f"cdr-detector explain: error: {exc}", file=sys.stderr)
+            return 2
+    else:
+        admission, config = _stream_settings(args)
+        engine = Engine(Detector(config), admission)
+    c = engine.counts
+    before = (c.consumed, c.processed, c.rejected_total, c.duplicates)  # a state's counts include its past
     out = sys.stdout
     with ExitStack() as stack:
         js = stack.enter_context(open(args.json, "wb")) if args.json is not None else None
@@ -142,12 +156,12 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         for lineno, raw in enumerate(open_lines(args.input), 1):
             trace.feed(raw[:-1] if raw.endswith(b"\n") else raw, lineno)
         trace.close()
-    threshold = config.policy.alert_threshold
+    threshold = engine.detector.cfg.policy.alert_threshold
     for number, summary in trace.summaries.items():
         out.write("\n".join(summary_lines(number, summary, threshold)) + "\n")
     c = engine.counts
-    print(f"explain: {c.consumed:,} records read, {c.processed:,} processed, {c.rejected_total:,} rejected, "
-          f"{c.duplicates:,} duplicates", file=sys.stderr)
+    print(f"explain: {c.consumed - before[0]:,} records read, {c.processed - before[1]:,} processed, "
+          f"{c.rejected_total - before[2]:,} rejected, {c.duplicates - before[3]:,} duplicates", file=sys.stderr)
     return 0
 
 

@@ -15,7 +15,7 @@ from detector.cli import main
 from detector.engine import Engine
 from detector.explain import MAX_NUMBERS, NumberTrace, TraceRow, summary_lines
 from detector.policy import PolicyConfig
-from detector.replay import open_lines
+from detector.replay import open_lines, run_replay
 from streams import replayed_alerts, small_world
 
 
@@ -149,6 +149,28 @@ def test_the_command_refuses_what_it_cannot_trace(stream: Path, args: list[str],
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", str(stream / "cdrs.jsonl"), *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_saved_state_is_where_the_trace_starts(stream: Path, chosen: list[str], replayed: list[dict],
+                                                 tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """explain --state goes on from a replay's saved state, exactly as the replay would, and leaves it as it was."""
+    lines = (stream / "cdrs.jsonl").read_bytes().splitlines(keepends=True)
+    cut = len(lines) // 2
+    (tmp_path / "one.jsonl").write_bytes(b"".join(lines[:cut]))
+    (tmp_path / "two.jsonl").write_bytes(b"".join(lines[cut:]))
+    state = tmp_path / "state.pkl"
+    run_replay(str(tmp_path / "one.jsonl"), tmp_path / "a.jsonl", state_path=state, show_progress=False)
+    saved = state.read_bytes()
+    first = {a["alert_id"] for a in map(json.loads, (tmp_path / "a.jsonl").read_text().splitlines())}
+    out = tmp_path / "trace.jsonl"
+    assert main(["explain", str(tmp_path / "two.jsonl"), "--state", str(state), "--json", str(out),
+                 *[x for n in chosen for x in ("--number", n)]]) == 0
+    got = [a["alert_id"] for row in map(json.loads, out.read_text().splitlines()) for a in row["alerts"]]
+    want = [a["alert_id"] for a in replayed if a["number"] in chosen and a["alert_id"] not in first]
+    assert got == want and got and state.read_bytes() == saved
+    assert f"explain: {len(lines) - cut:,} records read" in capsys.readouterr().err
+    assert main(["explain", str(tmp_path / "two.jsonl"), "--state", str(tmp_path / "a.jsonl"),
+                 "--number", chosen[0]]) == 2  # not a state file
 
 
 def test_the_help_states_the_limit(capsys: pytest.CaptureFixture[str]) -> None:
