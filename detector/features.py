@@ -186,7 +186,10 @@ class NumberState:
                     cellchg = 1.0
                 self.cell = cell
                 pb = place_bits(cell)
-                if (self.places & pb) == pb:
+                area = place_bits(cell.rsplit("-", 1)[0])  # its location area
+                # Seen before only if its area was too: the filter's bits can collide, an area never seen cannot
+                # hold a cell that was.
+                if (self.places & pb) == pb and (self.areas & area) == area:
                     self.home_t = t
                     if swapped and imei is not None:
                         self.swap_t = -1.0  # the new handset is back where the owner lives: his own new phone
@@ -194,8 +197,8 @@ class NumberState:
                 else:
                     self.away_t = t
                     learn = pb
-                    learn_area = place_bits(cell.rsplit("-", 1)[0])  # its location area, learned with it
-                    far = (self.areas & learn_area) != learn_area
+                    learn_area = area  # learned with it
+                    far = (self.areas & area) != area
         imei_t = self.imei_t
         if (imeichg or cellchg) and imei_t >= 0.0 and self.home_t < imei_t <= self.away_t and (
             self.away_t - imei_t <= SWAP_WINDOW_S and imei_t - self.t_first >= SWAP_MIN_HISTORY_S

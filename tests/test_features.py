@@ -721,6 +721,22 @@ def test_a_swap_remembers_whether_it_was_in_another_area() -> None:
     assert near.swap_far == 0.0 and far.swap_far == 1.0
 
 
+def test_a_cell_whose_filter_bits_collide_is_still_new_in_an_area_never_seen() -> None:
+    """The place filter holds two bits of 62 a cell, so a new cell can look seen (measured on a tuning stream: a
+    fraudster's cell drew both bits of one of the owner's two cells).  An area never seen cannot hold a cell that
+    was: the swap is news."""
+    from detector.sketches import place_bits
+
+    owner, fraudster = "234-15-63336-18829", "234-15-55024-12373"
+    assert place_bits(owner) == place_bits(fraudster)  # the collision itself
+    s = NumberState()
+    outbound(s, T0, 1_000, imei=IMEI_A, cell="234-15-4891-20634")
+    outbound(s, T0 + 7 * 3_600.0, 1_001, imei=IMEI_A, cell=owner)
+    t = T0 + 15 * 3_600.0
+    outbound(s, t, 1_002, imei=IMEI_B, cell=fraudster)
+    assert s.swap_t == t and s.swap_far == 1.0 and s.swapped_recently(t + 60.0)
+
+
 def test_a_new_phone_back_in_the_owners_places_ends_the_swap() -> None:
     s = swap_history()
     t = T0 + 9 * 3_600.0
