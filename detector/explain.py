@@ -53,6 +53,11 @@ def trace_features(s: NumberState, t: float) -> dict[str, float]:
         "sims_on_handset": float(s.shared_handset(t)),
         "cold_callers_in_cell": float(s.at_site(t)),
         "swapped_recently": 1.0 if s.swapped_recently(t) else 0.0,
+        "swap_in_new_area": s.swap_far,
+        "records_since_swap": float(s.post_n),
+        "strangers_since_swap": float(s.post_new),
+        "circle_before_swap": float(s.circle_before_swap()),
+        "sms_received_last_hour": s.sms_received_last_hour(t),
     }
 
 
