@@ -500,6 +500,9 @@ class NumberRules:
             # call abroad is a habit as often as news, so it counts half until a second call says the same.
             abroad = ramp(s.post_intl / s.post_n, 0.1, 0.3) * ramp(s.post_n, 0.0, 2.0)
             # A new handset in another town, not a shop round the corner, is what a fraudster's swap looks like.
+            # The swap and one sign alone come to 0.3 + 0.7 x 0.5, the alert threshold, which floating point leaves
+            # a hair below it (0.6499999999999999): measured in session 18 (docs/detection.md), counting it as
+            # reaching the threshold alerted on more honest new handsets than frauds.  A second sign convicts.
             takeover = 0.3 + 0.7 * _support(post_new, abroad, ramp(s.sms_received_last_hour(t), 1.0, 3.0),
                                             0.5 * off, 0.5 * s.swap_far)
         scores["takeover"] = takeover
