@@ -6,7 +6,7 @@ missing?  The stream goes through the same :class:`~detector.engine.Engine` as `
 and alerts are the replay's own; for the numbers asked about, every record they made or received gives a
 :class:`TraceRow`: the record, the features the rules read, every typology's score as the caller stage saw
 it, the candidate the policy received and the alerts it raised.  Rows go out as they are made; nothing is
-held but the numbers asked about and one summary each.
+held but the numbers asked about and one summary each (with the rows that raised its alerts).
 """
 
 from __future__ import annotations
@@ -76,6 +76,11 @@ class TraceRow:
     candidate: tuple[str, float] | None = None  # what the policy received (typology, score)
     alerts: list[Alert] = field(default_factory=list)
 
+    @property
+    def other_party(self) -> str:
+        """The callee of a record the number made, the caller of one it received."""
+        return self.cdr.callee if self.direction == "out" else self.cdr.caller
+
     def to_dict(self) -> dict[str, object]:
         c = self.cdr
         return {
@@ -86,7 +91,7 @@ class TraceRow:
             "record_type": c.record_type,
             "disposition": c.disposition,
             "duration_s": c.duration,
-            "other_party": c.callee if self.direction == "out" else c.caller,
+            "other_party": self.other_party,
             "cell_id": c.cell_id if self.direction == "out" else None,
             "imei": c.imei if self.direction == "out" else None,
             "features": {k: round(v, 4) for k, v in self.features.items()},
@@ -101,9 +106,8 @@ class TraceRow:
     def line(self) -> str:
         """One line for a terminal: when, what, the two highest scores, the candidate and any alert."""
         c = self.cdr
-        other = c.callee if self.direction == "out" else c.caller
         head = (f"{format_time(c.start, c.utc_offset_min)} {self.number} {self.direction:3} {c.record_type:5} "
-                f"{c.disposition:9} {c.duration:6.0f}s {'->' if self.direction == 'out' else '<-'} {other}")
+                f"{c.disposition:9} {c.duration:6.0f}s {'->' if self.direction == 'out' else '<-'} {self.other_party}")
         parts = [head]
         if self.direction == "out":
             f = self.features
